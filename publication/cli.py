@@ -1,0 +1,86 @@
+"""The command line: a thin layer that calls the build and reports, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from .errors import BuildFailed, Issue
+
+console = Console(stderr=True, highlight=False)
+
+
+def _print_issues(issues: tuple[Issue, ...] | list[Issue]) -> None:
+    for issue in sorted(issues, key=lambda i: (i.path, i.line or 0)):
+        style = "red" if issue.is_error else "yellow"
+        console.print(str(issue), style=style, markup=False, soft_wrap=True)
+
+
+def reporting(func):
+    """Turn build failures into messages and exit code 1; --debug shows the traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, debug: bool = False, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except BuildFailed as failed:
+            _print_issues(failed.issues)
+            errors = len(failed.errors)
+            console.print(f"Build failed: {errors} error{'s' * (errors != 1)}. Nothing in dist/ was changed.",
+                          style="bold red")
+            sys.exit(1)
+        except KeyboardInterrupt:
+            console.print("Interrupted. Nothing in dist/ was changed.", style="bold red")
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+            if debug:
+                traceback.print_exc()
+            console.print(f"Internal error: {type(exc).__name__}: {exc}", style="bold red", markup=False)
+            console.print("Nothing in dist/ was changed. Run again with --debug to see the details.")
+            sys.exit(1)
+
+    wrapper = click.option("--debug", is_flag=True, help="Show the full traceback of an internal error.")(wrapper)
+    return wrapper
+
+
+project_argument = click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+                                  required=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="publication")
+def main() -> None:
+    """Turn YAML and Markdown content into a print-ready PDF brochure."""
+
+
+@main.command()
+@project_argument
+@click.option("--strict", is_flag=True, help="Treat warnings (WeasyPrint's included) as errors.")
+@reporting
+def build(project_dir: Path, strict: bool) -> None:
+    """Build the publication in PROJECT_DIR (default: the current folder) into dist/."""
+    from .build import BuildOptions, build as run_build
+
+    result = run_build(project_dir, BuildOptions(strict=strict))
+    _print_issues(result.warnings)
+    for path in result.written:
+        console.print(f"  wrote {path.relative_to(result.project.root)}", markup=False)
+    console.print(f"Built {result.pages} pages in {result.seconds:.1f} s, "
+                  f"{len(result.warnings)} warning{'s' * (len(result.warnings) != 1)}.", style="bold green")
+
+
+@main.command()
+@project_argument
+@reporting
+def check(project_dir: Path) -> None:
+    """Check the content for errors without typesetting it."""
+    from .check import check_project
+
+    issues = check_project(project_dir)
+    _print_issues(issues)
+    console.print(f"No errors; {len(issues)} warning{'s' * (len(issues) != 1)}.", style="bold green")

@@ -1,0 +1,174 @@
+"""Stage 1: read a project's content (publication.yml and the articles) and validate it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import Issue, error, raise_if_errors, warning
+from .models import FrontMatter, Publication, validate
+from .sourcemap import load_yaml
+
+CONFIG_NAME = "publication.yml"
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    path: Path
+    display_path: str
+    front: FrontMatter
+    body: str
+    body_line: int
+    """The file line on which the Markdown body starts (1-based)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    content_dir: Path
+    config: Publication
+    config_display_path: str
+    articles: tuple[ArticleSource, ...]
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.config.title)
+
+    @property
+    def dist_dir(self) -> Path:
+        return self.root / "dist"
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "publication"
+
+
+def display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, list[Issue]]:
+    """Read a UTF-8 text file; a byte-order mark is accepted, other encodings are an error."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [error(shown, None, f"cannot read the file: {exc.strerror}", "unreadable")]
+    try:
+        return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [error(shown, line, f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                            "save it as UTF-8 in your editor", "not-utf8")]
+
+
+def resolve_local_file(reference: str, base: Path, root: Path) -> tuple[Path | None, str | None]:
+    """Resolve a file named in content. Returns (path, None) or (None, what is wrong and how to fix it)."""
+    parts = urlsplit(reference)
+    if parts.scheme in ("http", "https"):
+        return None, (f"'{reference}' is a web address; the build has no network access, "
+                      "so download the file into content/photos/ and refer to it there")
+    if parts.scheme or reference.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", reference):
+        return None, (f"'{reference}' is an absolute path or URL; "
+                      "refer to files relative to content/, e.g. photos/name.jpg")
+    candidate = (base / reference).resolve()
+    if not candidate.is_relative_to(root.resolve()):
+        return None, f"'{reference}' points outside the project; keep photos inside content/photos/"
+    if not candidate.is_file():
+        return None, f"file '{reference}' not found in {display(base, root)}/; check the name and the folder"
+    return candidate, None
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Split '---' front matter from the body. Returns (yaml or None, body, body's first line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    return None, text, 1
+
+
+def _load_article(path: Path, shown: str) -> tuple[ArticleSource | None, list[Issue]]:
+    text, issues = read_text(path, shown)
+    if text is None:
+        return None, issues
+    if not text.strip():
+        return None, [error(shown, 1, "the article is empty; start it with front matter "
+                            "('---', 'title: ...', '---') followed by the text", "empty")]
+    front_text, body, body_line = split_front_matter(text)
+    if front_text is None:
+        hint = "it never ends: add a line '---' after the front matter" if text.startswith("---") else \
+            "start the file with a line '---', then 'title: ...', then '---'"
+        return None, [error(shown, 1, f"the article has no front matter; {hint}", "no-front-matter")]
+    doc, issues = load_yaml(front_text, shown, line_offset=1)
+    if doc is None:
+        return None, issues
+    front, more = validate(FrontMatter, doc, shown)
+    issues += more
+    if front is None:
+        return None, issues
+    return ArticleSource(path, shown, front, body, body_line), issues
+
+
+def load_project(root: Path) -> tuple[Project, list[Issue]]:
+    """Read and validate everything under `root`/content. Raises BuildFailed on errors."""
+    root = root.resolve()
+    content_dir = root / "content"
+    config_path = content_dir / CONFIG_NAME
+    shown = display(config_path, root)
+    if not config_path.is_file():
+        raise_if_errors([error(shown, None, f"no {CONFIG_NAME} found in {content_dir}; run the command "
+                               "in a publication folder, or create one with 'publication new FOLDER'", "no-project")])
+    text, issues = read_text(config_path, shown)
+    config = None
+    if text is not None:
+        doc, issues = load_yaml(text, shown)
+        if doc is not None:
+            config, more = validate(Publication, doc, shown)
+            issues += more
+    if config is None:
+        raise_if_errors(issues)
+        raise AssertionError("unreachable: validation failed without an error")
+
+    articles: list[ArticleSource] = []
+    listed: set[Path] = set()
+    for index, name in enumerate(config.articles):
+        line = doc.line_of(("articles", index))
+        if Path(name).name != name or not name.endswith(".md"):
+            issues.append(error(shown, line, f"article '{name}' must be the name of a .md file in content/, "
+                                "without folders", "bad-article-name"))
+            continue
+        path = content_dir / name
+        if path in listed:
+            issues.append(error(shown, line, f"article '{name}' is listed twice; remove one of them", "duplicate-article"))
+            continue
+        listed.add(path)
+        if not path.is_file():
+            issues.append(error(shown, line, f"article '{name}' is listed but content/{name} does not exist; "
+                                "create the file or remove it from 'articles'", "missing-article"))
+            continue
+        article, more = _load_article(path, display(path, root))
+        issues += more
+        if article is not None:
+            articles.append(article)
+    for path in sorted(content_dir.glob("*.md")):
+        if path not in listed:
+            issues.append(warning(display(path, root), None, f"'{path.name}' is not listed under 'articles' in "
+                                  f"{shown}, so it is left out; add it to the list to include it", "unlisted-article"))
+    for key in ("cover", "back_cover"):
+        photo = getattr(config, key).photo
+        if photo:
+            _, problem = resolve_local_file(photo, content_dir, root)
+            if problem:
+                issues.append(error(shown, doc.line_of((key, "photo"), value=True), f"photo {problem}", "photo"))
+    raise_if_errors(issues)
+    return Project(root, content_dir, config, shown, tuple(articles)), issues

@@ -1,0 +1,95 @@
+"""Stage 4: the Jinja2 layouts turn the validated content into one HTML document.
+
+Autoescape is on and undefined names are errors. Content never becomes template
+source: articles arrive as finished, escaped HTML fragments and are only inserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .content import Project
+from .errors import Issue, error
+from .geometry import Geometry
+from .markdown import RenderedArticle
+from .theme import Theme
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_LAYOUTS = PACKAGE_ROOT / "layouts"
+BUILTIN_ASSETS = PACKAGE_ROOT / "assets"
+
+DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                "september", "oktober", "november", "december"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an output needs from the layout: its colours and whether it has bleed."""
+
+    name: str
+    colour_space: str  # "rgb" or "cmyk"
+    bleed: float
+
+
+@dataclass(frozen=True)
+class PlacedPhoto:
+    url: str
+    alt: str
+
+
+def long_date(value: dt.date, language: str) -> str:
+    if language == "nl":
+        return f"{value.day} {DUTCH_MONTHS[value.month - 1]} {value.year}"
+    return value.strftime("%-d %B %Y")
+
+
+def layout_dirs(project_root: Path) -> list[Path]:
+    return [path for path in (project_root / "layouts", BUILTIN_LAYOUTS) if path.is_dir()]
+
+
+def environment(project_root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in layout_dirs(project_root)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    return env
+
+
+def render_document(project: Project, articles: list[RenderedArticle], photos: dict[str, PlacedPhoto],
+                    theme: Theme, geometry: Geometry, target: Target, asset_url) -> tuple[str, list[Issue]]:
+    """Render the whole brochure to one HTML string."""
+    env = environment(project.root)
+    config = project.config
+    context = {
+        "publication": config,
+        "articles": [{"source": a.source.display_path, "front": a.source.front, "html": Markup(a.html),
+                      "slug": Path(a.source.display_path).stem} for a in articles],
+        "photos": photos,
+        "geometry": geometry,
+        "target": target,
+        "stylesheets": [asset_url(path) for path in theme.stylesheets],
+        "logo": asset_url(theme.logo) if theme.logo else "",
+        "colour_properties": theme.css_properties(target.colour_space),
+        "page_properties": geometry.css_properties(),
+        "created": config.date.isoformat(),
+    }
+    try:
+        return env.get_template("base.html.j2").render(context), []
+    except jinja2.TemplateSyntaxError as exc:
+        return "", [error(exc.filename or exc.name or "layouts", exc.lineno, f"layout error: {exc.message}",
+                          "layout-syntax")]
+    except jinja2.UndefinedError as exc:
+        return "", [error("layouts/base.html.j2", None, f"layout uses an unknown value: {exc.message}",
+                          "layout-undefined")]
+    except jinja2.TemplateNotFound as exc:
+        return "", [error("layouts", None, f"layout file '{exc.name}' not found", "layout-missing")]

@@ -1,0 +1,174 @@
+"""The schema of a publication: `publication.yml` and each article's front matter.
+
+The models are frozen so that they can be passed between pipeline stages safely.
+Field descriptions end up in the JSON Schema that editors use for autocompletion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import typing
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import Issue, error
+from .sourcemap import YamlDocument
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Event(Model):
+    name: str = Field(description="Name of the event the publication reports on.")
+    date: dt.date = Field(description="Date of the event, as YYYY-MM-DD.")
+    venue: str = Field("", description="Where the event took place.")
+
+
+class Cover(Model):
+    photo: str = Field(description="Cover photo, relative to content/, e.g. photos/cover.jpg.")
+    photo_alt: str = Field(description="What the cover photo shows, for readers who cannot see it.")
+    tagline: list[str] = Field(default_factory=list, description="The publisher's slogan, one line per item.")
+    publisher_line: str = Field("", description="A line under the publisher's logo.")
+
+
+class BackCover(Model):
+    photo: str | None = Field(None, description="Back cover photo, relative to content/.")
+    photo_alt: str = Field("", description="What the back cover photo shows.")
+
+
+class Contact(Model):
+    organisation: str
+    address: list[str] = Field(default_factory=list)
+    phone: str = ""
+    website: str = ""
+    email: str = ""
+    twitter: str = ""
+
+
+class Colofon(Model):
+    uitgave: str = Field(description="Uitgave: who publishes it, and when.")
+    redactie: str = Field(description="Redactie: the editor(s).")
+    fotos: str = Field(description="Foto's: the photographer(s).")
+    vormgeving: str = Field(description="Vormgeving: who designed it.")
+    contact: Contact
+
+
+class PageSettings(Model):
+    size: Literal["A4", "A5"] = Field("A4", description="Trimmed page size.")
+
+
+class Publication(Model):
+    """The whole of `content/publication.yml`."""
+
+    title: str
+    subtitle: str = ""
+    language: str = Field("nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="Language code, e.g. nl.")
+    date: dt.date = Field(description="Publication date, as YYYY-MM-DD; also the PDF's creation date.")
+    edition: str = ""
+    publisher: str
+    author: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    event: Event | None = None
+    cover: Cover
+    back_cover: BackCover = Field(default_factory=BackCover)
+    colofon: Colofon
+    page: PageSettings = Field(default_factory=PageSettings)
+    theme: str = Field("regio-zwolle", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    articles: list[str] = Field(min_length=1, description="The article files, in reading order.")
+
+
+class FrontMatter(Model):
+    """The YAML block between `---` lines at the top of an article."""
+
+    title: str = Field(description="The article's heading.")
+    layout: Literal["opening", "article"] = Field("article", description="opening: the title page of the brochure.")
+    subtitle: str = ""
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that validates the mapping at `loc`, if any."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in typing.get_args(annotation) or ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+_TYPE_NAMES = {
+    "string_type": "text",
+    "date_from_datetime_parsing": "a date like 2016-11-01",
+    "date_parsing": "a date like 2016-11-01",
+    "date_type": "a date like 2016-11-01",
+    "list_type": "a list (lines starting with '- ')",
+    "model_type": "a block of keys",
+    "model_attributes_type": "a block of keys",
+    "dict_type": "a block of keys",
+    "literal_error": None,
+    "string_pattern_mismatch": None,
+}
+
+
+def validate(model: type[Model], doc: YamlDocument, source: str) -> tuple[Model | None, list[Issue]]:
+    """Validate a parsed YAML document; every problem becomes an Issue with its line."""
+    data = doc.data
+    if data is None:
+        return None, [error(source, 1, f"the file is empty; it needs at least: "
+                            f"{', '.join(n for n, f in model.model_fields.items() if f.is_required())}", "empty")]
+    if not isinstance(data, dict):
+        return None, [error(source, doc.line_of((), value=True) or 1,
+                            "expected keys and values (like 'title: ...'), found a single value", "not-a-mapping")]
+    try:
+        return model.model_validate(data), []
+    except pydantic.ValidationError as exc:
+        return None, [_issue_from(err, model, doc, source) for err in exc.errors()]
+
+
+def _issue_from(err: dict[str, Any], model: type[Model], doc: YamlDocument, source: str) -> Issue:
+    loc = tuple(part for part in err["loc"] if not (isinstance(part, str) and part in ("function-after",)))
+    kind = err["type"]
+    name = _dotted(loc)
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1])
+        valid = list(parent.model_fields) if parent else []
+        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys here are: {', '.join(valid)}"
+        return error(source, doc.line_of(loc), f"unknown key '{name}'; {hint}", "unknown-key")
+    if kind == "missing":
+        parent = _dotted(loc[:-1])
+        where = "at the top level" if len(loc) == 1 else f"under '{parent}'"
+        return error(source, doc.line_of(loc[:-1]) or 1,
+                     f"missing required field '{loc[-1]}' {where}; add a line '{loc[-1]}: ...'", "missing-field")
+    value = err.get("input")
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    expected = _TYPE_NAMES.get(kind)
+    if kind == "literal_error":
+        expected = "one of " + err.get("ctx", {}).get("expected", "")
+    elif kind == "string_pattern_mismatch" and loc and loc[-1] == "language":
+        expected = "a language code such as 'nl' or 'en'"
+    elif kind == "string_pattern_mismatch" and loc and loc[-1] == "theme":
+        expected = "a theme name in lower case, such as 'regio-zwolle'"
+    elif kind == "too_short" and loc and loc[-1] == "articles":
+        return error(source, doc.line_of(loc), "'articles' must list at least one article file", "wrong-type")
+    message = f"'{name}' must be {expected}, not {shown}" if expected else f"'{name}': {err['msg']} (got {shown})"
+    return error(source, doc.line_of(loc, value=True), message, "wrong-type")

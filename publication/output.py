@@ -1,0 +1,63 @@
+"""The one place that writes to dist/.
+
+Outputs are collected in memory, then each is written to a temporary file beside its
+target and moved into place with os.replace, only after the whole build succeeded.
+A lock keeps two builds of the same project from writing at the same time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    data: bytes
+    purpose: str
+
+
+@contextmanager
+def dist_lock(dist_dir: Path):
+    """Hold an exclusive lock on dist/ while writing; another build waits for it."""
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    with open(dist_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
+    names = [output.name for output in outputs]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise ValueError(f"two outputs would both be written to {', '.join(sorted(duplicates))}")
+    written = []
+    with dist_lock(dist_dir):
+        for output in outputs:
+            target = dist_dir / output.name
+            write_atomic(target, output.data)
+            written.append(target)
+    return written

@@ -1,0 +1,89 @@
+"""YAML with line numbers: parse a document and remember where every key and value stands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Issue, error
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    data: Any
+    key_lines: dict[Path_, int] = field(default_factory=dict)
+    value_lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_, *, value: bool = False) -> int | None:
+        """The line of the key at `path`, or of its nearest parent that has one."""
+        lines = self.value_lines if value else self.key_lines
+        for end in range(len(path), -1, -1):
+            found = lines.get(tuple(path[:end])) or self.key_lines.get(tuple(path[:end]))
+            if found:
+                return found
+        return None
+
+
+def _walk(node: yaml.Node, path: Path_, doc: YamlDocument, issues: list[Issue], source: str, line_offset: int) -> None:
+    doc.value_lines[path] = node.start_mark.line + 1 + line_offset
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1 + line_offset
+            if key in seen:
+                issues.append(error(source, line, f"duplicate key '{key}' (first given on line {seen[key]}); "
+                                    "keep one of the two and delete the other", "yaml-duplicate-key"))
+            seen[key] = line
+            doc.key_lines[path + (key,)] = line
+            _walk(value_node, path + (key,), doc, issues, source, line_offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            doc.key_lines[path + (index,)] = item.start_mark.line + 1 + line_offset
+            _walk(item, path + (index,), doc, issues, source, line_offset)
+
+
+def _syntax_issue(exc: yaml.YAMLError, text: str, source: str, line_offset: int) -> Issue:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 + line_offset if mark else None
+    column = mark.column + 1 if mark else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    hint = "check the indentation and the quotes on this line and the one above"
+    if "\\t" in problem or "tab" in problem.lower() or (mark and _line_has_tab(text, mark.line)):
+        problem = "a tab character is used for indentation"
+        hint = "YAML needs spaces: replace the tab with spaces"
+    elif "end of the stream" in problem and "quoted" in (getattr(exc, "context", "") or ""):
+        problem = "a quoted value is never closed"
+        hint = "add the closing quote"
+    elif "mapping values are not allowed" in problem:
+        hint = "a value that contains ': ' must be put in quotes"
+    where = f"column {column}: " if column else ""
+    return error(source, line, f"YAML syntax error at {where}{problem}; {hint}", "yaml-syntax")
+
+
+def _line_has_tab(text: str, index: int) -> bool:
+    lines = text.splitlines()
+    candidates = lines[max(0, index - 1): index + 1]
+    return any(line[: len(line) - len(line.lstrip())].count("\t") for line in candidates)
+
+
+def load_yaml(text: str, source: str, line_offset: int = 0) -> tuple[YamlDocument | None, list[Issue]]:
+    """Parse one YAML document. Returns (document or None, issues)."""
+    issues: list[Issue] = []
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        return None, [_syntax_issue(exc, text, source, line_offset)]
+    if node is None:
+        return YamlDocument(None), issues
+    doc = YamlDocument(None)
+    _walk(node, (), doc, issues, source, line_offset)
+    try:
+        data = yaml.SafeLoader(text).get_single_data()
+    except yaml.YAMLError as exc:
+        return None, [_syntax_issue(exc, text, source, line_offset)]
+    return YamlDocument(data, doc.key_lines, doc.value_lines), issues

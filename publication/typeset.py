@@ -1,0 +1,87 @@
+"""Stage 5: WeasyPrint lays out the HTML; this module keeps it inside the project.
+
+Only files under the allowed folders (the project and the package's own layouts and
+assets) can be loaded; anything else, the network included, is refused and reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import weasyprint
+from weasyprint.urls import URLFetcher
+
+from .errors import Issue, error, warning
+
+
+class ConfinedFetcher(URLFetcher):
+    """A URL fetcher that serves local files from the allowed folders and nothing else."""
+
+    def __init__(self, allowed_roots: list[Path]):
+        super().__init__(allowed_protocols=("file", "data"))
+        self.allowed_roots = [root.resolve() for root in allowed_roots]
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme == "file":
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+            if any(path.is_relative_to(root) for root in self.allowed_roots):
+                return super().fetch(url, headers)
+        self.refused.append(url)
+        raise ValueError(f"refused to load '{url}': only files inside the project may be used")
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def collected_warnings():
+    logger = logging.getLogger("weasyprint")
+    collector = _Collector()
+    logger.addHandler(collector)
+    previous = logger.propagate
+    logger.propagate = False
+    try:
+        yield collector.messages
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = previous
+
+
+@dataclass(frozen=True)
+class Typeset:
+    document: weasyprint.document.Document
+    issues: tuple[Issue, ...]
+
+
+def typeset(html: str, base_url: Path, allowed_roots: list[Path]) -> Typeset:
+    """Lay out the HTML. WeasyPrint's warnings and refused files become issues."""
+    fetcher = ConfinedFetcher(allowed_roots)
+    with collected_warnings() as messages:
+        document = weasyprint.HTML(string=html, base_url=base_url.as_uri(), url_fetcher=fetcher).render()
+    issues: list[Issue] = [error("layouts or content", None, f"refused to load '{url}': only files inside the project "
+                                 "can be used; copy the file into the project and refer to it there", "outside-project")
+                           for url in dict.fromkeys(fetcher.refused)]
+    refused_text = tuple(fetcher.refused)
+    issues += [warning("weasyprint", None, message, "weasyprint")
+               for message in dict.fromkeys(messages) if not any(url in message for url in refused_text)]
+    return Typeset(document, tuple(issues))
+
+
+def write_pdf(document: weasyprint.document.Document, identifier: bytes, **options) -> bytes:
+    with collected_warnings():
+        return document.write_pdf(pdf_identifier=identifier, **options)
