@@ -1,4 +1,8 @@
-"""The build: a straight line of stages, everything read and checked before anything is written."""
+"""The build: a straight line of stages, everything read and checked before anything is written.
+
+load content -> theme -> for each distinct layout: photos, Markdown, HTML, WeasyPrint render
+-> each target finishes its PDF from a shared render -> one atomic write to dist/.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,41 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import weasyprint
+
 from .content import Project, load_project
 from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
-from .geometry import geometry_for
+from .geometry import Geometry, geometry_for
 from .images import ImageRequest, prepare
-from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, Target, render_document
+from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
-from .theme import load_theme
-from .typeset import typeset, write_pdf
-
-STANDARD = Target(name="standard", colour_space="rgb", bleed=0.0)
+from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
+from .theme import Theme, load_theme
+from .typeset import typeset
 
 
 @dataclass(frozen=True)
 class BuildOptions:
     strict: bool = False
-    ppi: int = 300
+    targets: tuple[str, ...] | None = None
+    """Names of the targets to build; None means the default set."""
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One laid-out document, shared by all targets with the same Layout."""
+
+    layout: Layout
+    geometry: Geometry
+    html: str
+    document: weasyprint.document.Document
+    articles: tuple[RenderedArticle, ...]
+    issues: tuple[Issue, ...]
+
+    @property
+    def identifier(self) -> bytes:
+        return hashlib.sha256(self.html.encode()).hexdigest()[:32].encode()
 
 
 @dataclass(frozen=True)
@@ -34,6 +56,7 @@ class BuildResult:
     pages: int
     issues: tuple[Issue, ...]
     seconds: float
+    renditions: tuple[Rendition, ...] = ()
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
@@ -46,7 +69,7 @@ class _ImageStage:
 
     project: Project
     relative_to: Path
-    ppi: int
+    layout: Layout
     issues: list[Issue] = field(default_factory=list)
 
     @property
@@ -54,26 +77,33 @@ class _ImageStage:
         return self.project.root / ".cache" / "images"
 
     def url(self, request: ImageRequest) -> str:
-        prepared, problem = prepare(request, self.cache_dir, self.ppi)
+        prepared, problem = prepare(request, self.cache_dir, self.layout.ppi)
         if problem:
             self.issues.append(problem)
             return ""
         return Path(os.path.relpath(prepared.output, self.relative_to)).as_posix()
 
-    def figure_url(self, figure: Figure, geometry) -> str:
+    def figure_url(self, figure: Figure, geometry: Geometry) -> str:
         return self.url(ImageRequest(figure.path, figure.source, figure.line,
                                      geometry.placed_width(figure.placement) * (figure.width_percent or 100) / 100))
 
 
-def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
-    started = time.perf_counter()
-    project, issues = load_project(root)
+def resolve_targets(names: tuple[str, ...] | None) -> list[Target]:
+    chosen = names or DEFAULT_TARGETS
+    unknown = [name for name in chosen if name not in TARGETS]
+    if unknown:
+        raise_if_errors([error("command line", None, f"unknown target '{unknown[0]}'; "
+                               f"choose from: {', '.join(TARGETS)}", "unknown-target")])
+    return [TARGETS[name] for name in dict.fromkeys(chosen)]
+
+
+def render(project: Project, theme: Theme, layout: Layout, strict: bool = False) -> Rendition:
+    """Photos, Markdown, HTML and WeasyPrint layout for one Layout. Raises BuildFailed on errors."""
     config = project.config
-    theme = load_theme(config.theme, [project.root / "assets", BUILTIN_ASSETS])
-    target = STANDARD
-    geometry = geometry_for(config.page.size, bleed=target.bleed)
+    geometry = geometry_for(config.page.size, bleed=layout.bleed)
     dist = project.dist_dir
-    images = _ImageStage(project, dist, options.ppi)
+    images = _ImageStage(project, dist, layout)
+    issues: list[Issue] = []
 
     articles: list[RenderedArticle] = []
     for source in project.articles:
@@ -95,26 +125,39 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     def asset_url(path: Path) -> str:
         return Path(os.path.relpath(path, dist)).as_posix()
 
-    html, more = render_document(project, articles, photos, theme, geometry, target, asset_url)
+    html, more = render_document(project, articles, photos, theme, geometry, layout, asset_url)
     issues += more
     raise_if_errors(issues)
 
-    html_path = dist / f"{project.slug}.html"
-    laid_out = typeset(html, html_path, [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
+    laid_out = typeset(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
     issues += laid_out.issues
-    if options.strict and laid_out.issues:
+    if strict and laid_out.issues:
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
-
-    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    pdf = write_pdf(laid_out.document, identifier)
-    outputs = [
-        Output(f"{project.slug}.pdf", pdf, "the designed brochure"),
-        Output(f"{project.slug}.html", html.encode(), "the HTML the PDF was typeset from"),
-    ]
-    written = write_outputs(dist, outputs)
-    return BuildResult(project, tuple(written), len(laid_out.document.pages), tuple(issues),
-                       time.perf_counter() - started)
+    return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues))
 
 
-__all__ = ["BuildFailed", "BuildOptions", "BuildResult", "build"]
+def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
+    started = time.perf_counter()
+    project, issues = load_project(root)
+    targets = resolve_targets(options.targets)
+    theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
+
+    renditions: dict[Layout, Rendition] = {}
+    for target in targets:
+        if target.layout not in renditions:
+            renditions[target.layout] = render(project, theme, target.layout, options.strict)
+            issues += renditions[target.layout].issues
+
+    outputs: list[Output] = []
+    for target in targets:
+        outputs += target.finish(project, renditions[target.layout], target)
+    issues = list(dict.fromkeys(issues))
+    raise_if_errors(issues)
+    written = write_outputs(project.dist_dir, outputs)
+    first = next(iter(renditions.values()))
+    return BuildResult(project, tuple(written), len(first.document.pages), tuple(issues),
+                       time.perf_counter() - started, tuple(renditions.values()))
+
+
+__all__ = ["BuildFailed", "BuildOptions", "BuildResult", "Rendition", "build", "render"]

@@ -17,6 +17,7 @@ from .content import Project
 from .errors import Issue, error
 from .geometry import Geometry
 from .markdown import RenderedArticle
+from .targets import Layout
 from .theme import Theme
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -25,15 +26,6 @@ BUILTIN_ASSETS = PACKAGE_ROOT / "assets"
 
 DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
                 "september", "oktober", "november", "december"]
-
-
-@dataclass(frozen=True)
-class Target:
-    """What an output needs from the layout: its colours and whether it has bleed."""
-
-    name: str
-    colour_space: str  # "rgb" or "cmyk"
-    bleed: float
 
 
 @dataclass(frozen=True)
@@ -66,7 +58,7 @@ def environment(project_root: Path) -> jinja2.Environment:
 
 
 def render_document(project: Project, articles: list[RenderedArticle], photos: dict[str, PlacedPhoto],
-                    theme: Theme, geometry: Geometry, target: Target, asset_url) -> tuple[str, list[Issue]]:
+                    theme: Theme, geometry: Geometry, layout: Layout, asset_url) -> tuple[str, list[Issue]]:
     """Render the whole brochure to one HTML string."""
     env = environment(project.root)
     config = project.config
@@ -76,10 +68,11 @@ def render_document(project: Project, articles: list[RenderedArticle], photos: d
                       "slug": Path(a.source.display_path).stem} for a in articles],
         "photos": photos,
         "geometry": geometry,
-        "target": target,
+        "layout": layout,
+        "extra_css": [Markup(css) for css in layout.extra_css],
         "stylesheets": [asset_url(path) for path in theme.stylesheets],
         "logo": asset_url(theme.logo) if theme.logo else "",
-        "colour_properties": theme.css_properties(target.colour_space),
+        "colour_properties": theme.css_properties(layout.colour_space),
         "page_properties": geometry.css_properties(),
         "created": config.date.isoformat(),
     }

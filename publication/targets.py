@@ -1,0 +1,64 @@
+"""Output targets: what each PDF in dist/ needs from the layout and how it is finished.
+
+Targets that share a layout (same colours, bleed, photo resolution and extra CSS) share
+one WeasyPrint render; each target then writes and post-processes its own PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from .build import Rendition
+    from .content import Project
+    from .output import Output
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything that changes the laid-out pages; targets with equal layouts share a render."""
+
+    colour_space: str = "rgb"  # "rgb" or "cmyk"
+    bleed: float = 0.0
+    ppi: int = 300
+    extra_css: tuple[str, ...] = ()
+
+
+Finisher = Callable[["Project", "Rendition", "Target"], "list[Output]"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    filename: str  # with {slug}
+    purpose: str
+    layout: Layout = field(default_factory=Layout)
+    finish: Finisher | None = None
+
+    def output_name(self, slug: str) -> str:
+        return self.filename.format(slug=slug)
+
+
+def _write_plain(project: "Project", rendition: "Rendition", target: Target) -> "list[Output]":
+    from .output import Output
+    from .typeset import write_pdf
+
+    pdf = write_pdf(rendition.document, rendition.identifier)
+    return [Output(target.output_name(project.slug), pdf, target.purpose),
+            Output(f"{project.slug}.html", rendition.html.encode(), "the HTML the brochure was typeset from")]
+
+
+STANDARD = Target("standard", "{slug}.pdf", "the designed brochure", Layout(), _write_plain)
+
+TARGETS: dict[str, Target] = {STANDARD.name: STANDARD}
+DEFAULT_TARGETS: tuple[str, ...] = ("standard",)
+
+
+def register(target: Target, default: bool = False) -> Target:
+    """Add a target; modules for other outputs call this when they are imported."""
+    global DEFAULT_TARGETS
+    TARGETS[target.name] = target
+    if default and target.name not in DEFAULT_TARGETS:
+        DEFAULT_TARGETS = DEFAULT_TARGETS + (target.name,)
+    return target

@@ -1,0 +1,183 @@
+"""End to end: the sample brochure, built from content/, read back from the PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from conftest import REPO
+
+# Every section heading and pull quote of the seed text, in the original order.
+HEADINGS_AND_QUOTES = [
+    "Sociale innovatie in de praktijk",
+    "Veranderen en versterken vanuit wederzijdse betrokkenheid",
+    "Samenwerkende netwerkmaatschappij",
+    "“We kunnen niet meer om nieuwe samenwerkingsverbanden heen. Het is de wereld van nu.”",
+    "Sociaal vernieuwen in de regio",
+    "“Wanneer je zelf niet bereid bent om te veranderen, dan verandert er ook niets.”",
+    "Snelheid van de veranderingen",
+    "“De wereld om ons heen verandert sneller dan wij als bestuurders. Daarin zitten zowel uitdagingen "
+    "als mooie kansen.”",
+    "Videoboodschap Jan van Ginkel, gemeentesecretaris Zaanstad",
+    "“Geloof in de kracht van de samenleving”",
+    "Bruggenbouwers en Plaatselijk Belang",
+    "“Er ontstaan nieuwe kracht- en spanningsvelden waar je als bestuurder mee te maken krijgt of reeds hebt.”",
+    "Samen bouwen aan het dorp",
+    "“Voor bestuurders is het uitdagend om de juiste weg te vinden in de omgang met burgerinitiatieven”",
+    "Leefwereld en systeemwereld",
+    "“De leefwereld en systeemwereld moeten integreren en dat is niet altijd eenvoudig en vanzelfsprekend.”",
+    "Betekenis voor competenties bestuurders",
+    "Uitgangspunt: gezamenlijke belangen",
+    "“Het stellen van vragen is het begin van luisteren. Laat zien dat je luistert, maak er een zichtbare "
+    "actie van.”",
+]
+
+
+CAPTIONS = [
+    "Engbert Breuker interviewt Astrid Schulting en René de Vent",
+    "Charlotte Extercatte, initiatiefnemer Bruggenbouwers",
+    "Martijn Dadema, burgemeester van de gemeente Raalte",
+]
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)  # words hyphenated at a line end
+    text = text.replace("\u00ad", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def reader(sample_pdf) -> PdfReader:
+    return PdfReader(sample_pdf)
+
+
+@pytest.fixture(scope="module")
+def page_texts(reader) -> list[str]:
+    return [normalise(page.extract_text()) for page in reader.pages]
+
+
+def compact(text: str) -> str:
+    """Text without spaces and hyphens: a line-end hyphen and a real one read alike in a PDF."""
+    return re.sub(r"[\s\-\u00ad]", "", text)
+
+
+def test_headings_and_quotes_appear_in_the_original_order(page_texts):
+    text = compact(" ".join(page_texts))
+    position = 0
+    for expected in map(compact, HEADINGS_AND_QUOTES):
+        found = text.find(expected, position)
+        assert found >= 0, f"not found after position {position}: {expected!r}"
+        position = found + len(expected)
+
+
+def test_captions_name_the_people(page_texts):
+    text = compact(" ".join(page_texts))
+    for caption in CAPTIONS:
+        assert compact(caption) in text, caption
+
+
+def test_seven_pull_quotes_and_the_box_quote(sample_build):
+    html = sample_build.renditions[0].html
+    assert html.count('<aside class="pullquote"') == 8  # seven in the text, one in the video box
+    assert html.count('<aside class="box"') == 1
+
+
+def test_colofon_is_on_the_last_inner_page(page_texts):
+    last_inner = page_texts[-2]
+    for field in ("Colofon", "Uitgave", "Regio Zwolle Bureau, november 2016", "Redactie",
+                  "Marc Nijenhuis (Marcschrijft)", "Foto’s", "Kees Praamstra (Regio Zwolle Bureau)",
+                  "Vormgeving", "Communicatie gemeente Zwolle", "Contact", "Postbus 10007", "8000 GA Zwolle",
+                  "Telefoon 038 498 5106", "www.regiozwolle.net", "regiozwolle@zwolle.nl", "Twitter @regiozwolle"):
+        assert field in last_inner, field
+    assert "Colofon" not in " ".join(page_texts[:-2])
+
+
+def _images(reader: PdfReader) -> dict[int, tuple[int, int]]:
+    found = {}
+    for page in reader.pages:
+        resources = page["/Resources"]
+        for xobject in resources.get("/XObject", {}).values():
+            xobject = xobject.get_object()
+            if xobject["/Subtype"] == "/Image":
+                found[id(xobject)] = (xobject["/Width"], xobject["/Height"])
+    return found
+
+
+def test_photos_are_embedded(reader):
+    images = _images(reader)
+    assert len(images) >= 4
+    assert all(width >= 600 for width, _ in images.values())
+
+
+def _shipped_font_names() -> set[str]:
+    """PostScript names of the fonts in assets/fonts."""
+    names = set()
+    for path in (REPO / "assets" / "fonts").rglob("*"):
+        if path.suffix.lower() in (".ttf", ".otf"):
+            names.add(TTFont(path)["name"].getDebugName(6))
+    return names
+
+
+def _embedded_font_name(descriptor) -> str:
+    """The PostScript name inside the embedded font program itself, not the PDF's label."""
+    for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+        if key in descriptor:
+            program = TTFont(io.BytesIO(descriptor[key].get_object().get_data()))
+            return program["name"].getDebugName(6)
+    raise AssertionError(f"font {descriptor['/FontName']} is not embedded")
+
+
+def test_every_font_is_embedded_and_shipped_in_assets(reader):
+    shipped = _shipped_font_names()
+    assert shipped
+    seen = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descriptors = [font.get("/FontDescriptor")]
+            for descendant in font.get("/DescendantFonts", []):
+                descriptors.append(descendant.get_object().get("/FontDescriptor"))
+            descriptors = [d.get_object() for d in descriptors if d is not None]
+            assert descriptors, f"font {font.get('/BaseFont')} has no descriptor"
+            seen.update(_embedded_font_name(descriptor) for descriptor in descriptors)
+    assert seen and seen <= shipped, f"fonts not from assets/fonts: {seen - shipped}"
+
+
+def test_title_language_and_dates_come_from_the_content(reader):
+    info = reader.metadata
+    assert info.title == "Sociale innovatie in de praktijk"
+    assert info.author == "Marc Nijenhuis"
+    assert "sociale innovatie" in (reader.metadata.get("/Keywords") or "")
+    assert info.get("/Subject") == "Veranderen en versterken vanuit wederzijdse betrokkenheid"
+    assert str(reader.trailer["/Root"]["/Lang"]) == "nl"
+    assert str(info["/CreationDate"]).startswith("D:20161101")
+
+
+def test_no_text_outside_the_page(sample_pdf):
+    document = pypdfium2.PdfDocument(sample_pdf)
+    try:
+        for number, page in enumerate(document, start=1):
+            width, height = page.get_size()
+            text = page.get_textpage()
+            for index in range(text.count_chars()):
+                left, bottom, right, top = text.get_charbox(index)
+                if right - left <= 0:
+                    continue
+                assert left >= 0 and bottom >= 0 and right <= width and top <= height, \
+                    f"page {number}: character {text.get_text_range(index, 1)!r} outside the page"
+    finally:
+        document.close()
+
+
+def test_page_size_is_a4_and_the_pdf_is_written_with_its_html(sample_build, reader):
+    for page in reader.pages:
+        assert round(float(page.mediabox.width) * 25.4 / 72) == 210
+        assert round(float(page.mediabox.height) * 25.4 / 72) == 297
+    html = sample_build.project.dist_dir / f"{sample_build.project.slug}.html"
+    assert html.is_file() and "Sociale innovatie in de praktijk" in html.read_text(encoding="utf-8")
