@@ -49,7 +49,7 @@ def _write_plain(project: "Project", rendition: "Rendition", target: Target) -> 
             Output(f"{project.slug}.html", rendition.html.encode(), "the HTML the brochure was typeset from")]
 
 
-STANDARD = Target("standard", "{slug}.pdf", "the designed brochure", Layout(), _write_plain)
+STANDARD = Target("standard", "{slug}.pdf", "the designed brochure", Layout(ppi=150), _write_plain)
 
 TARGETS: dict[str, Target] = {STANDARD.name: STANDARD}
 DEFAULT_TARGETS: tuple[str, ...] = ("standard",)
