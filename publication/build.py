@@ -21,6 +21,8 @@ from .images import ImageRequest, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
+from . import press  # registers the print target
+from .preflight import Report
 from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
 from .theme import Theme, load_theme
 from .typeset import typeset
@@ -31,6 +33,8 @@ class BuildOptions:
     strict: bool = False
     targets: tuple[str, ...] | None = None
     """Names of the targets to build; None means the default set."""
+    force: bool = False
+    """Write the print PDF even when preflight finds errors (it is marked as not passed)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class BuildResult:
     issues: tuple[Issue, ...]
     seconds: float
     renditions: tuple[Rendition, ...] = ()
+    preflight: Report | None = None
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
@@ -77,7 +82,8 @@ class _ImageStage:
         return self.project.root / ".cache" / "images"
 
     def url(self, request: ImageRequest) -> str:
-        prepared, problem = prepare(request, self.cache_dir, self.layout.ppi)
+        prepared, problem = prepare(request, self.cache_dir, self.layout.ppi, self.layout.output_profile,
+                                    self.layout.max_ink)
         if problem:
             self.issues.append(problem)
             return ""
@@ -143,21 +149,36 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     targets = resolve_targets(options.targets)
     theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
 
+    layouts = {target.name: target.layout_for(project) for target in targets}
     renditions: dict[Layout, Rendition] = {}
-    for target in targets:
-        if target.layout not in renditions:
-            renditions[target.layout] = render(project, theme, target.layout, options.strict)
-            issues += renditions[target.layout].issues
+    try:
+        for target in targets:
+            layout = layouts[target.name]
+            if layout not in renditions:
+                renditions[layout] = render(project, theme, layout, options.strict)
+                issues += renditions[layout].issues
+    except BuildFailed as failed:
+        if press.PRINT.name in layouts:
+            failed.written = tuple(write_outputs(project.dist_dir, press.failed_preflight_outputs(project, failed.issues)))
+        raise
 
     outputs: list[Output] = []
     for target in targets:
-        outputs += target.finish(project, renditions[target.layout], target)
+        outputs += target.finish(project, renditions[layouts[target.name]], target)
     issues = list(dict.fromkeys(issues))
     raise_if_errors(issues)
+    report = None
+    if press.PRINT.name in layouts:
+        report, outputs = press.run_preflight(project, renditions[layouts[press.PRINT.name]], outputs, options.force)
+        if not report.passed and not options.force:
+            reports = [output for output in outputs if output.name.endswith(press.REPORT_SUFFIXES)]
+            failed = BuildFailed(issues + report.as_issues())
+            failed.written = tuple(write_outputs(project.dist_dir, reports))
+            raise failed
     written = write_outputs(project.dist_dir, outputs)
     first = next(iter(renditions.values()))
     return BuildResult(project, tuple(written), len(first.document.pages), tuple(issues),
-                       time.perf_counter() - started, tuple(renditions.values()))
+                       time.perf_counter() - started, tuple(renditions.values()), report)
 
 
 __all__ = ["BuildFailed", "BuildOptions", "BuildResult", "Rendition", "build", "render"]

@@ -31,8 +31,11 @@ def reporting(func):
         except BuildFailed as failed:
             _print_issues(failed.issues)
             errors = len(failed.errors)
-            console.print(f"Build failed: {errors} error{'s' * (errors != 1)}. Nothing in dist/ was changed.",
-                          style="bold red")
+            written = getattr(failed, "written", ())
+            unchanged = "Nothing else in dist/ was changed" if written else "Nothing in dist/ was changed"
+            console.print(f"Build failed: {errors} error{'s' * (errors != 1)}. {unchanged}.", style="bold red")
+            for path in written:
+                console.print(f"  wrote {path.name} (the preflight report)", markup=False)
             sys.exit(1)
         except KeyboardInterrupt:
             console.print("Interrupted. Nothing in dist/ was changed.", style="bold red")
@@ -61,17 +64,48 @@ def main() -> None:
 @main.command()
 @project_argument
 @click.option("--strict", is_flag=True, help="Treat warnings (WeasyPrint's included) as errors.")
+@click.option("--target", "targets", multiple=True, metavar="NAME",
+              help="Build only this output (e.g. print); repeat for more. Default: all default targets.")
+@click.option("--force", is_flag=True, help="Write the print PDF even if preflight finds errors; it is marked "
+              "as not passed.")
 @reporting
-def build(project_dir: Path, strict: bool) -> None:
+def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool) -> None:
     """Build the publication in PROJECT_DIR (default: the current folder) into dist/."""
     from .build import BuildOptions, build as run_build
 
-    result = run_build(project_dir, BuildOptions(strict=strict))
+    result = run_build(project_dir, BuildOptions(strict=strict, targets=targets or None, force=force))
     _print_issues(result.warnings)
+    if result.preflight:
+        _print_preflight(result.preflight)
     for path in result.written:
         console.print(f"  wrote {path.relative_to(result.project.root)}", markup=False)
     console.print(f"Built {result.pages} pages in {result.seconds:.1f} s, "
                   f"{len(result.warnings)} warning{'s' * (len(result.warnings) != 1)}.", style="bold green")
+
+
+def _print_preflight(report) -> None:
+    for finding in report.findings:
+        if finding.check != "weasyprint":  # WeasyPrint's warnings are printed with the build's
+            console.print(str(finding), style="red" if finding.severity == "error" else "yellow", markup=False,
+                          soft_wrap=True)
+    console.print(report.summary() + (" The PDF was written anyway (--force)." if report.forced and not report.passed
+                                      else ""), style="bold green" if report.passed else "bold red")
+
+
+@main.command()
+@project_argument
+@click.option("--force", is_flag=True, help="Exit 0 even when there are errors.")
+@reporting
+def preflight(project_dir: Path, force: bool) -> None:
+    """Check the print PDF of PROJECT_DIR as a print shop would; writes only the preflight report."""
+    from .press import preflight_only
+
+    report, written = preflight_only(project_dir)
+    _print_preflight(report)
+    for path in written:
+        console.print(f"  wrote {path.name}", markup=False)
+    if not report.passed and not force:
+        sys.exit(1)
 
 
 @main.command()

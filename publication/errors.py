@@ -45,6 +45,8 @@ class BuildFailed(Exception):
 
     def __init__(self, issues: list[Issue] | tuple[Issue, ...]):
         self.issues = tuple(issues)
+        self.written: tuple = ()
+        """Files written although the build failed: only the preflight report."""
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
     @property

@@ -1,6 +1,7 @@
 """Stage 3: prepare photos for the size at which they are placed.
 
-Each photo is turned upright (EXIF), converted to sRGB and resized to the target
+Each photo is turned upright (EXIF), converted to sRGB (or, for print, to the press's
+CMYK output profile) and resized to the target
 resolution at its placed width, never enlarged. Results are cached by content hash and
 parameters, outside dist/, so an unchanged photo is not processed twice.
 """
@@ -13,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from .errors import Issue, error
@@ -20,6 +22,7 @@ from .errors import Issue, error
 CACHE_VERSION = "1"
 MAX_PIXELS = 120_000_000
 _SRGB = ImageCms.createProfile("sRGB")
+_SRGB_PROFILE = ImageCms.ImageCmsProfile(_SRGB)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ def _open(path: Path, display: str, line: int | None) -> tuple[Image.Image | Non
                            "export it again as JPEG or PNG", "image-damaged")
 
 
-def _to_srgb(image: Image.Image) -> Image.Image:
+def _normalised(image: Image.Image) -> tuple[Image.Image, bytes | None]:
+    """Upright, 8 bits per channel, transparency flattened on white; with the embedded profile, if any."""
     image = ImageOps.exif_transpose(image)
     icc = image.info.get("icc_profile")
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -76,21 +80,79 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)
-    if icc:
+    if image.mode not in ("RGB", "CMYK", "L"):
+        image = image.convert("RGB")
+    return image, icc
+
+
+def _source_profile(icc: bytes | None) -> ImageCms.ImageCmsProfile | None:
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(icc)) if icc else None
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return None
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    image, icc = _normalised(image)
+    source = _source_profile(icc)
+    if source:
         try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            mode = image.mode if image.mode in ("RGB", "CMYK", "L") else "RGB"
-            image = ImageCms.profileToProfile(image.convert(mode), source, _SRGB, outputMode="RGB",
+            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB",
                                               renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass
     return image.convert("RGB")
 
 
-def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300) -> tuple[PreparedImage | None, Issue | None]:
+# Photos go to press with relative colorimetric intent and black point compensation:
+# colours that the press can print (skin, sky, the brand colours in event photos) stay
+# exactly as they are, only out-of-gamut colours are clipped to the nearest printable
+# one, and black point compensation maps the photo's black to the press's black so
+# shadows keep their detail. It also does not depend on the quality of a profile's
+# perceptual table, which profiles built from characterization data often lack.
+PRESS_INTENT = ImageCms.Intent.RELATIVE_COLORIMETRIC
+
+
+def _limit_ink(image: Image.Image, max_ink: int) -> Image.Image:
+    """Take cyan, magenta and yellow out of the darkest pixels so no pixel carries more than
+    max_ink percent in total; black stays, so the shadows keep their depth. A profile for
+    sheet-fed offset (FOGRA39: 330%) can exceed what the press or paper takes."""
+    pixels = numpy.asarray(image, dtype=numpy.float32)
+    limit = max_ink * 255 / 100
+    total = pixels.sum(axis=2)
+    colour = pixels[..., :3].sum(axis=2)
+    over = total > limit
+    if not over.any():
+        return image
+    scale = numpy.ones_like(total)
+    scale[over] = numpy.clip((limit - pixels[..., 3][over]) / numpy.maximum(colour[over], 1), 0, 1)
+    pixels[..., :3] *= scale[..., None]
+    return Image.fromarray(numpy.floor(pixels).astype(numpy.uint8), "CMYK")
+
+
+def _to_cmyk(image: Image.Image, output_profile: Path, max_ink: int) -> Image.Image:
+    """Convert from the embedded profile (or sRGB when there is none) to the press's CMYK."""
+    image, icc = _normalised(image)
+    source = _source_profile(icc)
+    if image.mode == "CMYK" and source is None:
+        return image  # untagged CMYK is taken to be for the press already
+    if image.mode == "L" and source is None:
+        image = image.convert("RGB")
+    if source is None or (image.mode == "RGB") != (source.profile.xcolor_space.strip() == "RGB"):
+        source, image = _SRGB_PROFILE, image.convert("RGB")
+    transform = ImageCms.buildTransform(source, ImageCms.ImageCmsProfile(str(output_profile)), image.mode, "CMYK",
+                                        renderingIntent=PRESS_INTENT, flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
+    return _limit_ink(ImageCms.applyTransform(image, transform), max_ink)
+
+
+def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300, output_profile: Path | None = None,
+            max_ink: int = 300) -> tuple[PreparedImage | None, Issue | None]:
+    """With an output profile, the photo is converted to that press's CMYK; otherwise to sRGB."""
     data = request.path.read_bytes()
+    colour = ([output_profile.read_bytes(), f"{int(PRESS_INTENT)}/{max_ink}".encode()] if output_profile
+              else [b"srgb"])
     key = hashlib.sha256(b"|".join([data, CACHE_VERSION.encode(), f"{request.width_mm:.2f}x{request.height_mm}"
-                                    f"@{ppi}".encode()])).hexdigest()[:24]
+                                    f"@{ppi}".encode(), *colour])).hexdigest()[:24]
     output = cache_dir / f"{key}.jpg"
     if output.exists():
         with Image.open(output) as cached:
@@ -101,7 +163,7 @@ def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300) -> tuple[Pre
     image, problem = _open(request.path, request.display, request.line)
     if image is None:
         return None, problem
-    image = _to_srgb(image)
+    image = _to_cmyk(image, output_profile, max_ink) if output_profile else _to_srgb(image)
     original_width, original_height = image.size
     target_width = request.width_mm / 25.4 * ppi
     scale = target_width / original_width

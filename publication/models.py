@@ -61,6 +61,21 @@ class PageSettings(Model):
     size: Literal["A4", "A5"] = Field("A4", description="Trimmed page size.")
 
 
+class PrintSettings(Model):
+    """How the print-ready PDF is made; every value has a default, so the section is optional."""
+
+    standard: Literal["x-4", "x-1a", "x-3"] = Field("x-4", description="PDF/X standard: x-4 (default), x-1a or x-3.")
+    bleed_mm: float = Field(3.0, ge=0, le=10, description="Bleed around the trimmed page, in mm.")
+    binding: Literal["saddle-stitch", "perfect-bound", "loose"] = Field(
+        "saddle-stitch", description="saddle-stitch needs a multiple of 4 pages; perfect-bound an even number.")
+    ppi: int = Field(300, ge=72, le=1200, description="Effective resolution photos are prepared for.")
+    max_ink: int = Field(300, ge=200, le=400, description="Highest total area coverage allowed, in percent.")
+    output_profile: str | None = Field(None, description="The print shop's CMYK ICC profile, relative to the project "
+                                       "folder; default: the profile shipped in assets/icc.")
+    output_condition_identifier: str | None = Field(
+        None, description="The print condition the profile describes, e.g. FOGRA39 or FOGRA51.")
+
+
 class Publication(Model):
     """The whole of `content/publication.yml`."""
 
@@ -77,6 +92,7 @@ class Publication(Model):
     back_cover: BackCover = Field(default_factory=BackCover)
     colofon: Colofon
     page: PageSettings = Field(default_factory=PageSettings)
+    print: PrintSettings = Field(default_factory=PrintSettings, description="Settings for the print-ready PDF.")
     theme: str = Field("regio-zwolle", pattern=r"^[a-z0-9][a-z0-9-]*$")
     articles: list[str] = Field(min_length=1, description="The article files, in reading order.")
 

@@ -7,6 +7,7 @@ one WeasyPrint render; each target then writes and post-processes its own PDF.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -23,6 +24,10 @@ class Layout:
     bleed: float = 0.0
     ppi: int = 300
     extra_css: tuple[str, ...] = ()
+    output_profile: Path | None = None
+    """For CMYK: the press's ICC profile, which photos are converted to."""
+    max_ink: int = 300
+    """For CMYK: the highest total ink a photo may carry, in percent."""
 
 
 Finisher = Callable[["Project", "Rendition", "Target"], "list[Output]"]
@@ -35,6 +40,11 @@ class Target:
     purpose: str
     layout: Layout = field(default_factory=Layout)
     finish: Finisher | None = None
+    configure: Callable[["Project"], Layout] | None = None
+    """For a layout that depends on the project's settings (the print target's bleed and profile)."""
+
+    def layout_for(self, project: "Project") -> Layout:
+        return self.configure(project) if self.configure else self.layout
 
     def output_name(self, slug: str) -> str:
         return self.filename.format(slug=slug)
