@@ -1,0 +1,160 @@
+"""The sample's print PDF, read back with pikepdf, poppler and Ghostscript."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+from collections import Counter
+
+import pikepdf
+import pytest
+from PIL import ImageCms
+
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def print_pdf(sample_build):
+    return sample_build.project.dist_dir / f"{sample_build.project.slug}-print.pdf"
+
+
+@pytest.fixture(scope="module")
+def pdf(print_pdf):
+    with pikepdf.open(print_pdf) as document:
+        yield document
+
+
+@pytest.fixture(scope="module")
+def preflight_json(sample_build):
+    return json.loads((sample_build.project.dist_dir / f"{sample_build.project.slug}-preflight.json").read_text())
+
+
+def test_is_pdf_x4(pdf):
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        assert meta.get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
+    assert pdf.pdf_version == "1.6"
+    assert str(pdf.trailer.Info.Trapped) == "/False"
+
+
+def test_output_intent_embeds_a_cmyk_profile(pdf):
+    (intent,) = pdf.Root.OutputIntents
+    assert intent.S == "/GTS_PDFX"
+    assert str(intent.OutputConditionIdentifier) == "FOGRA39"
+    profile = intent.DestOutputProfile
+    assert profile.N == 4
+    icc = ImageCms.ImageCmsProfile(io.BytesIO(profile.read_bytes()))
+    assert icc.profile.xcolor_space.strip() == "CMYK"
+
+
+def test_trim_and_bleed_boxes_on_every_page_3mm_apart(pdf):
+    for page in pdf.pages:
+        trim = [float(v) for v in page.obj.TrimBox]
+        bleed = [float(v) for v in page.obj.BleedBox]
+        media = [float(v) for v in page.obj.MediaBox]
+        assert [round(b - t, 2) for b, t in zip(bleed, trim)] == [round(-3 * MM, 2)] * 2 + [round(3 * MM, 2)] * 2
+        assert round((trim[2] - trim[0]) / MM) == 210 and round((trim[3] - trim[1]) / MM) == 297
+        assert media[0] < bleed[0] and media[3] > bleed[3], "room for crop marks outside the bleed"
+
+
+def test_page_count_suits_saddle_stitching(pdf):
+    assert len(pdf.pages) % 4 == 0
+
+
+def test_every_font_embedded_and_none_type3(print_pdf):
+    lines = subprocess.run(["pdffonts", str(print_pdf)], capture_output=True, text=True, check=True).stdout
+    fonts = lines.splitlines()[2:]
+    assert fonts
+    for line in fonts:
+        assert "Type 3" not in line
+        assert re.search(r"\s(yes)\s+(yes)\s+(yes|no)\s+\d+\s+\d+$", line), line
+
+
+def test_every_image_is_cmyk_at_300_ppi(print_pdf, preflight_json):
+    lines = subprocess.run(["pdfimages", "-list", str(print_pdf)], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[2:]
+    assert len(lines) >= 6
+    low_res_pages = {f["page"] for f in preflight_json["findings"] if f["check"] == "image-resolution"}
+    for line in lines:
+        fields = line.split()
+        page, colour, components, x_ppi, y_ppi = int(fields[0]), fields[5], int(fields[6]), int(fields[12]), int(fields[13])
+        assert (colour, components) in (("cmyk", 4), ("icc", 4)), line
+        if page in low_res_pages:  # a stand-in photo that is smaller than its place; preflight warns about it
+            assert min(x_ppi, y_ppi) >= 150, line
+        else:
+            assert min(x_ppi, y_ppi) >= 300, line
+
+
+def _content_streams(pdf):
+    seen = set()
+
+    def visit(stream, resources):
+        if stream.objgen in seen:
+            return
+        seen.add(stream.objgen)
+        resources = stream.get("/Resources", resources)
+        yield stream, resources
+        for xobject in (resources.get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == "/Form":
+                yield from visit(xobject, resources)
+
+    for page in pdf.pages:
+        contents = page.obj.Contents
+        for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+            yield from visit(stream, page.obj.Resources)
+
+
+def test_no_device_rgb_anywhere_in_the_page_content(pdf):
+    for stream, resources in _content_streams(pdf):
+        spaces = resources.get("/ColorSpace") or {}
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            assert str(operator) not in ("rg", "RG"), f"RGB colour {list(operands)}"
+            if str(operator) in ("cs", "CS"):
+                space = spaces.get(str(operands[0]), operands[0])
+                family = space[0] if isinstance(space, pikepdf.Array) else space
+                assert family != "/DeviceRGB"
+                if family == "/ICCBased":
+                    assert space[1].N == 4
+        for xobject in (resources.get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == "/Image":
+                assert xobject.ColorSpace != "/DeviceRGB"
+
+
+def test_body_text_is_100_percent_black(pdf):
+    """The colour most text is drawn in is 0 0 0 1 in DeviceCMYK: not rich black, not RGB."""
+    text_colours = Counter()
+    for stream, resources in _content_streams(pdf):
+        fill = None
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            name = str(operator)
+            if name in ("sc", "scn", "k"):
+                fill = tuple(round(float(v), 3) for v in operands)
+            elif name in ("Tj", "TJ"):
+                text_colours[fill] += 1
+    assert text_colours.most_common(1)[0][0] == (0, 0, 0, 1)
+
+
+def test_crop_marks_are_registration_colour(pdf):
+    for page in pdf.pages:
+        registration = page.obj.Resources.ColorSpace.Registration
+        assert registration[0] == "/Separation" and registration[1] == "/All"
+        content = b"".join(stream.read_bytes() for stream in page.obj.Contents)
+        assert content.count(b"/Registration CS") == 1
+        assert content.count(b" l S") >= 8
+
+
+def test_ghostscript_measures_cmyk_ink_on_every_page(print_pdf):
+    out = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=inkcov", "-r36",
+                          "-sOutputFile=-", str(print_pdf)], capture_output=True, text=True, check=True).stdout
+    pages = [[float(v) for v in line.split()[:4]] for line in out.splitlines() if "CMYK" in line]
+    assert len(pages) % 4 == 0 and len(pages) >= 12
+    blank = [index for index, coverage in enumerate(pages, start=1) if sum(coverage) == 0]
+    assert all(sum(coverage) > 0 for index, coverage in enumerate(pages, start=1) if index not in blank)
+    assert len(blank) <= 2, "only the pages left blank on purpose carry no ink"
+
+
+def test_the_clean_sample_passes_preflight(preflight_json, sample_build):
+    assert preflight_json["passed"] is True
+    assert preflight_json["errors"] == 0, [f for f in preflight_json["findings"] if f["severity"] == "error"]
+    assert sample_build.preflight.passed
