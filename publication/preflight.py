@@ -25,6 +25,7 @@ from PIL import Image
 from weasyprint.draw.color import get_color
 from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
+from weasyprint.layout.absolute import AbsolutePlaceholder
 
 from .errors import Issue, Severity, error as issue_error
 
@@ -162,6 +163,8 @@ def walk(document) -> Iterator[Placed]:
 
 
 def _walk(box, page: int, element: str, source_file: str, line: str, bleed: bool, containers, margin) -> Iterator[Placed]:
+    if isinstance(box, AbsolutePlaceholder):
+        box = box._box  # absolutely positioned and floated boxes sit in a placeholder
     node = getattr(box, "element", None)
     if node is not None:
         element = _describe(node) or element
@@ -250,19 +253,17 @@ def check_overflow(placed: Placed, page_box) -> list[Finding]:
     findings = []
     kind = "text" if isinstance(box, boxes.TextBox) else "box"
     for container in reversed(placed.containers):
+        if container.style["overflow"] == "hidden" and _overflows(rect, _rect(container, "padding")):
+            return [_error("clipped", f"{kind} is cut off by {_describe(container.element) or 'its container'}, "
+                           "which hides what overflows (overflow: hidden); shorten the content or give the "
+                           "container more room", **_where(placed))]
+    for container in reversed(placed.containers):
         fixed_height = container.style["height"] != "auto"
-        hidden = container.style["overflow"] == "hidden"
-        if isinstance(box, boxes.TextBox) or fixed_height or hidden:
-            if _overflows(rect, _rect(container, "padding" if hidden else "content"), vertical=fixed_height or hidden):
+        if (isinstance(box, boxes.TextBox) or fixed_height) and container.style["overflow"] != "hidden":
+            if _overflows(rect, _rect(container, "content"), vertical=fixed_height):
                 label = _describe(container.element) or "its container"
-                if hidden:
-                    findings.append(_error("clipped", f"{kind} is cut off by {label}, which hides what overflows "
-                                           "(overflow: hidden); shorten the content or give the container more room",
-                                           **_where(placed)))
-                else:
-                    findings.append(_error("overset", f"{kind} runs out of {label}; shorten it, allow hyphenation "
-                                           "or give the container more room", **_where(placed)))
-                return findings
+                return [_error("overset", f"{kind} runs out of {label}; shorten it, allow hyphenation or give "
+                               "the container more room", **_where(placed))]
         if isinstance(box, boxes.TextBox):
             break  # text is judged against its own block only
     if not placed.in_bleed_element and _overflows(rect, _rect(page_box, "content")):

@@ -1,0 +1,262 @@
+"""Each preflight check, caught on one deliberately planted defect."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import pikepdf
+import pytest
+import weasyprint
+from PIL import Image
+
+from conftest import REPO
+from publication.build import BuildOptions, build
+from publication.errors import BuildFailed
+from publication.preflight import check_empty_pages, check_fonts_embedded, check_layout, check_page_boxes
+
+PRINT = BuildOptions(targets=("print",))
+ARTICLE = "content/01-artikel.md"
+
+
+@pytest.fixture
+def project(project):
+    """The small project, with a cover photo large enough to print full-bleed at 300 ppi."""
+    photo(project, "cover.jpg", (2600, 2300))
+    return project
+
+
+def build_report(project, options=PRINT) -> tuple[dict, bool]:
+    """Build the print target; the JSON report and whether the build passed."""
+    try:
+        build(project.root, options)
+        passed = True
+    except BuildFailed:
+        passed = False
+    report = json.loads((project.root / "dist" / "testbrochure-preflight.json").read_text())
+    return report, passed
+
+
+def only(report: dict, check: str) -> dict:
+    found = [finding for finding in report["findings"] if finding["check"] == check]
+    assert len(found) == 1, report["findings"]
+    return found[0]
+
+
+def with_css(project, css: str) -> None:
+    """The project gets its own copy of the theme, with extra CSS at the end."""
+    shutil.copytree(REPO / "assets", project.root / "assets")
+    with open(project.root / "assets" / "css" / "brochure.css", "a", encoding="utf-8") as sheet:
+        sheet.write("\n" + css + "\n")
+
+
+def photo(project, name: str, size: tuple[int, int]) -> None:
+    Image.new("RGB", size, (90, 120, 160)).save(project.content / "photos" / name, quality=85)
+
+
+def test_clean_project_passes(project):
+    report, passed = build_report(project)
+    assert passed and report["passed"] and report["errors"] == 0 and report["pages"] == 4
+
+
+def test_100_px_photo_is_an_error(project):
+    photo(project, "foto.jpg", (100, 67))
+    report, passed = build_report(project)
+    finding = only(report, "image-resolution")
+    assert not passed and finding["severity"] == "error"
+    assert finding["source"] == f"{ARTICLE}:7" and finding["page"] == 2
+    assert "100×67 px" in finding["message"] and "below 150" in finding["message"]
+
+
+def test_200_ppi_photo_is_a_warning(project):
+    photo(project, "foto.jpg", (660, 440))
+    report, passed = build_report(project)
+    finding = only(report, "image-resolution")
+    assert passed and finding["severity"] == "warning" and finding["source"] == f"{ARTICLE}:7"
+    assert "below 300" in finding["message"]
+
+
+def test_missing_photo_is_reported_and_the_report_still_written(project):
+    (project.content / "photos" / "foto.jpg").unlink()
+    report, passed = build_report(project)
+    finding = only(report, "image-missing")
+    assert not passed and finding["severity"] == "error" and finding["source"] == f"{ARTICLE}:7"
+    assert not (project.root / "dist" / "testbrochure-print.pdf").exists()
+
+
+def test_unreadable_photo(project):
+    project.write("photos/foto.jpg", b"not a jpeg at all")
+    report, _ = build_report(project)
+    assert only(report, "image-unreadable")["source"] == f"{ARTICLE}:7"
+
+
+def test_missing_alt_text_and_credit_are_warnings(project):
+    project.edit("01-artikel.md", '{fig-alt="Beschrijving" credit="Fotograaf"}', "")
+    report, passed = build_report(project)
+    assert passed
+    for check in ("alt-text", "credit"):
+        finding = only(report, check)
+        assert finding["severity"] == "warning" and finding["source"] == f"{ARTICLE}:7" and finding["page"] == 2
+
+
+def test_unbreakable_text_is_overset(project):
+    project.edit("01-artikel.md", "Tweede alinea.", "Rekeningnummer " + "1234567890" * 8 + ".")
+    report, passed = build_report(project)
+    finding = only(report, "overset")
+    assert not passed and finding["source"] == f"{ARTICLE}:9" and finding["page"] == 2
+    assert finding["element"] == "p"
+
+
+def with_tagline(project) -> None:
+    project.edit("publication.yml", "  photo_alt: Een testfoto", "  photo_alt: Een testfoto\n  tagline: [Een, twee]")
+
+
+def test_content_cut_off_by_overflow_hidden(project):
+    with_tagline(project)
+    with_css(project, ".cover-brand { height: 12mm; overflow: hidden; }")
+    report, passed = build_report(project)
+    clipped = [f for f in report["findings"] if f["check"] == "clipped"]
+    assert not passed and clipped and all(f["page"] == 1 for f in clipped)
+    assert "div.cover-brand" in clipped[0]["message"] and "overflow: hidden" in clipped[0]["message"]
+
+
+def test_text_in_the_safety_zone(project):
+    with_tagline(project)
+    with_css(project, ".cover-brand { top: -1mm; padding-top: 0; }")
+    report, passed = build_report(project)
+    finding = [f for f in report["findings"] if f["check"] == "safety-zone"][0]
+    assert not passed and finding["page"] == 1 and finding["element"] == "span.tagline-mark"
+    assert "mm from the trim" in finding["message"]
+
+
+def test_a_font_not_in_assets_falls_back(project):
+    with_css(project, "p.lead, .columns p { font-family: 'No Such Font'; }")
+    project.edit("01-artikel.md", "Eerste alinea van het artikel.", "Eerste alinea van het artikel.\n{.lead}")
+    report, passed = build_report(project)
+    findings = [f for f in report["findings"] if f["check"] == "font-fallback"]
+    assert not passed and findings and {f["source"] for f in findings} >= {f"{ARTICLE}:5"}
+    assert "'No Such Font' is not in assets/fonts" in findings[0]["message"]
+
+
+def test_a_character_the_font_lacks(project):
+    project.edit("01-artikel.md", "Tweede alinea.", "Tweede alinea met ☃ erin.")
+    report, passed = build_report(project)
+    finding = only(report, "missing-glyph")
+    assert not passed and finding["source"] == f"{ARTICLE}:9" and "U+2603" in finding["message"]
+
+
+def test_rgb_colour_in_an_x1a_build(project):
+    with_css(project, ".columns p { color: rgb(200, 30, 30); }")
+    project.edit("publication.yml", "articles:", "print:\n  standard: x-1a\narticles:")
+    report, passed = build_report(project)
+    assert not passed and report["standard"] == "x-1a"
+    from_boxes = [f for f in report["findings"] if f["check"] == "rgb-colour" and f["source"]]
+    from_pdf = [f for f in report["findings"] if f["check"] == "rgb-colour" and not f["source"]]
+    assert from_boxes[0]["source"] == f"{ARTICLE}:5" and "color is an RGB colour" in from_boxes[0]["message"]
+    assert from_pdf[0]["page"] == 2 and "RGB colour 0.784314 0.117647 0.117647" in from_pdf[0]["message"]
+
+
+def test_ink_above_the_limit(project):
+    with_css(project, ".article-title { background: device-cmyk(1 1 1 1); }")
+    report, passed = build_report(project)
+    finding = only(report, "ink-coverage")
+    assert not passed and finding["page"] == 2 and "up to 400% total ink, above the 300%" in finding["message"]
+
+
+def test_page_count_that_does_not_suit_saddle_stitch(project):
+    project.write("02-artikel.md", "---\ntitle: Tweede artikel\n---\n\nNog een alinea.\n")
+    project.edit("publication.yml", "  - 01-artikel.md", "  - 01-artikel.md\n  - 02-artikel.md")
+    report, passed = build_report(project)
+    finding = only(report, "page-count")
+    assert not passed and report["pages"] == 6  # the colofon starts on a right-hand page
+    assert finding["message"].startswith("6 pages cannot be bound saddle-stitch, which needs a multiple of 4; "
+                                         "add or remove pages to reach 8 or 4")
+    assert finding["source"] == "content/publication.yml"
+
+
+def test_unintended_empty_page(project):
+    with_css(project, ".colofon-page::before { content: ''; display: block; break-after: page; }")
+    report, passed = build_report(project)
+    finding = only(report, "empty-page")
+    assert not passed and finding["page"] == 3
+
+
+def test_pages_left_blank_on_purpose_are_not_flagged():
+    html = ("<style>@page { size: 100mm 60mm } .r { break-before: right }</style>"
+            "<p>one</p><p class=r>three</p><div class='intentionally-blank' style='break-before: page'></div>")
+    document = weasyprint.HTML(string=html).render()
+    assert len(document.pages) == 4 and document.pages[1]._page_box.page_type.blank
+    assert check_empty_pages(document) == []
+
+
+def test_missing_and_inconsistent_page_boxes(sample_build):
+    pdf_path = sample_build.project.dist_dir / f"{sample_build.project.slug}-print.pdf"
+    with pikepdf.open(pdf_path) as pdf:
+        assert check_page_boxes(pdf, 3.0) == []
+        del pdf.pages[1].obj["/TrimBox"]
+        pdf.pages[2].obj.BleedBox = pdf.pages[2].obj.TrimBox
+        findings = check_page_boxes(pdf, 3.0)
+    assert [(f.page, f.check) for f in findings] == [(2, "page-boxes"), (3, "page-boxes")]
+    assert "no TrimBox" in findings[0].message and "not 3 mm outside the TrimBox" in findings[1].message
+
+
+def test_fonts_not_embedded():
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                                BaseFont=pikepdf.Name.Helvetica))
+    page = pdf.add_blank_page()
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.obj.Contents = pdf.make_stream(b"BT /F1 12 Tf 10 10 Td (x) Tj ET")
+    (finding,) = check_fonts_embedded(pdf)
+    assert finding.page == 1 and finding.message.startswith("font 'Helvetica' is not embedded")
+
+
+LAYOUT_HTML = """<style>@page {{ size: 100mm {height}mm; margin: 0 }}
+body {{ margin: 0; font: 10px/20px serif }} p, h2 {{ margin: 0; widows: 1; orphans: 1 }}
+h2 {{ font-size: 10px; line-height: 20px; break-after: auto }}</style>
+<div><p data-line="3">{first}</p><h2 data-line="5">Kop</h2><p data-line="7">{second}</p></div>"""
+
+
+def test_orphan_and_widow():
+    # a page holds 5 lines: 4 lines, then 1 line of the second paragraph (an orphan) and its last line alone
+    line = "woord " * 12
+    html = LAYOUT_HTML.format(height=100 / 96 * 25.4, first=line * 3,
+                              second=line * 3).replace("<h2 data-line=\"5\">Kop</h2>", "")
+    document = weasyprint.HTML(string=html).render()
+    findings = check_layout(document)
+    assert {f.check for f in findings} >= {"orphan"} or {f.check for f in findings} >= {"widow"}
+    for finding in findings:
+        assert finding.severity == "warning" and finding.element == "p"
+
+
+def test_heading_at_the_bottom_of_a_column():
+    html = LAYOUT_HTML.format(height=100 / 96 * 25.4, first="regel " * 40, second="tekst " * 20)
+    document = weasyprint.HTML(string=html).render()
+    headings = [f for f in check_layout(document) if f.check == "heading-at-bottom"]
+    assert len(headings) == 1 and headings[0].element == "h2" and headings[0].page == 1
+
+
+def test_weasyprint_warnings_are_findings(project):
+    with_css(project, ".lead { colr: red; }")
+    report, passed = build_report(project)
+    finding = only(report, "weasyprint")
+    assert passed and finding["severity"] == "warning" and "colr" in finding["message"]
+
+
+def test_force_writes_the_pdf_marked_as_not_passed(project):
+    photo(project, "foto.jpg", (100, 67))
+    result = build(project.root, BuildOptions(targets=("print",), force=True))
+    assert not result.preflight.passed
+    report = json.loads((project.root / "dist" / "testbrochure-preflight.json").read_text())
+    assert report["passed"] is False and report["forced"] is True
+    with pikepdf.open(project.root / "dist" / "testbrochure-print.pdf") as pdf:
+        assert str(pdf.trailer.Info.PublicationPreflight).startswith("not passed: 1 errors")
+
+
+def test_html_report_marks_problems_on_page_thumbnails(project):
+    photo(project, "foto.jpg", (100, 67))
+    build_report(project)
+    html = (project.root / "dist" / "testbrochure-preflight.html").read_text()
+    assert html.count('<div class="page">') == 4
+    assert html.count('class="mark error"') == 1 and "data:image/png;base64," in html
