@@ -44,6 +44,10 @@ class Geometry:
             return self.text_width
         return self.column_width
 
+    def placed_height(self, placement: str) -> float | None:
+        """Height in mm of a photo that fills a fixed box (object-fit: cover); None if it keeps its ratio."""
+        return self.page_height + 2 * self.bleed if placement == "full-bleed" else None
+
     def css_properties(self) -> dict[str, str]:
         return {
             "--page-width": f"{self.page_width}mm",

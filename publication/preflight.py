@@ -252,6 +252,8 @@ def check_overflow(placed: Placed, page_box) -> list[Finding]:
         return []
     findings = []
     kind = "text" if isinstance(box, boxes.TextBox) else "box"
+    if placed.in_bleed_element and kind == "box":
+        return []  # photos and colour areas of cover and full-bleed pages reach into the bleed on purpose
     for container in reversed(placed.containers):
         if container.style["overflow"] == "hidden" and _overflows(rect, _rect(container, "padding")):
             return [_error("clipped", f"{kind} is cut off by {_describe(container.element) or 'its container'}, "

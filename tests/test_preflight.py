@@ -14,7 +14,7 @@ from PIL import Image
 from conftest import REPO
 from publication.build import BuildOptions, build
 from publication.errors import BuildFailed
-from publication.preflight import check_empty_pages, check_fonts_embedded, check_layout, check_page_boxes
+from publication.preflight import PX_PER_MM, check_empty_pages, check_fonts_embedded, check_layout, check_page_boxes
 
 PRINT = BuildOptions(targets=("print",))
 ARTICLE = "content/01-artikel.md"
@@ -218,23 +218,33 @@ h2 {{ font-size: 10px; line-height: 20px; break-after: auto }}</style>
 <div><p data-line="3">{first}</p><h2 data-line="5">Kop</h2><p data-line="7">{second}</p></div>"""
 
 
-def test_orphan_and_widow():
-    # a page holds 5 lines: 4 lines, then 1 line of the second paragraph (an orphan) and its last line alone
-    line = "woord " * 12
-    html = LAYOUT_HTML.format(height=100 / 96 * 25.4, first=line * 3,
-                              second=line * 3).replace("<h2 data-line=\"5\">Kop</h2>", "")
-    document = weasyprint.HTML(string=html).render()
-    findings = check_layout(document)
-    assert {f.check for f in findings} >= {"orphan"} or {f.check for f in findings} >= {"widow"}
-    for finding in findings:
-        assert finding.severity == "warning" and finding.element == "p"
+def _lines(count: int) -> str:
+    return "<br>".join(f"regel {number}" for number in range(count))
+
+
+def _layout_findings(first: int, second: int, heading: bool = False):
+    """A page holds exactly 5 lines of 20 px; two paragraphs of `first` and `second` lines."""
+    html = LAYOUT_HTML.format(height=100 / 96 * 25.4, first=_lines(first), second=_lines(second))
+    if not heading:
+        html = html.replace('<h2 data-line="5">Kop</h2>', "")
+    return check_layout(weasyprint.HTML(string=html).render())
+
+
+def test_orphan():
+    (finding,) = _layout_findings(4, 3)  # one line of the second paragraph at the bottom of page 1
+    assert (finding.check, finding.severity, finding.page, finding.element) == ("orphan", "warning", 1, "p")
+    assert finding.area[1] == round(80 / PX_PER_MM, 1)
+
+
+def test_widow():
+    (finding,) = _layout_findings(3, 3)  # the last line of the second paragraph alone on page 2
+    assert (finding.check, finding.severity, finding.page, finding.element) == ("widow", "warning", 2, "p")
 
 
 def test_heading_at_the_bottom_of_a_column():
-    html = LAYOUT_HTML.format(height=100 / 96 * 25.4, first="regel " * 40, second="tekst " * 20)
-    document = weasyprint.HTML(string=html).render()
-    headings = [f for f in check_layout(document) if f.check == "heading-at-bottom"]
-    assert len(headings) == 1 and headings[0].element == "h2" and headings[0].page == 1
+    (finding,) = _layout_findings(4, 2, heading=True)  # the heading is line 5, its text starts on page 2
+    assert (finding.check, finding.severity, finding.page, finding.element) == ("heading-at-bottom", "warning", 1,
+                                                                               "h2")
 
 
 def test_weasyprint_warnings_are_findings(project):

@@ -158,3 +158,23 @@ def test_the_clean_sample_passes_preflight(preflight_json, sample_build):
     assert preflight_json["passed"] is True
     assert preflight_json["errors"] == 0, [f for f in preflight_json["findings"] if f["severity"] == "error"]
     assert sample_build.preflight.passed
+
+
+def test_full_bleed_photo_fills_its_page_into_the_bleed(project):
+    from PIL import Image
+
+    from publication.build import BuildOptions, build
+    from publication.preflight import PX_PER_MM, walk
+
+    Image.new("RGB", (2600, 3600), (40, 90, 60)).save(project.content / "photos" / "cover.jpg", quality=85)
+    Image.new("RGB", (2600, 3600), (90, 60, 40)).save(project.content / "photos" / "dorp.jpg", quality=85)
+    project.edit("01-artikel.md", "Tweede alinea.", 'Tweede alinea.\n\n![Het dorp](photos/dorp.jpg)'
+                 '{fig-alt="Een dorp" credit="Fotograaf" .full-bleed}\n\nDerde alinea.')
+    result = build(project.root, BuildOptions(targets=("print",), force=True))
+    (photo,) = [placed for placed in walk(result.renditions[0].document)
+                if placed.element == "img" and "full-bleed" in placed.containers[-1].element.get("class")]
+    box = photo.box
+    assert [round(value / PX_PER_MM, 1) for value in (box.border_box_x(), box.border_box_y(), box.border_width(),
+                                                       box.border_height())] == [-3.0, -3.0, 216.0, 303.0]
+    assert not [f for f in result.preflight.findings if f.page == photo.page and f.check != "page-count"]
+    assert photo.page == 3 and result.preflight.pages == 6
