@@ -174,6 +174,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         if not report.passed and not options.force:
             reports = [output for output in outputs if output.name.endswith(press.REPORT_SUFFIXES)]
             failed = BuildFailed(issues + report.as_issues())
+            failed.summary = report.summary()
             failed.written = tuple(write_outputs(project.dist_dir, reports))
             raise failed
     written = write_outputs(project.dist_dir, outputs)

@@ -32,6 +32,8 @@ def reporting(func):
             _print_issues(failed.issues)
             errors = len(failed.errors)
             written = getattr(failed, "written", ())
+            if getattr(failed, "summary", ""):
+                console.print(failed.summary, style="bold red", markup=False)
             unchanged = "Nothing else in dist/ was changed" if written else "Nothing in dist/ was changed"
             console.print(f"Build failed: {errors} error{'s' * (errors != 1)}. {unchanged}.", style="bold red")
             for path in written:

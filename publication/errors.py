@@ -47,6 +47,8 @@ class BuildFailed(Exception):
         self.issues = tuple(issues)
         self.written: tuple = ()
         """Files written although the build failed: only the preflight report."""
+        self.summary = ""
+        """The preflight's one-line verdict, when preflight failed the build."""
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
     @property

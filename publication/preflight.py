@@ -70,6 +70,8 @@ class Report:
     standard: str
     binding: str
     forced: bool = False
+    blank_pages: tuple[int, ...] = ()
+    """Pages left empty on purpose (by a break to a right or left page)."""
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -91,15 +93,19 @@ class Report:
 
     def to_json(self) -> bytes:
         data = {"passed": self.passed, "forced": self.forced, "pages": self.pages, "standard": self.standard,
-                "binding": self.binding, "errors": len(self.errors), "warnings": len(self.warnings),
+                "binding": self.binding, "blank_pages": list(self.blank_pages), "errors": len(self.errors), "warnings": len(self.warnings),
                 "findings": [asdict(finding) for finding in self.findings]}
         return json.dumps(data, indent=2, ensure_ascii=False).encode() + b"\n"
 
     def as_issues(self) -> list[Issue]:
-        return [Issue(f.source or (f"page {f.page}" if f.page else "preflight"), None, f"[{f.check}] {f.message}"
-                      + (f" (page {f.page}, {f.element})" if f.page and f.source else ""),
-                      Severity.ERROR if f.severity == "error" else Severity.WARNING, f"preflight-{f.check}")
-                for f in self.findings]
+        issues = []
+        for f in self.findings:
+            context = [f"page {f.page}"] if f.page and f.source else []
+            context += [f.element] if f.element else []
+            issues.append(Issue(f.source or (f"page {f.page}" if f.page else "preflight"), None,
+                                f"[{f.check}] {f.message}" + (f" ({', '.join(context)})" if context else ""),
+                                Severity.ERROR if f.severity == "error" else Severity.WARNING, f"preflight-{f.check}"))
+        return issues
 
 
 def _error(check: str, message: str, **where) -> Finding:
@@ -264,7 +270,7 @@ def check_overflow(placed: Placed, page_box) -> list[Finding]:
         if (isinstance(box, boxes.TextBox) or fixed_height) and container.style["overflow"] != "hidden":
             if _overflows(rect, _rect(container, "content"), vertical=fixed_height):
                 label = _describe(container.element) or "its container"
-                return [_error("overset", f"{kind} runs out of {label}; shorten it, allow hyphenation or give "
+                return [_error("overset", f"{kind} runs out of its box ({label}); shorten it, allow hyphenation or give "
                                "the container more room", **_where(placed))]
         if isinstance(box, boxes.TextBox):
             break  # text is judged against its own block only
@@ -584,7 +590,9 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path]) -> Re
     findings += check_empty_pages(document)
     findings += check_pdf(pdf_bytes, settings, project.config_display_path)
     findings += [_warning("weasyprint", issue.message) for issue in rendition.issues if issue.code == "weasyprint"]
-    return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding)
+    blank = tuple(number for number, page in enumerate(document.pages, start=1) if page._page_box.page_type.blank)
+    return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding,
+                  blank_pages=blank)
 
 
 def failed_report(project, issues) -> Report:

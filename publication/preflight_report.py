@@ -10,7 +10,7 @@ import jinja2
 import pypdfium2
 
 from .output import Output
-from .preflight import Report
+from .preflight import SAFETY_ZONE_MM, Report
 
 THUMBNAIL_WIDTH = 360
 POINTS_PER_MM = 72 / 25.4
@@ -43,13 +43,15 @@ _TEMPLATE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=
   .mark.warning { border-color: #e69500; } .mark.warning span { background: #e69500; }
   .whole { outline: 4px solid #c62828; }
   .caption { margin-top: 6px; font-size: 12px; color: #555; }
+  .safety { position: absolute; border: 1px dashed rgba(0, 120, 215, .55); pointer-events: none; }
 </style>
 </head>
 <body>
 <h1>Preflight: {{ title }}</h1>
 <p><span class="verdict {{ 'passed' if report.passed else 'failed' }}">{{ 'Passed' if report.passed else 'Not passed' }}</span>
 {% if report.forced %} — the PDF was written anyway (--force){% endif %}</p>
-<p class="meta">{{ report.summary() }} Standard PDF/X-{{ report.standard[2:] }}, binding {{ report.binding }}.</p>
+<p class="meta">{{ report.summary() }} Standard PDF/X-{{ report.standard[2:] }}, binding {{ report.binding }}.
+Thumbnails show the trimmed page; the dashed line is the {{ '%g' % safety }} mm safety zone.</p>
 {% if numbered %}
 <table>
 <tr><th>#</th><th>Severity</th><th>Check</th><th>Page</th><th>Where</th><th>Problem</th></tr>
@@ -66,11 +68,12 @@ _TEMPLATE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=
 <div class="page">
   <div class="sheet{% if page.whole %} whole{% endif %}">
     <img src="data:image/png;base64,{{ page.png }}" alt="page {{ page.number }}">
+    <div class="safety" title="{{ '%g' % safety }} mm safety zone" style="left: {{ '%.2f' % (safety / page.width_mm * 100) }}%; right: {{ '%.2f' % (safety / page.width_mm * 100) }}%; top: {{ '%.2f' % (safety / page.height_mm * 100) }}%; bottom: {{ '%.2f' % (safety / page.height_mm * 100) }}%"></div>
     {% for number, finding in page.marks %}
     <div class="mark {{ finding.severity }}" title="{{ finding.message }}" style="left: {{ '%.2f' % (finding.area[0] / page.width_mm * 100) }}%; top: {{ '%.2f' % (finding.area[1] / page.height_mm * 100) }}%; width: {{ '%.2f' % (finding.area[2] / page.width_mm * 100) }}%; height: {{ '%.2f' % (finding.area[3] / page.height_mm * 100) }}%"><span>{{ number }}</span></div>
     {% endfor %}
   </div>
-  <div class="caption">Page {{ page.number }}{% if page.listed %} · {{ page.listed | join(', ') }}{% endif %}</div>
+  <div class="caption">Page {{ page.number }}{% if page.number in report.blank_pages %} · left blank on purpose{% endif %}{% if page.listed %} · {{ page.listed | join(', ') }}{% endif %}</div>
 </div>
 {% endfor %}
 </div>
@@ -108,7 +111,8 @@ def render_html(report: Report, title: str, pdf_bytes: bytes | None) -> str:
                     listed=[f"#{n}" for n, _ in on_page],
                     whole=any(f.severity == "error" and not f.area for _, f in on_page))
         pages.append(page)
-    return _TEMPLATE.render(report=report, title=title, numbered=numbered, pages=pages, width=THUMBNAIL_WIDTH)
+    return _TEMPLATE.render(report=report, title=title, numbered=numbered, pages=pages, width=THUMBNAIL_WIDTH,
+                            safety=SAFETY_ZONE_MM)
 
 
 def report_outputs(slug: str, title: str, report: Report, pdf_bytes: bytes | None) -> list[Output]:

@@ -270,3 +270,29 @@ def test_html_report_marks_problems_on_page_thumbnails(project):
     html = (project.root / "dist" / "testbrochure-preflight.html").read_text()
     assert html.count('<div class="page">') == 4
     assert html.count('class="mark error"') == 1 and "data:image/png;base64," in html
+
+
+def test_cli_build_fails_on_errors_but_writes_the_report(project):
+    from click.testing import CliRunner
+
+    from publication.cli import main
+
+    photo(project, "foto.jpg", (100, 67))
+    result = CliRunner().invoke(main, ["build", "--target", "print", str(project.root)])
+    assert result.exit_code == 1
+    assert "[image-resolution]" in result.output and "Preflight NOT passed: 1 error" in result.output
+    assert sorted(path.name for path in (project.root / "dist").iterdir() if not path.name.startswith(".")) == \
+        ["testbrochure-preflight.html", "testbrochure-preflight.json"]
+
+
+def test_cli_preflight_on_its_own_writes_only_the_report(project):
+    from click.testing import CliRunner
+
+    from publication.cli import main
+
+    project.edit("01-artikel.md", '{fig-alt="Beschrijving" credit="Fotograaf"}', '{fig-alt="Beschrijving"}')
+    result = CliRunner().invoke(main, ["preflight", str(project.root)])
+    assert result.exit_code == 0, result.output
+    assert "[credit]" in result.output and "Preflight passed: 0 errors, 1 warning on 4 pages." in result.output
+    assert not (project.root / "dist" / "testbrochure-print.pdf").exists()
+    assert json.loads((project.root / "dist" / "testbrochure-preflight.json").read_text())["warnings"] == 1
