@@ -21,7 +21,9 @@ from .images import ImageRequest, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
-from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
+from . import screen  # noqa: F401 - registers the screen target
+from . import targets as registry
+from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
 from .typeset import typeset
 
@@ -89,7 +91,7 @@ class _ImageStage:
 
 
 def resolve_targets(names: tuple[str, ...] | None) -> list[Target]:
-    chosen = names or DEFAULT_TARGETS
+    chosen = names or registry.DEFAULT_TARGETS  # read now: modules register targets when imported
     unknown = [name for name in chosen if name not in TARGETS]
     if unknown:
         raise_if_errors([error("command line", None, f"unknown target '{unknown[0]}'; "
