@@ -19,9 +19,10 @@ from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
 from .geometry import Geometry, geometry_for
 from .images import ImageRequest, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
+from .manifest import manifest_output
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
-from . import screen  # noqa: F401 - registers the screen target
+from . import impose, screen  # noqa: F401 - they register their targets
 from . import targets as registry
 from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
@@ -154,6 +155,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     outputs: list[Output] = []
     for target in targets:
         outputs += target.finish(project, renditions[target.layout], target)
+    outputs.append(manifest_output(project, outputs))
     issues = list(dict.fromkeys(issues))
     raise_if_errors(issues)
     written = write_outputs(project.dist_dir, outputs)
