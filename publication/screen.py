@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pikepdf
 from PIL import Image
 
-from .reproducible import pdf_date, source_dates, w3c_date
+from .reproducible import pdf_date, save_reproducibly, source_dates, w3c_date
 from .targets import STANDARD, Target, register
 
 if TYPE_CHECKING:
@@ -50,13 +50,6 @@ def finish_screen(project: "Project", rendition: "Rendition", target: Target) ->
         set_metadata(pdf, project)
         set_opening_view(pdf)
         return [Output(target.output_name(project.slug), save_reproducibly(pdf), target.purpose)]
-
-
-def save_reproducibly(pdf: pikepdf.Pdf) -> bytes:
-    """Bytes that depend on the content only: no timestamps, an identifier hashed from the file."""
-    buffer = io.BytesIO()
-    pdf.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return buffer.getvalue()
 
 
 # ---- Photos --------------------------------------------------------------------------------
