@@ -96,15 +96,22 @@ def impose(pdf: bytes, sheet: SheetSize, creep_mm: float = 0.0) -> bytes:
 
 
 def _place(sheet: PageObject, page: PageObject, left: float, width: float, height: float, shift: float) -> None:
-    trim = page.trimbox
-    scale = min(width / float(trim.width), height / float(trim.height))
-    x = left + (width - float(trim.width) * scale) / 2 - float(trim.left) * scale + shift
-    y = (height - float(trim.height) * scale) / 2 - float(trim.bottom) * scale
-    # Clip at the trim box (pypdf clips the merged page at its crop box), so bleed and marks
-    # of a print PDF stay off the sheet; links are for screens, not for paper.
+    """Put `page` centred in the half of `sheet` starting at `left`, moved `shift` points to the right."""
+    trim = [float(value) for value in page.trimbox]
+    page_width, page_height = trim[2] - trim[0], trim[3] - trim[1]
+    scale = min(width / page_width, height / page_height)
+    x = left + (width - page_width * scale) / 2 - trim[0] * scale + shift
+    y = (height - page_height * scale) / 2 - trim[1] * scale
+    # pypdf clips a merged page at its crop box: clip at the trim, so the bleed and marks of a print
+    # PDF stay off the sheet, and at the fold, so a page moved by creep loses its inner margin
+    # instead of covering the facing page.
+    if shift > 0:
+        trim[2] -= shift / scale
+    elif shift < 0:
+        trim[0] -= shift / scale
     page.cropbox = RectangleObject(trim)
     if "/Annots" in page:
-        del page[NameObject("/Annots")]
+        del page[NameObject("/Annots")]  # links are for screens, not for paper
     sheet.merge_transformed_page(page, Transformation().scale(scale, scale).translate(x, y))
 
 
