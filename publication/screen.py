@@ -47,6 +47,7 @@ def finish_screen(project: "Project", rendition: "Rendition", target: Target) ->
     settings = project.config.screen
     with pikepdf.open(io.BytesIO(tagged)) as pdf:
         lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)
+        mark_running_heads_as_artifacts(pdf)
         set_metadata(pdf, project)
         set_opening_view(pdf)
         return [Output(target.output_name(project.slug), save_reproducibly(pdf), target.purpose)]
@@ -115,6 +116,49 @@ def lower_photo_resolution(pdf: pikepdf.Pdf, ppi: int, quality: int) -> None:
             image.Width, image.Height = picture.size
             if "/DecodeParms" in image:
                 del image["/DecodeParms"]
+
+
+# ---- Structure ------------------------------------------------------------------------------
+
+def _reachable_elements(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    stack = [pdf.Root.StructTreeRoot.K]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, pikepdf.Array):
+            stack.extend(item)
+        elif isinstance(item, pikepdf.Dictionary) and "/S" in item and item.objgen not in found:
+            found.add(item.objgen)
+            stack.append(item.get("/K"))
+    return found
+
+
+def mark_running_heads_as_artifacts(pdf: pikepdf.Pdf) -> None:
+    """Make page numbers and running heads pagination artifacts.
+
+    WeasyPrint tags the content of page-margin boxes but leaves those elements out of the
+    structure tree (PDF 1.7 has no artifact element), so a screen reader cannot reach them and
+    PDF/UA checkers report untagged content. Marked as /Artifact, they are skipped as they should be.
+    """
+    reachable = _reachable_elements(pdf)
+    parent_tree = dict(zip(*[iter(pdf.Root.StructTreeRoot.ParentTree.Nums)] * 2))
+    for page in pdf.pages:
+        elements = parent_tree.get(int(page.obj.get("/StructParents", -1)))
+        if not isinstance(elements, pikepdf.Array):
+            continue
+        orphans = {mcid for mcid, element in enumerate(elements)
+                   if isinstance(element, pikepdf.Dictionary) and element.objgen not in reachable}
+        if not orphans:
+            continue
+        instructions = pikepdf.parse_content_stream(page)
+        for index, (operands, operator) in enumerate(instructions):
+            if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                    and int(operands[1].get("/MCID", -1)) in orphans:
+                instructions[index] = pikepdf.ContentStreamInstruction(
+                    [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)], pikepdf.Operator("BDC"))
+        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        for mcid in orphans:
+            elements[mcid] = None
 
 
 # ---- Metadata and opening view ---------------------------------------------------------------

@@ -100,6 +100,18 @@ def test_tagged_as_pdf_ua_1_in_dutch(screen):
     assert {"/Document", "/Art", "/H1", "/H2", "/H3", "/P", "/Figure", "/Caption", "/BlockQuote", "/Link"} <= tags
 
 
+def test_all_content_is_in_the_structure_tree_and_folios_are_artifacts(screen):
+    reachable = {element.objgen for _, element, _ in structure_elements(screen)}
+    parent_tree = dict(zip(*[iter(screen.Root.StructTreeRoot.ParentTree.Nums)] * 2))
+    for number, page in enumerate(screen.pages, start=1):
+        marked = [operands for operands, operator in pikepdf.parse_content_stream(page) if str(operator) == "BDC"]
+        mcids = [int(properties.MCID) for _, properties in marked if "/MCID" in properties]
+        elements = parent_tree[int(page.obj.StructParents)]
+        assert mcids and all(elements[mcid].objgen in reachable for mcid in mcids), f"page {number}"
+        pagination = [tag for tag, properties in marked if tag == "/Artifact" and properties.get("/Type") == "/Pagination"]
+        assert number in (1, len(screen.pages)) or pagination, f"page {number} has no folio marked as artifact"
+
+
 def test_headings_run_h1_to_h3_in_order_and_match_the_html(screen, reading, sample_build):
     levels = [int(tag[2]) for tag, _, _ in structure_elements(screen) if tag in HEADING_TAGS]
     assert levels[0] == 1 and max(levels) == 3
