@@ -3,6 +3,7 @@
 It shares the standard brochure's render (RGB, no bleed, photos at 150 ppi) and only
 differs in how it is written and finished: WeasyPrint writes it tagged, then pikepdf
 - lowers photos to the `screen:` resolution and JPEG quality of publication.yml,
+- marks page numbers and running heads as artifacts, outside the reading order,
 - completes the metadata in both the Info dictionary and XMP (language included),
 - sets the opening view: page 1, two pages side by side with the cover on its own,
 - saves with an identifier derived from the content, so a rebuild is byte-identical.
@@ -55,9 +56,9 @@ def finish_screen(project: "Project", rendition: "Rendition", target: Target) ->
 
 # ---- Photos --------------------------------------------------------------------------------
 
-def image_placements(pdf: pikepdf.Pdf) -> dict[pikepdf.ObjGen, Placement]:
+def image_placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], Placement]:
     """For each image XObject, the largest size it is drawn at on any page."""
-    found: dict[pikepdf.ObjGen, Placement] = {}
+    found: dict[tuple[int, int], Placement] = {}
     for page in pdf.pages:
         _walk_content(page.obj, _IDENTITY, found, depth=0)
     return found
