@@ -10,9 +10,11 @@ from pathlib import Path
 import pikepdf
 import pypdfium2
 import pytest
+from click.testing import CliRunner
 from pypdf import PdfReader
 
 from publication.build import BuildFailed, BuildOptions, build
+from publication.cli import main
 from publication.screen import PPI_TOLERANCE
 from conftest import REPO
 from test_sample_pdf import HEADINGS_AND_QUOTES
@@ -264,3 +266,13 @@ def test_a_screen_resolution_above_the_render_is_refused_with_its_line(project):
     lines = (project.content / "publication.yml").read_text(encoding="utf-8").splitlines()
     assert issue.path.endswith("publication.yml") and issue.line == lines.index("  ppi: 300") + 1
     assert "screen.ppi" in issue.message and "150" in issue.message
+
+
+def test_build_command_writes_only_the_targets_named(project):
+    _with_back_cover(project)
+    result = CliRunner().invoke(main, ["build", str(project.root), "--target", "screen"])
+    assert result.exit_code == 0, result.output
+    written = {path.name for path in (project.root / "dist").iterdir() if not path.name.startswith(".")}
+    assert written == {"testbrochure-screen.pdf", "MANIFEST.txt"}
+    result = CliRunner().invoke(main, ["build", str(project.root), "-t", "screan"])
+    assert result.exit_code == 1 and "unknown target 'screan'" in result.output
