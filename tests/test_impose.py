@@ -89,6 +89,13 @@ def test_a4_brochure_on_a3_sheets_chosen_from_the_page_size():
     assert sides(booklet) == [("P08", "P01"), ("P02", "P07"), ("P06", "P03"), ("P04", "P05")]
 
 
+def test_a4_pages_shrink_to_an_a5_booklet_on_a4_sheets():
+    """Most office printers take A4 only: an A4 brochure then becomes an A5 booklet."""
+    booklet = impose(numbered_pdf(8, "A4"), SHEETS["A4"])
+    assert sheet_sizes_mm(booklet) == {(297, 210)}
+    assert sides(booklet) == [("P08", "P01"), ("P02", "P07"), ("P06", "P03"), ("P04", "P05")]
+
+
 def _number_position(pdf: bytes, side: int, number: str) -> float:
     """The left edge, in points, of a page number on one sheet side."""
     document = pypdfium2.PdfDocument(pdf)
