@@ -193,8 +193,15 @@ def finish_press_pdf(pdf_bytes: bytes, profile: OutputProfile, bleed: float,
                 del page.obj["/CropBox"]
             page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
             page.contents_add(pdf.make_stream(b"Q\n" + _crop_marks(tuple(trim), offset)))
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+        return _save(pdf)
+
+
+def _save(pdf: pikepdf.Pdf) -> bytes:
+    """Bytes that depend on the content only; no object streams, which PDF/X-1a and X-3 (PDF 1.4) forbid."""
+    if "/ID" in pdf.trailer:
+        del pdf.trailer["/ID"]  # qpdf keeps an existing first half; without one, both halves are hashed
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     return out.getvalue()
 
 
@@ -213,9 +220,7 @@ def mark_not_passed(pdf_bytes: bytes, note: str) -> bytes:
     """For --force: the file says in its document information that it did not pass preflight."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         pdf.trailer.Info.PublicationPreflight = pikepdf.String(note)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-    return out.getvalue()
+        return _save(pdf)
 
 
 PRINT = register(Target("print", "{slug}-print.pdf", "the print-ready PDF/X file for the print shop",
