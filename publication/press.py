@@ -9,7 +9,9 @@ registration colour outside the bleed (WeasyPrint's own marks are RGB), and room
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import yaml
 
 from .content import Project
 from .errors import Issue, error, raise_if_errors
-from .layout import BUILTIN_ASSETS
+from .layout import BUILTIN_ASSETS, PACKAGE_ROOT
 from .output import Output
 from .targets import Layout, Target, register
 from .theme import Theme, load_theme
@@ -205,11 +207,20 @@ def _save(pdf: pikepdf.Pdf) -> bytes:
     return out.getvalue()
 
 
+def _identifier(project: Project, rendition) -> bytes:
+    """The render's identifier without the folders the project and the package live in: PDF/X-4's
+    XMP document id is derived from it, and moving a project must not change the PDF."""
+    text = rendition.html
+    for root, name in ((PACKAGE_ROOT, "package:"), (project.root, "project:")):
+        text = text.replace(root.resolve().as_uri(), name).replace(os.path.relpath(root, project.dist_dir), name)
+    return hashlib.sha256(text.encode()).hexdigest()[:32].encode()
+
+
 def _write_print(project: Project, rendition, target: Target) -> list[Output]:
     settings = project.config.print
     profile, issues = output_profile(project)
     raise_if_errors(issues)
-    pdf = write_pdf(rendition.document, rendition.identifier, pdf_variant=STANDARDS[settings.standard],
+    pdf = write_pdf(rendition.document, _identifier(project, rendition), pdf_variant=STANDARDS[settings.standard],
                     output_intent="device-cmyk")
     theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
     finished = finish_press_pdf(pdf, profile, settings.bleed_mm, theme_cmyk(theme))

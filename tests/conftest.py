@@ -72,7 +72,8 @@ class ProjectFactory:
         self.root = root
         self.content = root / "content"
         (self.content / "photos").mkdir(parents=True)
-        for name, size in (("cover.jpg", (1200, 1600)), ("foto.jpg", (1200, 800))):
+        # The cover photo is large enough to fill the page and its bleed at 300 ppi, as preflight asks.
+        for name, size in (("cover.jpg", (2600, 3600)), ("foto.jpg", (1200, 800))):
             Image.new("RGB", size, (90, 120, 160)).save(self.content / "photos" / name, quality=85)
         self.write("publication.yml", MINIMAL_CONFIG)
         self.write("01-artikel.md", MINIMAL_ARTICLE)

@@ -20,13 +20,6 @@ PRINT = BuildOptions(targets=("print",))
 ARTICLE = "content/01-artikel.md"
 
 
-@pytest.fixture
-def project(project):
-    """The small project, with a cover photo large enough to print full-bleed at 300 ppi."""
-    photo(project, "cover.jpg", (2600, 2300))
-    return project
-
-
 def build_report(project, options=PRINT) -> tuple[dict, bool]:
     """Build the print target; the JSON report and whether the build passed."""
     try:
