@@ -14,7 +14,7 @@ import json
 import subprocess
 import tempfile
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -27,7 +27,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.images import RasterImage
 from weasyprint.layout.absolute import AbsolutePlaceholder
 
-from .errors import Issue, Severity, error as issue_error
+from .errors import Issue, Severity
 
 PX_PER_MM = 96 / 25.4
 PT_PER_MM = 72 / 25.4
@@ -490,48 +490,101 @@ def check_fonts_embedded(pdf: pikepdf.Pdf) -> list[Finding]:
     return findings
 
 
-def _rgb_in(stream, resources, x1a: bool, seen: set) -> list[str]:
-    """The RGB (and for X-1a, device-independent) colour a content stream draws with."""
+def _drawn(stream, resources, seen: set) -> Iterator[tuple[str, object, object]]:
+    """What a content stream uses, following the form XObjects it draws: ("op", (operands,
+    operator), resources) for colour and graphics-state operators, ("image", (name, image), None)."""
     if stream.objgen in seen:
-        return []
+        return
     seen.add(stream.objgen)
     resources = stream.get("/Resources", resources)
-    spaces = (resources.get("/ColorSpace") or {}) if resources is not None else {}
-    found = []
-    for operands, operator in pikepdf.parse_content_stream(stream, "rg RG cs CS"):
-        name = str(operator)
-        if name in ("rg", "RG"):
-            found.append(f"RGB colour {' '.join(f'{float(v):g}' for v in operands)} ({name})")
+    xobjects = (resources.get("/XObject") or {}) if resources is not None else {}
+    for operands, operator in pikepdf.parse_content_stream(stream, "rg RG cs CS gs Do"):
+        if str(operator) != "Do":
+            yield "op", (operands, str(operator)), resources
             continue
-        space = spaces.get(str(operands[0]), operands[0])
-        family = str(space[0] if isinstance(space, pikepdf.Array) else space)
-        if family == "/DeviceRGB" or (family == "/ICCBased" and int(space[1].get("/N", 0)) == 3):
-            found.append(f"the RGB colour space {operands[0]}")
-        elif x1a and family in ("/ICCBased", "/Lab"):
-            found.append(f"the device-independent colour space {operands[0]}, which PDF/X-1a does not allow")
-    for name, xobject in ((resources.get("/XObject") or {}).items() if resources is not None else ()):
+        xobject = xobjects.get(str(operands[0]))
+        if xobject is None:
+            continue
         if xobject.get("/Subtype") == "/Image":
-            space = xobject.get("/ColorSpace")
-            family = str(space[0] if isinstance(space, pikepdf.Array) else space)
-            components = int(space[1].get("/N", 0)) if family == "/ICCBased" else 0
-            if family == "/DeviceRGB" or (family == "/ICCBased" and (components == 3 or x1a)):
-                found.append(f"image {name} in {family[1:]}")
+            yield "image", (str(operands[0]), xobject), None
         elif xobject.get("/Subtype") == "/Form":
-            found += _rgb_in(xobject, resources, x1a, seen)
-    return found
+            yield from _drawn(xobject, resources, seen)
+
+
+def _page_drawn(page) -> Iterator[tuple[str, object, object]]:
+    contents = page.obj.Contents
+    seen: set = set()
+    for content in contents if isinstance(contents, pikepdf.Array) else [contents]:
+        yield from _drawn(content, page.obj.get("/Resources"), seen)
+
+
+def _colour_family(space) -> tuple[str, int]:
+    family = str(space[0] if isinstance(space, pikepdf.Array) else space)
+    components = int(space[1].get("/N", 0)) if family == "/ICCBased" else 0
+    return family, components
+
+
+def _rgb_use(kind: str, item, resources, x1a: bool) -> str | None:
+    """What is RGB (and for X-1a, device-independent) about one thing drawn, if anything."""
+    if kind == "image":
+        name, image = item
+        family, components = _colour_family(image.get("/ColorSpace"))
+        if family == "/DeviceRGB" or (family == "/ICCBased" and (components == 3 or x1a)):
+            return f"image {name} in {family[1:]}"
+        return None
+    operands, operator = item
+    if operator in ("rg", "RG"):
+        return f"RGB colour {' '.join(f'{float(v):g}' for v in operands)} ({operator})"
+    if operator in ("cs", "CS"):
+        spaces = (resources.get("/ColorSpace") or {}) if resources is not None else {}
+        family, components = _colour_family(spaces.get(str(operands[0]), operands[0]))
+        if family == "/DeviceRGB" or (family == "/ICCBased" and components == 3):
+            return f"the RGB colour space {operands[0]}"
+        if x1a and family in ("/ICCBased", "/Lab"):
+            return f"the device-independent colour space {operands[0]}, which PDF/X-1a does not allow"
+    return None
 
 
 def check_rgb(pdf: pikepdf.Pdf, standard: str) -> list[Finding]:
     findings = []
     x1a = standard == "x-1a"
     for number, page in enumerate(pdf.pages, start=1):
-        found = []
-        contents = page.obj.Contents
-        for content in contents if isinstance(contents, pikepdf.Array) else [contents]:
-            found += _rgb_in(content, page.obj.get("/Resources"), x1a, set())
-        for what in dict.fromkeys(found):
+        found = [_rgb_use(kind, item, resources, x1a) for kind, item, resources in _page_drawn(page)]
+        for what in dict.fromkeys(filter(None, found)):
             findings.append(_error("rgb-colour", f"the page uses {what}; PDF/X-{standard[2:]} for a CMYK press needs "
                                    "CMYK. Use theme colours and photos from the photo stage", page=number))
+    return findings
+
+
+def _transparency(kind: str, item, resources) -> str | None:
+    if kind == "image":
+        name, image = item
+        return f"image {name} has a soft mask (transparency)" if image.get("/SMask") is not None else None
+    operands, operator = item
+    if operator != "gs" or resources is None:
+        return None
+    state = (resources.get("/ExtGState") or {}).get(str(operands[0]))
+    if state is None:
+        return None
+    if float(state.get("/CA", 1)) < 1 or float(state.get("/ca", 1)) < 1:
+        return f"opacity below 100% (graphics state {operands[0]})"
+    if state.get("/SMask", pikepdf.Name.None_) != pikepdf.Name.None_:
+        return f"a soft mask (graphics state {operands[0]})"
+    if str(state.get("/BM", "/Normal")) not in ("/Normal", "/Compatible"):
+        return f"the blend mode {state.BM} (graphics state {operands[0]})"
+    return None
+
+
+def check_transparency(pdf: pikepdf.Pdf, standard: str) -> list[Finding]:
+    """PDF/X-1a and X-3 (PDF 1.4 for the press) allow no transparency; X-4 does."""
+    if standard == "x-4":
+        return []
+    findings = []
+    for number, page in enumerate(pdf.pages, start=1):
+        found = [_transparency(kind, item, resources) for kind, item, resources in _page_drawn(page)]
+        for what in dict.fromkeys(filter(None, found)):
+            findings.append(_error("transparency", f"the page uses {what}; PDF/X-{standard[2:]} allows no "
+                                   "transparency. Use PDF/X-4, or make the element opaque", page=number))
     return findings
 
 
@@ -568,6 +621,7 @@ def check_pdf(pdf_bytes: bytes, settings, shown: str) -> list[Finding]:
         findings += check_page_boxes(pdf, settings.bleed_mm)
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)
+        findings += check_transparency(pdf, settings.standard)
     return findings + check_ink(pdf_bytes, settings.max_ink)
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 
 import pikepdf
-import pytest
 import weasyprint
 from PIL import Image
 
@@ -148,6 +146,18 @@ def test_rgb_colour_in_an_x1a_build(project):
     from_pdf = [f for f in report["findings"] if f["check"] == "rgb-colour" and not f["source"]]
     assert from_boxes[0]["source"] == f"{ARTICLE}:5" and "color is an RGB colour" in from_boxes[0]["message"]
     assert from_pdf[0]["page"] == 2 and "RGB colour 0.784314 0.117647 0.117647" in from_pdf[0]["message"]
+
+
+def test_transparency_in_an_x1a_build(project):
+    """The stand-in logo has a line at 55% opacity: fine in PDF/X-4, not in X-1a."""
+    project.edit("publication.yml", "articles:", "print:\n  standard: x-1a\narticles:")
+    report, passed = build_report(project)
+    pages = sorted(f["page"] for f in report["findings"] if f["check"] == "transparency")
+    assert not passed and pages == [1, 3, 4]  # the logo on the cover, the colofon and the back cover
+    assert "opacity below 100%" in report["findings"][0]["message"]
+    build(project.root, BuildOptions(targets=("print",), force=True))
+    with pikepdf.open(project.root / "dist" / "testbrochure-print.pdf") as pdf:
+        assert pdf.pdf_version == "1.4" and str(pdf.trailer.Info.GTS_PDFXVersion) == "PDF/X-1a:2003"
 
 
 def test_ink_above_the_limit(project):
