@@ -180,7 +180,8 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
             failed.summary = report.summary()
             failed.written = tuple(write_outputs(project.dist_dir, reports))
             raise failed
-    outputs.append(manifest_output(project, outputs))
+    verdicts = {press.PRINT.output_name(project.slug): report.verdict(project.slug)} if report else {}
+    outputs.append(manifest_output(project, outputs, verdicts))
     written = write_outputs(project.dist_dir, outputs)
     first = next(iter(renditions.values()))
     return BuildResult(project, tuple(written), len(first.document.pages), tuple(issues),

@@ -85,11 +85,18 @@ class Report:
     def passed(self) -> bool:
         return not self.errors
 
-    def summary(self) -> str:
+    def _counts(self) -> str:
         errors, warnings = len(self.errors), len(self.warnings)
-        verdict = "passed" if self.passed else "NOT passed"
-        return (f"Preflight {verdict}: {errors} error{'s' * (errors != 1)}, "
-                f"{warnings} warning{'s' * (warnings != 1)} on {self.pages} pages.")
+        return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+    def summary(self) -> str:
+        return f"Preflight {'passed' if self.passed else 'NOT passed'}: {self._counts()} on {self.pages} pages."
+
+    def verdict(self, slug: str) -> str:
+        """One line for the manifest."""
+        counts = self._counts()
+        state = "passed" if self.passed else "NOT passed (written with --force)" if self.forced else "NOT passed"
+        return f"{state}: {counts}, see {slug}-preflight.html"
 
     def to_json(self) -> bytes:
         data = {"passed": self.passed, "forced": self.forced, "pages": self.pages, "standard": self.standard,

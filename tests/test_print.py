@@ -178,3 +178,10 @@ def test_full_bleed_photo_fills_its_page_into_the_bleed(project):
                                                        box.border_height())] == [-3.0, -3.0, 216.0, 303.0]
     assert not [f for f in result.preflight.findings if f.page == photo.page and f.check != "page-count"]
     assert photo.page == 3 and result.preflight.pages == 6
+
+
+def test_manifest_records_the_preflight_verdict(sample_build):
+    manifest = (sample_build.project.dist_dir / "MANIFEST.txt").read_text()
+    entry = manifest.split(f"{sample_build.project.slug}-print.pdf\n", 1)[1].split("\n\n", 1)[0]
+    assert "preflight  passed: 0 errors" in entry
+    assert f"see {sample_build.project.slug}-preflight.html" in entry
