@@ -601,9 +601,13 @@ def check_ink(pdf_bytes: bytes, max_ink: int) -> list[Finding]:
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "print.pdf"
         source.write_bytes(pdf_bytes)
-        result = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiff32nc",
-                                 f"-r{INK_CHECK_DPI}", "-dUseTrimBox", f"-sOutputFile={scratch}/page-%03d.tif",
-                                 str(source)], capture_output=True, text=True, timeout=300)
+        try:
+            result = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiff32nc",
+                                     f"-r{INK_CHECK_DPI}", "-dUseTrimBox", f"-sOutputFile={scratch}/page-%03d.tif",
+                                     str(source)], capture_output=True, text=True, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return [_warning("ink-coverage", f"ink coverage not measured: Ghostscript could not run ({exc}); "
+                             "install it with ./setup.sh")]
         if result.returncode != 0:
             return [_warning("ink-coverage", f"Ghostscript could not render the PDF to measure ink coverage: "
                              f"{result.stderr.strip()[:200]}")]
