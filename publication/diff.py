@@ -79,8 +79,9 @@ class PageReport:
             parts.append(f"removed “{_excerpt(deletion.words)}”")
         if self.regions:
             parts.append(f"{len(self.regions)} changed area{'s' * (len(self.regions) != 1)}")
-        if self.status == "reflow":
-            parts.append(f"same words, moved (was page {self.old_number})" if not parts else "reflow")
+        if self.status == "reflow" and not parts:
+            moved = f" (was page {self.old_number})" if self.old_number != self.number else ""
+            parts.append(f"no words changed; text moved by a change on an earlier page{moved}")
         return "; ".join(parts)
 
 
@@ -186,13 +187,21 @@ def _page_words(page: pdfium.PdfPage, index: int) -> list[Word]:
         if char.isspace():
             flush(char in "\r\n")
             continue
-        left, bottom, right, top = textpage.get_charbox(i)
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)
         letters.append(char)
         boxes.append((left, height - top, right, height - bottom))
     flush(False)
-    if carried:
-        words.append(Word(carried[0], index, carried[1]))
+    if carried:  # hyphenated at the foot of the page: _join_across_pages finishes it
+        words.append(Word(carried[0] + LINE_BREAK_HYPHENS[0], index, carried[1]))
     return words
+
+
+def _join_across_pages(pages: list[list[Word]]) -> None:
+    """A word hyphenated at the end of one page and finished on the next counts once, on the first."""
+    for page, following in zip(pages, pages[1:]):
+        if page and following and page[-1].text.endswith(LINE_BREAK_HYPHENS[0]):
+            rest = following.pop(0)
+            page[-1] = Word(page[-1].text[:-1] + rest.text, page[-1].page, page[-1].boxes)
 
 
 def _union(boxes: list[Box]) -> Box:
@@ -203,6 +212,7 @@ class _Document:
     def __init__(self, data: bytes):
         self.pdf = pdfium.PdfDocument(strip_marks(data))
         self.words_by_page = [_page_words(self.pdf[i], i) for i in range(len(self.pdf))]
+        _join_across_pages(self.words_by_page)
         self.words = [word for page in self.words_by_page for word in page]
 
     def __len__(self) -> int:
@@ -370,10 +380,22 @@ def _rect(box: Box, css_class: str, pad: float = 0.0) -> str:
             f'width: {x1 - x0 + 2 * pad:.2f}px; height: {y1 - y0 + 2 * pad:.2f}px"></div>')
 
 
+def _runs(boxes: list[Box]) -> list[Box]:
+    """Neighbouring word boxes on one line joined, so that an inserted phrase is one highlight."""
+    runs: list[Box] = []
+    for box in boxes:
+        last = runs[-1] if runs else None
+        if last and abs(box[1] - last[1]) < 1 and abs(box[3] - last[3]) < 1 and -1 <= box[0] - last[2] < 8:
+            runs[-1] = _union([last, box])
+        else:
+            runs.append(box)
+    return runs
+
+
 def _page_sheet(report: PageReport, width: float, height: float) -> Sheet:
     parts = [f'<p class="page-label {report.status}">Page {report.number} · {text(report.status)}'
              f'{": " + text(report.describe) if report.status == "reflow" else ""}</p>']
-    parts += [_rect(box, "inserted", 0.8) for word in report.inserted for box in word.boxes]
+    parts += [_rect(box, "inserted", 0.8) for box in _runs([box for word in report.inserted for box in word.boxes])]
     for deletion in report.deleted:
         parts.append(_rect(deletion.at, "deleted", 0.6))
         x, y = deletion.at[0] * PX_PER_PT, deletion.at[1] * PX_PER_PT
