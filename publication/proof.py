@@ -251,7 +251,7 @@ def _bookmark_sources(pdf: pikepdf.Pdf, contents: list[PageContent], heading: st
 
 
 def proof_name(project: "Project", version: Version) -> str:
-    return PROOF.filename.format(slug=project.slug, version=version.label)
+    return PROOF.output_name(project.slug).replace("<version>", version.label)
 
 
 def finish_proof(project: "Project", rendition: "Rendition", target: Target) -> list[Output]:
@@ -280,7 +280,8 @@ def _pdf_offset(moment: dt.datetime) -> str:
     return f"{sign}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'"
 
 
-PROOF = register(Target("proof", "{slug}-proof-{version}.pdf",
+# The version is only known from the content, so the name keeps a placeholder until the proof is finished.
+PROOF = register(Target("proof", "{slug}-proof-<version>.pdf",
                         "a proof for reviewers: watermark, version stamp, line numbers",
                         STANDARD.layout, finish_proof))
 

@@ -164,3 +164,21 @@ def test_diff_of_a_file_that_is_not_a_pdf_names_it(tmp_path):
     assert result.exit_code == 1
     assert "notes.pdf" in result.output and "not a PDF" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_replaced_photo_is_a_visual_change_boxed_where_the_photo_stands(project):
+    from PIL import Image
+
+    before = build_proof(project)
+    Image.new("RGB", (1200, 800), (200, 60, 40)).save(project.content / "photos" / "foto.jpg", quality=85)
+
+    comparison = compare(before, build_proof(project))
+
+    assert comparison.numbers("changed") == [2]
+    page = comparison.pages[1]
+    assert page.inserted == () and page.deleted == ()
+    [region] = page.regions
+    # The region is the photo: wide and tall, inside the page, below the article title.
+    x0, top, x1, bottom = region
+    assert x1 - x0 > 100 and bottom - top > 60
+    assert 0 <= x0 < x1 <= 596 and 100 < top < bottom < 842
