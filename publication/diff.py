@@ -27,13 +27,12 @@ import pypdfium2 as pdfium
 
 from .errors import error, raise_if_errors
 from .geometry import MM_PER_INCH, PAGE_SIZES_MM, geometry_for
-from .overlay import Sheet, apply_marks, render_sheets, save, strip_marks, text
+from .overlay import PX_PER_PT, Sheet, apply_marks, render_sheets, save, strip_marks, text
 
 Box = tuple[float, float, float, float]
 """x0, top, x1, bottom in PDF points, measured from the top left of the page."""
 
 PT_PER_MM = 72 / MM_PER_INCH
-PX_PER_PT = 96 / 72
 RASTER_DPI = 50
 CELL = 4  # raster pixels per cell when grouping changed pixels into regions
 PIXEL_THRESHOLD = 40
@@ -100,7 +99,8 @@ class Comparison:
 
     @property
     def no_changes(self) -> bool:
-        return all(page.status == "unchanged" for page in self.pages) and not self.removed
+        return (all(page.status == "unchanged" for page in self.pages) and not self.removed
+                and self.old_pages == self.new_pages)
 
     @property
     def shown(self) -> tuple[PageReport, ...]:
@@ -118,6 +118,9 @@ class Comparison:
         if self.removed:
             parts.append(f"old {_pages(list(self.removed))} removed")
         parts.append(f"{_count(len(self.numbers('unchanged')), 'page')} unchanged")
+        if self.new_pages != self.old_pages:
+            difference = self.new_pages - self.old_pages
+            parts.append(f"{_count(abs(difference), 'page')} {'more' if difference > 0 else 'fewer'} than before")
         return "; ".join(parts)
 
     def report_lines(self) -> list[str]:
@@ -280,7 +283,6 @@ def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str
     came_from: dict[int, Counter] = {i: Counter() for i in range(len(new))}
     inserted: dict[int, list[Word]] = {}
     deleted: dict[int, list[Deletion]] = {}
-    deleted_old_pages: set[int] = set()
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2)):
@@ -290,7 +292,6 @@ def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str
             inserted.setdefault(word.page, []).append(word)
         if i2 > i1:
             gone = old.words[i1:i2]
-            deleted_old_pages.update(w.page for w in gone)
             anchor = _deletion_anchor(new.words, j1, tag)
             if anchor is not None:
                 page, at = anchor
@@ -316,8 +317,9 @@ def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str
         reports.append(PageReport(index + 1, old_index + 1, status, tuple(inserted.get(index, ())),
                                   tuple(deleted.get(index, ())), tuple(regions)))
     paired = {p for p in pairs.values() if p is not None}
-    removed = tuple(p + 1 for p in range(len(old)) if p not in paired and (p in deleted_old_pages
-                                                                           or not old.words_by_page[p]))
+    surviving = sum(came_from.values(), Counter())
+    # An old page is gone when none of its words is left and no new page stands in its place.
+    removed = tuple(p + 1 for p in range(len(old)) if p not in paired and not surviving[p])
     return Comparison(old_name, new_name, len(old), len(new), tuple(reports), removed)
 
 
@@ -363,7 +365,8 @@ CHANGES_CSS = """
 .inserted { background: rgba(255, 214, 0, 0.42); }
 .deleted { background: #d0162e; }
 .region { border: 1.2pt dashed #d0162e; }
-.deleted-label { font-size: 6pt; line-height: 1.15; color: white; background: #d0162e; padding: 0.3mm 1mm;
+.deleted-label { font-size: 6pt; line-height: 1.15; color: white; background: rgba(208, 22, 46, 0.85);
+                 padding: 0.3mm 1mm;
                  border-radius: 0.8mm; max-width: 70mm; white-space: normal; }
 .page-label { top: 1.6mm; left: 4mm; font-size: 7pt; font-weight: 600; color: white; padding: 0.5mm 2mm;
               border-radius: 1mm; white-space: nowrap; }

@@ -182,3 +182,25 @@ def test_a_replaced_photo_is_a_visual_change_boxed_where_the_photo_stands(projec
     x0, top, x1, bottom = region
     assert x1 - x0 > 100 and bottom - top > 60
     assert 0 <= x0 < x1 <= 596 and 100 < top < bottom < 842
+
+
+def test_removed_paragraphs_are_reported_where_they_were_and_the_shorter_tail_as_reflow(long_project, base_proof):
+    path = long_project.content / "01-artikel.md"
+    original = path.read_text()
+    paragraphs = original.split("\n\n")
+    path.write_text("\n\n".join(paragraphs[:10] + paragraphs[22:]))
+    try:
+        shorter = build_proof(long_project)
+    finally:
+        path.write_text(original)
+
+    comparison = compare(base_proof, shorter)
+
+    assert comparison.new_pages < comparison.old_pages
+    [changed] = comparison.numbers("changed")
+    removed = [word for deletion in comparison.pages[changed - 1].deleted for word in deletion.words]
+    assert " ".join(removed) == " ".join(" ".join(paragraphs[10:22]).split())
+    assert comparison.numbers("reflow") == list(range(changed + 1, changed + 1 + len(comparison.numbers("reflow"))))
+    # The colofon and the back cover only moved forward.
+    assert comparison.numbers("unchanged")[-2:] == [comparison.new_pages - 1, comparison.new_pages]
+    assert "fewer than before" in comparison.summary()
