@@ -18,7 +18,7 @@ import pikepdf
 import weasyprint
 
 from .layout import BUILTIN_ASSETS
-from .typeset import collected_warnings
+from .typeset import ConfinedFetcher, collected_warnings
 
 MARKS_KEY = pikepdf.Name("/PublicationMarks")
 """A private key on our Form XObjects, so that they can be found again without parsing content."""
@@ -65,7 +65,8 @@ body {{ font-family: "Marks Sans", sans-serif; }}
 {css}
 </style></head><body>{body}</body></html>"""
     with collected_warnings():
-        return weasyprint.HTML(string=html, base_url=FONT_DIR.as_uri() + "/").write_pdf()
+        return weasyprint.HTML(string=html, base_url=FONT_DIR.as_uri() + "/",
+                               url_fetcher=ConfinedFetcher([FONT_DIR])).write_pdf()
 
 
 def _layer(pdf: pikepdf.Pdf, name: str) -> pikepdf.Object:

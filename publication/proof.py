@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from .content import Project
 
 MM = 96 / 25.4
+STAMP_TOP = 5.5  # mm from the top edge: in the top margin, above every layout's text area
+NARROW_PAGE = 180  # mm; A5 and smaller
 LAYER_NAME = "Proof marks"
 
 
@@ -186,7 +188,7 @@ WORDS = {
 MARKS_CSS = """
 .watermark { text-align: center; font-weight: 700; line-height: 1; white-space: nowrap;
              color: rgba(200, 30, 40, 0.09); letter-spacing: 0.04em; }
-.stamp { top: 7mm; font-size: 6.5pt; line-height: 1.3; white-space: nowrap; color: #5a1014;
+.stamp { font-size: 6.5pt; line-height: 1.3; white-space: nowrap; color: #5a1014;
          background: rgba(255, 255, 255, 0.88); padding: 0.6mm 1.6mm; border-radius: 1mm; }
 .stamp b { font-weight: 700; color: #b01e28; letter-spacing: 0.05em; }
 .stamp-source { color: #333; }
@@ -219,12 +221,15 @@ def _sheet(content: PageContent, number: int, total: int, stamp: Stamp, margin: 
     diagonal = math.hypot(w, h)
     size = min(0.7 * diagonal / (0.62 * max(len(stamp.watermark), 1)), 0.2 * diagonal)
     angle = -math.degrees(math.atan2(h, w))
+    # On a narrow page the source would run into the stamp, so it goes on a line of its own below it.
+    stamp_top, source_top = (STAMP_TOP, STAMP_TOP) if w > NARROW_PAGE * MM else (STAMP_TOP - 2, STAMP_TOP + 2)
     parts = [f'<p class="watermark" style="left: {(w - diagonal) / 2:.2f}px; width: {diagonal:.2f}px; '
              f'top: {(h - size) / 2:.2f}px; font-size: {size:.1f}px; transform: rotate({angle:.2f}deg)">'
              f'{text(stamp.watermark)}</p>',
-             f'<p class="stamp" style="right: {margin:.2f}px">{stamp.line(number, total)}</p>']
+             f'<p class="stamp" style="right: {margin:.2f}px; top: {stamp_top * MM:.2f}px">'
+             f'{stamp.line(number, total)}</p>']
     if content.sources:
-        parts.append(f'<p class="stamp stamp-source" style="left: {margin:.2f}px">'
+        parts.append(f'<p class="stamp stamp-source" style="left: {margin:.2f}px; top: {source_top * MM:.2f}px">'
                      f'{text(" · ".join(str(span) for span in content.sources))}</p>')
     if stamp.line_numbers:
         for line in content.lines:
