@@ -278,12 +278,10 @@ def _overlaps(box: Box, others: list[Box]) -> bool:
 
 def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str = "new") -> Comparison:
     old, new = _Document(old_pdf), _Document(new_pdf)
-    matcher = difflib.SequenceMatcher(None, [w.key for w in old.words], [w.key for w in new.words], autojunk=False)
-
     came_from: dict[int, Counter] = {i: Counter() for i in range(len(new))}
     inserted: dict[int, list[Word]] = {}
     deleted: dict[int, list[Deletion]] = {}
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _word_opcodes([w.key for w in old.words], [w.key for w in new.words]):
         if tag == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2)):
                 came_from[new.words[j].page][old.words[i].page] += 1
@@ -321,6 +319,27 @@ def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str
     # An old page is gone when none of its words is left and no new page stands in its place.
     removed = tuple(p + 1 for p in range(len(old)) if p not in paired and not surviving[p])
     return Comparison(old_name, new_name, len(old), len(new), tuple(reports), removed)
+
+
+def _word_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, with the common start and end taken off first.
+
+    Most edits are local, and difflib without its junk heuristic (which would ignore the
+    commonest words, the very ones a sentence is made of) is slow on long equal stretches.
+    """
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    middle = difflib.SequenceMatcher(None, old[start:len(old) - end], new[start:len(new) - end], autojunk=False)
+    opcodes = [("equal", 0, start, 0, start)] if start else []
+    opcodes += [(tag, i1 + start, i2 + start, j1 + start, j2 + start) for tag, i1, i2, j1, j2 in middle.get_opcodes()
+                if i1 != i2 or j1 != j2]
+    if end:
+        opcodes.append(("equal", len(old) - end, len(old), len(new) - end, len(new)))
+    return opcodes
 
 
 def _deletion_anchor(words: list[Word], at: int, tag: str) -> tuple[int, Box] | None:
