@@ -80,7 +80,7 @@ class PageReport:
             parts.append(f"{len(self.regions)} changed area{'s' * (len(self.regions) != 1)}")
         if self.status == "reflow" and not parts:
             moved = f" (was page {self.old_number})" if self.old_number != self.number else ""
-            parts.append(f"no words changed; text moved by a change on an earlier page{moved}")
+            parts.append(f"same words, moved by an earlier change{moved}")
         return "; ".join(parts)
 
 

@@ -320,6 +320,9 @@ def _previous(root: Path, since: str | None) -> Path | None:
     if since == LAST:
         return latest_proof(root / "dist")
     path = Path(since)
+    if path.is_dir():
+        raise_if_errors([error(str(path), None, "--since took the project folder as the earlier proof; put the "
+                               "folder before --since: publication proof FOLDER --since", "since-folder")])
     if not path.is_file():
         raise_if_errors([error(str(path), None, "the earlier proof to compare with does not exist; give the path "
                                "of a PDF, or use --since alone for the last proof in dist/", "no-previous")])
