@@ -25,7 +25,7 @@ import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 
-from .errors import error, raise_if_errors
+from .errors import Issue, error, raise_if_errors
 from .geometry import MM_PER_INCH, PAGE_SIZES_MM, geometry_for
 from .overlay import PX_PER_PT, Sheet, apply_marks, render_sheets, save, strip_marks, text
 
@@ -184,6 +184,9 @@ def _page_words(page: pdfium.PdfPage, index: int) -> list[Word]:
         if at_line_end and word.endswith(LINE_BREAK_HYPHENS):
             carried = (word[:-1], parts)
             return
+        if at_line_end and word.endswith("-") and len(word) > 1:  # Noord-|Holland: the hyphen is the word's own
+            carried = (word, parts)
+            return
         words.append(Word(word, index, parts))
 
     for i, char in enumerate(chars):
@@ -277,7 +280,8 @@ def _overlaps(box: Box, others: list[Box]) -> bool:
 
 
 def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str = "new") -> Comparison:
-    old, new = _Document(old_pdf), _Document(new_pdf)
+    old, new = _read(old_pdf, old_name), _read(new_pdf, new_name)
+    raise_if_errors([found for found in (old, new) if isinstance(found, Issue)])
     came_from: dict[int, Counter] = {i: Counter() for i in range(len(new))}
     inserted: dict[int, list[Word]] = {}
     deleted: dict[int, list[Deletion]] = {}
@@ -469,15 +473,12 @@ def changes_pdf(comparison: Comparison, new_pdf: bytes) -> bytes:
 
 
 def compare_files(old: Path, new: Path) -> Comparison:
-    issues = [error(str(path), None, "this is not a PDF that can be read; give the path of a complete PDF file",
-                    "not-a-pdf") for path in (old, new) if not _readable_pdf(path)]
-    raise_if_errors(issues)
-    return compare(old.read_bytes(), new.read_bytes(), old.name, new.name)
+    return compare(old.read_bytes(), new.read_bytes(), str(old), str(new))
 
 
-def _readable_pdf(path: Path) -> bool:
+def _read(data: bytes, name: str) -> _Document | Issue:
     try:
-        with pikepdf.open(path):
-            return True
-    except (pikepdf.PdfError, OSError):
-        return False
+        return _Document(data)
+    except (pikepdf.PdfError, pdfium.PdfiumError):
+        return error(name, None, "this is not a PDF that can be read; give the path of a complete PDF file",
+                     "not-a-pdf")
