@@ -95,10 +95,20 @@ def apply_marks(pdf: pikepdf.Pdf, marks_pdf: bytes, placements: dict[int, int], 
         form = pdf.copy_foreign(marks.pages[sheet_index].as_form_xobject())
         form.OC = group
         form[MARKS_KEY] = True
-        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Marks")
+        name = _free_name(page, "Marks")
+        page.add_resource(form, pikepdf.Name.XObject, name)
         # The page's own content is wrapped in q/Q so that no state it leaves behind moves the marks.
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
         page.contents_add(pdf.make_stream(b"\nQ\nq " + bytes(name) + b" Do Q\n"))
+
+
+def _free_name(page: pikepdf.Page, prefix: str) -> pikepdf.Name:
+    """A resource name the page does not use yet; numbered, not random, so the bytes are reproducible."""
+    used = set(page.obj.get("/Resources", {}).get("/XObject", {}).keys())
+    number = 0
+    while f"/{prefix}{number}" in used:
+        number += 1
+    return pikepdf.Name(f"/{prefix}{number}")
 
 
 def strip_marks(data: bytes) -> bytes:

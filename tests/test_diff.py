@@ -149,12 +149,15 @@ def test_proof_since_compares_with_the_last_proof_in_dist(long_project, base_pro
     long_project.edit("01-artikel.md", word, word[::-1])
     try:
         result = CliRunner().invoke(main, ["proof", str(long_project.root), "--since"])
+        again = CliRunner().invoke(main, ["proof", str(long_project.root), "--since"])
     finally:
         long_project.edit("01-artikel.md", word[::-1], word)
 
     assert result.exit_code == 0, result.output
     assert "Page 5 changed" in result.output
-    assert len(list(dist.glob("*-changes-*-to-*.pdf"))) == 1
+    assert again.exit_code == 0, again.output
+    assert "No changes" in again.output
+    assert len(list(dist.glob("*-changes-*-to-*.pdf"))) == 1, "the second run had nothing to write"
 
 
 def test_diff_of_a_file_that_is_not_a_pdf_names_it(tmp_path):

@@ -38,6 +38,7 @@ def test_every_page_carries_watermark_and_stamp(proof_project):
     pages = PdfReader(path).pages
     assert len(pages) >= 4
     for number, page in enumerate(pages, 1):
+        assert page.mediabox == page.trimbox and round(page.mediabox.width) == 595, "trimmed A4, no bleed"
         text = page.extract_text()
         assert text.count("CONCEPT") >= 2, f"page {number}: watermark and stamp"
         assert f"versie {version}" in text
@@ -75,9 +76,12 @@ def test_line_numbers_stand_beside_the_lines_they_count(proof_project):
 
 
 def test_version_changes_with_the_content_and_not_with_the_clock(proof_project, monkeypatch):
-    first = build_proof(proof_project.root).name
+    first = build_proof(proof_project.root)
+    first_bytes = first.read_bytes()
+    assert build_proof(proof_project.root).read_bytes() == first_bytes, "a pinned clock gives the same bytes"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH + 3600))
-    assert build_proof(proof_project.root).name == first
+    assert build_proof(proof_project.root).name == first.name
+    first = first.name
 
     proof_project.edit("01-artikel.md", "Alinea 3", "Paragraaf 3")
 
