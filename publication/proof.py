@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 MM = 96 / 25.4
 STAMP_TOP = 5.5  # mm from the top edge: in the top margin, above every layout's text area
 NARROW_PAGE = 180  # mm; A5 and smaller
+LINE_NUMBER_WIDTH, LINE_NUMBER_GAP = 8, 2.5  # mm: the box of a line number, and its distance from the column
+LINE_NUMBER_RISE = 5.6  # px from the top of a 5.5pt number to its baseline, to sit on the line it counts
 LAYER_NAME = "Proof marks"
 
 
@@ -49,7 +51,6 @@ LAYER_NAME = "Proof marks"
 class Version:
     label: str
     """Short and file-name safe: a git commit (plus '-dirty-' and a hash of the sources) or a hash."""
-    origin: str  # "git" or "sources"
 
 
 def _source_files(project: "Project") -> Iterator[tuple[str, Path]]:
@@ -88,13 +89,13 @@ def content_version(project: "Project") -> Version:
     digest = sources_digest(project)
     commit = _git(project, "rev-parse", "--short=10", "HEAD")
     if commit is None:
-        return Version(digest[:10], "sources")
+        return Version(digest[:10])
     paths = [str(p) for p in (project.content_dir, project.root / "layouts", project.root / "assets") if p.is_dir()]
     changes = _git(project, "status", "--porcelain", "--untracked-files=all", "--", *paths)
     if changes:
         # A dirty proof also names its sources, so two proofs of different unsaved edits differ.
-        return Version(f"{commit}-dirty-{digest[:6]}", "git")
-    return Version(commit, "git")
+        return Version(f"{commit}-dirty-{digest[:6]}")
+    return Version(commit)
 
 
 def build_time() -> dt.datetime:
@@ -192,7 +193,7 @@ MARKS_CSS = """
          background: rgba(255, 255, 255, 0.88); padding: 0.6mm 1.6mm; border-radius: 1mm; }
 .stamp b { font-weight: 700; color: #b01e28; letter-spacing: 0.05em; }
 .stamp-source { color: #333; }
-.line-number { font-size: 5.5pt; line-height: 1; color: #8a8f98; width: 8mm; }
+.line-number { font-size: 5.5pt; line-height: 1; color: #8a8f98; }
 .line-number.before { text-align: right; }
 .line-number.after { text-align: left; }
 """
@@ -234,11 +235,11 @@ def _sheet(content: PageContent, number: int, total: int, stamp: Stamp, margin: 
     if stamp.line_numbers:
         for line in content.lines:
             if line.column == 0:
-                parts.append(f'<p class="line-number before" style="left: {line.x - 10.5 * MM:.2f}px; '
-                             f'top: {line.baseline - 5.6:.2f}px">{line.number}</p>')
+                side, left = "before", line.x - (LINE_NUMBER_WIDTH + LINE_NUMBER_GAP) * MM
             else:
-                parts.append(f'<p class="line-number after" style="left: {line.x + 2.5 * MM:.2f}px; '
-                             f'top: {line.baseline - 5.6:.2f}px">{line.number}</p>')
+                side, left = "after", line.x + LINE_NUMBER_GAP * MM
+            parts.append(f'<p class="line-number {side}" style="left: {left:.2f}px; width: {LINE_NUMBER_WIDTH}mm; '
+                         f'top: {line.baseline - LINE_NUMBER_RISE:.2f}px">{line.number}</p>')
     return Sheet(w, h, "\n".join(parts))
 
 
@@ -291,12 +292,11 @@ PROOF = register(Target("proof", "{slug}-proof-<version>.pdf",
                         STANDARD.layout, finish_proof))
 
 
-
 # ---- `publication proof`: build it, and compare it with an earlier one ----------------
 
 PROOF_NAME = re.compile(r"^(?P<slug>.+)-proof-(?P<version>[0-9a-f]{10}(?:-dirty-[0-9a-f]{6})?)\.pdf$")
 LAST = "last"
-"""The value of --since without a file: the most recent proof in dist/."""
+"""The value of --since without a file (cli.py's flag_value): the most recent proof in dist/."""
 
 
 @dataclass(frozen=True)
