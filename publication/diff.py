@@ -27,7 +27,8 @@ import pypdfium2 as pdfium
 
 from .errors import Issue, error, raise_if_errors
 from .geometry import MM_PER_INCH, PAGE_SIZES_MM, geometry_for
-from .overlay import PX_PER_PT, Sheet, apply_marks, render_sheets, save, strip_marks, text
+from .overlay import PX_PER_PT, Sheet, apply_marks, render_sheets, strip_marks, text
+from .reproducible import save_reproducibly
 
 Box = tuple[float, float, float, float]
 """x0, top, x1, bottom in PDF points, measured from the top left of the page."""
@@ -469,7 +470,7 @@ def changes_pdf(comparison: Comparison, new_pdf: bytes) -> bytes:
     pdf.pages.insert(0, cover.pages[0])
     if "/Outlines" in pdf.Root:
         del pdf.Root.Outlines  # they point into pages that are no longer there
-    return save(pdf)
+    return save_reproducibly(pdf)
 
 
 def compare_files(old: Path, new: Path) -> Comparison:

@@ -132,11 +132,4 @@ def text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def save(pdf: pikepdf.Pdf) -> bytes:
-    out = io.BytesIO()
-    # The /ID is derived from the content, so the same marks on the same pages give the same bytes.
-    pdf.save(out, deterministic_id=True)
-    return out.getvalue()
-
-
-__all__ = ["Sheet", "apply_marks", "render_sheets", "save", "strip_marks", "text", "PX_PER_PT"]
+__all__ = ["Sheet", "apply_marks", "render_sheets", "strip_marks", "text", "PX_PER_PT"]

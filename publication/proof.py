@@ -28,14 +28,16 @@ from weasyprint.formatting_structure import boxes
 from .errors import error, raise_if_errors
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS
 from .output import Output, write_outputs
-from .overlay import Sheet, apply_marks, render_sheets, save, text
+from .overlay import Sheet, apply_marks, render_sheets, text
+from .reproducible import pdf_date, save_reproducibly, source_dates
 from .targets import STANDARD, Target, register
 from .typeset import write_pdf
 
 if TYPE_CHECKING:
     from .build import BuildResult, Rendition
-    from .diff import Comparison
     from .content import Project
+    from .diff import Comparison
+    from .models import Publication
 
 MM = 96 / 25.4
 STAMP_TOP = 5.5  # mm from the top edge: in the top margin, above every layout's text area
@@ -98,14 +100,10 @@ def content_version(project: "Project") -> Version:
     return Version(commit)
 
 
-def build_time() -> dt.datetime:
-    pinned = os.environ.get("SOURCE_DATE_EPOCH")
-    if pinned is None:
-        return dt.datetime.now().astimezone()
-    if not pinned.strip().isdigit():
-        raise_if_errors([error("SOURCE_DATE_EPOCH", None, f"'{pinned}' is not a number of seconds since 1970; "
-                               "set it to e.g. $(date +%s) or unset it", "bad-epoch")])
-    return dt.datetime.fromtimestamp(int(pinned), dt.timezone.utc)
+def build_time(config: "Publication") -> dt.datetime:
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return source_dates(config)[1]  # checked there, and pinned as for every other output
+    return dt.datetime.now().astimezone()
 
 
 # ---- What is on each page --------------------------------------------------------------
@@ -263,7 +261,7 @@ def proof_name(project: "Project", version: Version) -> str:
 def finish_proof(project: "Project", rendition: "Rendition", target: Target) -> list[Output]:
     settings = project.config.proof
     version = content_version(project)
-    stamp = Stamp(settings.watermark, version, build_time(), project.config.language, settings.line_numbers)
+    stamp = Stamp(settings.watermark, version, build_time(project.config), project.config.language, settings.line_numbers)
     contents = page_contents(rendition)
     margin = rendition.geometry.margin_outer * MM
     sheets = [_sheet(content, index + 1, len(contents), stamp, margin) for index, content in enumerate(contents)]
@@ -273,17 +271,8 @@ def finish_proof(project: "Project", rendition: "Rendition", target: Target) -> 
     apply_marks(pdf, marks, {index: index for index in range(len(contents))}, LAYER_NAME)
     _bookmark_sources(pdf, contents, stamp.words["sources"])
     pdf.docinfo["/Title"] = f"{project.config.title} ({stamp.words['proof']} {version.label})"
-    pdf.docinfo["/ModDate"] = pikepdf.String(stamp.made.strftime("D:%Y%m%d%H%M%S") + _pdf_offset(stamp.made))
-    return [Output(proof_name(project, version), save(pdf), target.purpose)]
-
-
-def _pdf_offset(moment: dt.datetime) -> str:
-    offset = moment.utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    if minutes == 0:
-        return "Z"
-    sign = "+" if minutes > 0 else "-"
-    return f"{sign}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'"
+    pdf.docinfo["/ModDate"] = pdf_date(stamp.made)
+    return [Output(proof_name(project, version), save_reproducibly(pdf), target.purpose)]
 
 
 # The version is only known from the content, so the name keeps a placeholder until the proof is finished.
