@@ -76,6 +76,13 @@ class PrintSettings(Model):
         None, description="The print condition the profile describes, e.g. FOGRA39 or FOGRA51.")
 
 
+class ProofSettings(Model):
+    """How `publication proof` marks its pages."""
+
+    watermark: str = Field("CONCEPT", max_length=24, description="Diagonal text on every proof page, e.g. DRAFT.")
+    line_numbers: bool = Field(True, description="Number the lines of each column in the margin.")
+
+
 class ScreenSettings(Model):
     """How the screen edition (<slug>-screen.pdf) treats photos."""
 
@@ -101,6 +108,7 @@ class Publication(Model):
     colofon: Colofon
     page: PageSettings = Field(default_factory=PageSettings)
     print: PrintSettings = Field(default_factory=PrintSettings, description="Settings for the print-ready PDF.")
+    proof: ProofSettings = Field(default_factory=ProofSettings, description="Options for proofs.")
     screen: ScreenSettings = Field(default_factory=ScreenSettings, description="Settings for the screen edition.")
     theme: str = Field("regio-zwolle", pattern=r"^[a-z0-9][a-z0-9-]*$")
     articles: list[str] = Field(min_length=1, description="The article files, in reading order.")
