@@ -185,3 +185,30 @@ def test_manifest_records_the_preflight_verdict(sample_build):
     entry = manifest.split(f"{sample_build.project.slug}-print.pdf\n", 1)[1].split("\n\n", 1)[0]
     assert "preflight  passed: 0 errors" in entry
     assert f"see {sample_build.project.slug}-preflight.html" in entry
+
+
+def test_photos_are_converted_to_cmyk_once_and_kept_under_the_ink_limit(tmp_path):
+    import numpy
+    from PIL import Image
+
+    from publication.images import ImageRequest, prepare
+    from publication.layout import BUILTIN_ASSETS
+
+    profile = BUILTIN_ASSETS / "icc" / "coated_fogra39_argyll.icc"
+    source = tmp_path / "night.jpg"
+    Image.new("RGB", (600, 400), (4, 4, 6)).save(source, quality=95)  # near-black: the profile's maximum ink
+    request = ImageRequest(source, "content/night.md", 3, 40.0)
+    cache = tmp_path / "cache"
+
+    first, problem = prepare(request, cache, 300, profile, max_ink=300)
+    assert problem is None
+    with Image.open(first.output) as converted:
+        assert converted.mode == "CMYK"
+        ink = numpy.asarray(converted, dtype=numpy.int32).sum(axis=2) * 100 / 255
+    assert 280 <= ink.max() <= 302  # JPEG rounding of a 300% limit
+    modified = first.output.stat().st_mtime_ns
+
+    again, _ = prepare(request, cache, 300, profile, max_ink=300)
+    assert again.output == first.output and again.output.stat().st_mtime_ns == modified
+    other, _ = prepare(request, cache, 300, profile, max_ink=260)
+    assert other.output != first.output
