@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import Issue, error
 
@@ -49,6 +49,9 @@ class PreparedImage:
 
 def _open(path: Path, display: str, line: int | None) -> tuple[Image.Image | None, Issue | None]:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    # WeasyPrint sets LOAD_TRUNCATED_IMAGES on import, which would let a cut-off file pass as grey.
+    truncated_allowed = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -65,6 +68,8 @@ def _open(path: Path, display: str, line: int | None) -> tuple[Image.Image | Non
     except (OSError, SyntaxError, ValueError) as exc:
         return None, error(display, line, f"photo '{path.name}' is damaged or incomplete ({exc}); "
                            "export it again as JPEG or PNG", "image-damaged")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:

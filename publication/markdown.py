@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -28,6 +29,7 @@ PLACEMENTS = ("inline", "full-width", "full-bleed")
 BLOCKS = ("pullquote", "box")
 PARAGRAPH_CLASSES = ("lead",)
 IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width")
+LINK_SCHEMES = ("http", "https", "mailto", "tel")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,10 @@ def _is_fenced_div(params: str, *_: object) -> bool:
 
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": "“”‘’"})
-    md.enable(["replacements", "smartquotes"])
+    md.enable(["replacements", "smartquotes", "table"])
+    # markdown-it silently turns a refused link into plain text; let every address through so
+    # that the renderer can say what is wrong with it (see _Renderer.check_link and resolve_local_file).
+    md.validateLink = lambda url: True
     md.use(container_plugin, name="div", validate=_is_fenced_div)
     md.use(attrs_plugin, allowed=IMAGE_ATTRIBUTES)
     md.use(attrs_block_plugin, allowed=("class",))
@@ -126,6 +131,8 @@ class _Renderer:
             return f'<p{cls} data-line="{self.line(token)}">'
         if kind == "inline":
             for child in token.children or ():
+                if child.type == "link_open":
+                    self.check_link(token, child)
                 if child.type == "image":
                     self.error(token, "a photo must stand in a paragraph of its own, with an empty line "
                                "before and after it", "inline-image")
@@ -137,6 +144,14 @@ class _Renderer:
         if kind in ("fence", "code_block"):
             return f"<pre>{escapeHtml(token.content)}</pre>\n"
         return _MD.renderer.render([token], _MD.options, {})
+
+    def check_link(self, token: Token, link: Token) -> None:
+        href = str(link.attrs.get("href", ""))
+        scheme = urlsplit(href).scheme.lower()
+        if scheme not in LINK_SCHEMES and not href.startswith("#"):
+            self.error(token, f"link '{href}' cannot be used in a PDF; link to a web address "
+                       "(https://...) or an e-mail address (mailto:...)", "bad-link")
+            link.attrs["href"] = ""
 
     def open_div(self, token: Token) -> str:
         info = token.info.strip()

@@ -49,6 +49,9 @@ def _walk(node: yaml.Node, path: Path_, doc: YamlDocument, issues: list[Issue], 
 
 def _syntax_issue(exc: yaml.YAMLError, text: str, source: str, line_offset: int) -> Issue:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if "quoted" in (getattr(exc, "context", "") or "") and getattr(exc, "context_mark", None):
+        # The end of the file is where the parser gave up; the opening quote is where to look.
+        mark = exc.context_mark
     line = mark.line + 1 + line_offset if mark else None
     column = mark.column + 1 if mark else None
     problem = getattr(exc, "problem", None) or str(exc)
@@ -56,9 +59,9 @@ def _syntax_issue(exc: yaml.YAMLError, text: str, source: str, line_offset: int)
     if "\\t" in problem or "tab" in problem.lower() or (mark and _line_has_tab(text, mark.line)):
         problem = "a tab character is used for indentation"
         hint = "YAML needs spaces: replace the tab with spaces"
-    elif "end of the stream" in problem and "quoted" in (getattr(exc, "context", "") or ""):
+    elif "end of stream" in problem and "quoted" in (getattr(exc, "context", "") or ""):
         problem = "a quoted value is never closed"
-        hint = "add the closing quote"
+        hint = "add the closing quote at the end of the value"
     elif "mapping values are not allowed" in problem:
         hint = "a value that contains ': ' must be put in quotes"
     where = f"column {column}: " if column else ""
