@@ -21,6 +21,7 @@ from .images import ImageRequest, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
+from .stylecheck import check_stylesheets
 from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
 from .theme import Theme, load_theme
 from .typeset import typeset
@@ -129,8 +130,13 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
     issues += more
     raise_if_errors(issues)
 
-    laid_out = typeset(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
-    issues += laid_out.issues
+    allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
+    styles = check_stylesheets(theme.stylesheets, [project.root, BUILTIN_ASSETS.parent], allowed)
+    issues += styles.issues
+    raise_if_errors(issues)
+
+    laid_out = typeset(html, dist / f"{project.slug}.html", allowed)
+    issues += [issue for issue in laid_out.issues if issue.message not in styles.reported]
     if strict and laid_out.issues:
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
