@@ -148,7 +148,7 @@ def load_project(root: Path) -> tuple[Project, list[Issue]]:
         raise_if_errors([error(shown, None, f"no {CONFIG_NAME} found in {content_dir}; run the command "
                                "in a publication folder, or create one with 'publication new FOLDER'", "no-project")])
     text, issues = read_text(config_path, shown)
-    config = None
+    config = doc = None
     if text is not None:
         doc, issues = load_yaml(text, shown)
         if doc is not None:

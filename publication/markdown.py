@@ -126,7 +126,10 @@ class _Renderer:
             classes = _classes(token.attrs.get("class", ""))
             for name in classes:
                 if name not in PARAGRAPH_CLASSES:
-                    self.error(token, f"unknown paragraph style '.{name}'{_suggest(name, PARAGRAPH_CLASSES)}", "unknown-class")
+                    # The style stands on its own line ('{.lead}') just above the paragraph.
+                    self.issues.append(error(self.article.display_path, self.line(token) - 1,
+                                             f"unknown paragraph style '.{name}'{_suggest(name, PARAGRAPH_CLASSES)}",
+                                             "unknown-class"))
             cls = f' class="{" ".join(c for c in classes if c in PARAGRAPH_CLASSES)}"' if classes else ""
             return f'<p{cls} data-line="{self.line(token)}">'
         if kind == "inline":
