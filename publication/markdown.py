@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -68,7 +68,16 @@ def _parser() -> MarkdownIt:
     return md
 
 
+LONG_WORD = re.compile(r"\S{%d,}" % 60)
+
+
+def _text(_renderer: object, tokens: list[Token], index: int, *_: object) -> str:
+    """Escaped text; a run without spaces longer than any real word is marked so that it breaks anywhere."""
+    return LONG_WORD.sub(lambda run: f'<span class="unbroken">{run.group()}</span>', escapeHtml(tokens[index].content))
+
+
 _MD = _parser()
+_MD.add_render_rule("text", _text)
 
 
 class _Renderer:
@@ -198,6 +207,7 @@ class _Renderer:
             else:
                 self.error(paragraph, f"width '{attrs['width']}' is not understood; write a percentage "
                            "of the column between 10% and 100%, e.g. width=50%", "bad-width")
+        src = unquote(src)  # markdown-it percent-encodes the address: 'één.jpg' arrives as '%C3%A9%C3%A9n.jpg'
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:
             self.error(paragraph, f"photo {problem}", "photo")

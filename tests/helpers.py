@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from PIL import Image
 from conftest import REPO
 from publication.build import BuildOptions, BuildResult, build
 from publication.errors import BuildFailed
+from publication.geometry import geometry_for
 
 PREVIOUS_PDF = b"%PDF-1.7\n% the output of an earlier, successful build\n"
 PREVIOUS_HTML = b"<!DOCTYPE html><p>earlier build</p>\n"
@@ -67,13 +69,18 @@ def page_texts(pdf: Path) -> list[str]:
     return [page.extract_text() for page in PdfReader(pdf).pages]
 
 
+def flat_text(pdf: Path) -> str:
+    """The PDF's text with words hyphenated at a line end joined again and all spacing single."""
+    return re.sub(r"\s+", " ", re.sub(r"[\u2010\u00ad-]\n", "", pdf_text(pdf)))
+
+
 def embedded_images(pdf: Path) -> list[Image.Image]:
-    """Every image placed in the PDF, decoded, as RGB."""
-    images = []
+    """Every image in the PDF once (WeasyPrint lists them in every page's resources), decoded, as RGB."""
+    images = {}
     for page in PdfReader(pdf).pages:
         for placed in page.images:
-            images.append(placed.image.convert("RGB"))
-    return images
+            images.setdefault(placed.indirect_reference.idnum, placed.image.convert("RGB"))
+    return list(images.values())
 
 
 def characters_outside_the_page(pdf: Path) -> list[str]:
@@ -91,6 +98,22 @@ def characters_outside_the_page(pdf: Path) -> list[str]:
     finally:
         document.close()
     return outside
+
+
+def body_text(pdf: Path) -> str:
+    """The text inside the type area of every page, without running footers."""
+    geometry = geometry_for("A4")
+    points = 72 / 25.4
+    texts = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for page in document:
+            width, height = page.get_size()
+            texts.append(page.get_textpage().get_text_bounded(
+                0, geometry.margin_bottom * points, width, height - geometry.margin_top * points))
+    finally:
+        document.close()
+    return "\n".join(texts)
 
 
 def write_png16(path: Path, width: int, height: int, pixel) -> None:
