@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import Issue, error
+from .output import write_atomic
 
 CACHE_VERSION = "1"
 MAX_PIXELS = 120_000_000
@@ -115,11 +116,10 @@ def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300) -> tuple[Pre
     if scale < 1:
         size = (max(1, round(original_width * scale)), max(1, round(original_height * scale)))
         image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_suffix(".tmp")
-    image.save(temporary, "JPEG", quality=90, optimize=True, subsampling=0,
+    encoded = io.BytesIO()
+    image.save(encoded, "JPEG", quality=90, optimize=True, subsampling=0,
                comment=f"{original_width}x{original_height}".encode())
-    temporary.replace(output)
+    write_atomic(output, encoded.getvalue())  # two builds at once may prepare the same photo
     return PreparedImage(request, output, image.width, image.height, original_width, original_height), None
 
 

@@ -49,6 +49,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temporaries(dist_dir: Path) -> None:
+    """Delete temporary files that a killed build (SIGKILL, power loss) left behind.
+
+    Only called under the lock, so no running build can still be writing them."""
+    for temporary in dist_dir.glob(".*.tmp"):
+        temporary.unlink(missing_ok=True)
+
+
 def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
     names = [output.name for output in outputs]
     duplicates = {name for name in names if names.count(name) > 1}
@@ -56,6 +64,7 @@ def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
         raise ValueError(f"two outputs would both be written to {', '.join(sorted(duplicates))}")
     written = []
     with dist_lock(dist_dir):
+        remove_stale_temporaries(dist_dir)
         for output in outputs:
             target = dist_dir / output.name
             write_atomic(target, output.data)
