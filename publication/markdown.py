@@ -78,6 +78,18 @@ def _text(_renderer: object, tokens: list[Token], index: int, *_: object) -> str
 
 _MD = _parser()
 _MD.add_render_rule("text", _text)
+_SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
+
+
+def _dashes(state) -> None:
+    """A hyphen between spaces is a dash in Dutch (and English) typesetting: use an en dash."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                child.content = _SPACED_HYPHEN.sub(" – ", child.content)
+
+
+_MD.core.ruler.push("spaced_dashes", _dashes)
 
 
 class _Renderer:
