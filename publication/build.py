@@ -118,7 +118,7 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
         part = getattr(config, key)
         if part.photo:
             path = (project.content_dir / part.photo).resolve()
-            request = ImageRequest(path, project.config_display_path, None, *full_page)
+            request = ImageRequest(path, project.config_display_path, project.photo_lines.get(key), *full_page)
             photos[key] = PlacedPhoto(images.url(request), part.photo_alt)
     issues += images.issues
     raise_if_errors(issues)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +33,8 @@ class Project:
     config: Publication
     config_display_path: str
     articles: tuple[ArticleSource, ...]
+    photo_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """Where publication.yml names each cover photo ('cover', 'back_cover'), for error messages."""
 
     @property
     def slug(self) -> str:
@@ -193,4 +195,5 @@ def load_project(root: Path) -> tuple[Project, list[Issue]]:
     if config is None:
         issues += _body_issues(Project(root, content_dir, None, shown, tuple(articles)))
     raise_if_errors(issues)
-    return Project(root, content_dir, config, shown, tuple(articles)), issues
+    photo_lines = {key: doc.line_of((key, "photo"), value=True) for key in ("cover", "back_cover")}
+    return Project(root, content_dir, config, shown, tuple(articles), photo_lines), issues

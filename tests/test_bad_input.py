@@ -46,8 +46,10 @@ def photo_file(name: str, make: Callable[[ProjectFactory, object], None]) -> Cal
     return breaks
 
 
-def own_theme(css: str, *, at_start: bool = False) -> Callable[[ProjectFactory], None]:
-    """A project-level theme 'eigen' (a copy of the built-in one) with `css` added to its theme.css."""
+def own_theme(css: str = "", *, at_start: bool = False, yml: tuple[str, str | bytes] | None = None
+              ) -> Callable[[ProjectFactory], None]:
+    """A project-level theme 'eigen' (a copy of the built-in one) with `css` added to its theme.css
+    and, with `yml=(old, new)`, `old` replaced by `new` in its theme.yml."""
     def breaks(project: ProjectFactory) -> None:
         shutil.copytree(REPO / "assets", project.root / "assets")
         theme = project.root / "assets" / "themes" / "eigen"
@@ -55,8 +57,22 @@ def own_theme(css: str, *, at_start: bool = False) -> Callable[[ProjectFactory],
         sheet = theme / "theme.css"
         original = sheet.read_text(encoding="utf-8")
         sheet.write_text(css + original if at_start else original + css, encoding="utf-8")
+        if yml:
+            old, new = yml
+            spec = (theme / "theme.yml").read_text(encoding="utf-8")
+            assert old in spec
+            replaced = spec.replace(old, new) if isinstance(new, str) else spec.encode().replace(old.encode(), new)
+            (theme / "theme.yml").write_bytes(replaced.encode() if isinstance(replaced, str) else replaced)
         project.edit("publication.yml", "articles:", "theme: eigen\narticles:")
     return breaks
+
+
+THEME_YML = "assets/themes/eigen/theme.yml"
+
+
+def theme_line(text: str) -> int:
+    lines = (REPO / "assets/themes/regio-zwolle/theme.yml").read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if text in line)
 
 
 def truncated_png(project: ProjectFactory, path) -> None:
@@ -144,6 +160,8 @@ CASES = [
          (f"{CONFIG}:17: article '01-artikel.md' is listed twice; remove one of them",)),
     Case("files", "missing-photo", lambda p: replace_photo(p, "photos/Foto.jpg"),
          (f"{ARTICLE}:7: photo file 'photos/Foto.jpg' not found in content/; {NOT_FOUND_HINT}",)),
+    Case("images", "damaged-cover-photo", lambda p: p.write("photos/cover.jpg", b"\xff\xd8\xff\xe0 not really"),
+         (f"{CONFIG}:6: photo 'cover.jpg' is damaged or incomplete (Truncated File Read); {REEXPORT}",)),
     Case("files", "missing-cover-photo", lambda p: (p.content / "photos" / "cover.jpg").unlink(),
          (f"{CONFIG}:6: photo file 'photos/cover.jpg' not found in content/; {NOT_FOUND_HINT}",)),
 
@@ -209,6 +227,18 @@ CASES = [
                                                  '  src: url("../../fonts/SourceSerifPro-Light.ttf"); font-weight: 300; }\n'),
          (f"{THEME_CSS}:{THEME_CSS_LINES + 2}: font file '../../fonts/SourceSerifPro-Light.ttf' not found next to "
           "this stylesheet; check the name and the folder",)),
+    Case("theme", "theme-yml-syntax-error", own_theme(yml=("name: Regio Zwolle", "name: 'Regio Zwolle")),
+         (f"{THEME_YML}:{theme_line('name:')}: YAML syntax error at column 7: a quoted value is never closed; "
+          "add the closing quote at the end of the value",)),
+    Case("theme", "theme-yml-not-utf8", own_theme(yml=("name: Regio Zwolle", "name: Régio".encode("latin-1"))),
+         (f"{THEME_YML}:{theme_line('name:')}: the file is not UTF-8 text (byte 0xe9); save it as UTF-8 in your editor",)),
+    Case("theme", "stylesheet-outside-the-assets", own_theme(yml=("- theme.css", "- ../../../../../../etc/passwd")),
+         (f"{THEME_YML}:{theme_line('- theme.css')}: stylesheet '../../../../../../etc/passwd' is outside assets/; "
+          "keep the theme's files in the assets folder",)),
+    Case("theme", "logo-outside-the-assets", own_theme(yml=("logo: ../../logos/regio-zwolle.svg",
+                                                            "logo: ../../../../secret.svg")),
+         (f"{THEME_YML}:{theme_line('logo:')}: logo '../../../../secret.svg' is outside assets/; "
+          "keep the theme's files in the assets folder",)),
     Case("theme", "invalid-css-with-strict", own_theme("h2 { colour: red; }\n"),
          (f"{THEME_CSS}:{THEME_CSS_LINES + 1}: Ignored `colour: red` at {THEME_CSS_LINES + 1}:6, unknown property; "
           "WeasyPrint skips this CSS, so correct or remove it (an error because of --strict)",), strict=True),
