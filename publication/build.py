@@ -18,10 +18,10 @@ from .content import Project, load_project
 from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
 from .geometry import Geometry, geometry_for
 from .images import ImageRequest, prepare
-from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
+from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, layout_dirs, render_document
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
-from .stylecheck import check_stylesheets
+from .stylecheck import check_stylesheets, locate_refused
 from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
 from .theme import Theme, load_theme
 from .typeset import typeset
@@ -136,7 +136,9 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
     raise_if_errors(issues)
 
     laid_out = typeset(html, dist / f"{project.slug}.html", allowed)
-    issues += [issue for issue in laid_out.issues if issue.message not in styles.reported]
+    layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
+    issues += locate_refused([issue for issue in laid_out.issues if issue.message not in styles.reported],
+                             layout_files, [project.root, BUILTIN_ASSETS.parent])
     if strict and laid_out.issues:
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)

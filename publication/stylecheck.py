@@ -9,7 +9,7 @@ ourselves, turns those into issues that point at the right line of the right fil
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
@@ -21,6 +21,7 @@ from .errors import Issue, error, warning
 from .typeset import ConfinedFetcher, collected_warnings
 
 _LOCATION = re.compile(r" at (\d+):(\d+)")
+_REFUSED = re.compile(r"refused to load '([^']*)'")
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,18 @@ def check_stylesheets(sheets: tuple[Path, ...], display_roots: list[Path], allow
             line = int(location.group(1)) if location else None
             issues.append(warning(name, line, f"{message.rstrip('.')}; WeasyPrint skips this CSS, so correct or remove it", "css-invalid"))
     return StyleCheck(tuple(issues), frozenset(reported))
+
+
+def locate_refused(issues: list[Issue] | tuple[Issue, ...], files: list[Path], display_roots: list[Path]) -> list[Issue]:
+    """Point each file that WeasyPrint was refused at the layout line that names it.
+
+    Content and themes are checked before layout, so a refused file comes from a layout."""
+    located = []
+    for issue in issues:
+        found = _REFUSED.search(issue.message) if issue.code == "outside-project" else None
+        name = unquote(urlsplit(found.group(1)).path).rstrip("/").rsplit("/", 1)[-1] if found else ""
+        where = next(((file, number) for file in files
+                      for number, line in enumerate(file.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+                      if name and name in unquote(line)), None)
+        located.append(replace(issue, path=_shown(where[0], display_roots), line=where[1]) if where else issue)
+    return located

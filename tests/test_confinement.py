@@ -91,9 +91,10 @@ def test_a_project_layout_that_reaches_outside_fails_the_build(project, outside)
     shutil.copytree(BUILTIN_LAYOUTS, layouts)
     base = layouts / "base.html.j2"
     base.write_text(base.read_text().replace("</body>", f'<img src="{outside.as_uri()}/secret.png"></body>'))
+    line = next(number for number, text in enumerate(base.read_text().splitlines(), 1) if "secret.png" in text)
     issues = failed_build(project.root)
-    assert issues == [f"layouts or content: refused to load '{outside.as_uri()}/secret.png': only files inside "
-                      "the project can be used; copy the file into the project and refer to it there"]
+    assert issues == [f"layouts/base.html.j2:{line}: refused to load '{outside.as_uri()}/secret.png': only files "
+                      "inside the project can be used; copy the file into the project and refer to it there"]
 
 
 def test_a_successful_build_holds_only_project_files(project, outside):
