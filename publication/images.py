@@ -119,7 +119,12 @@ def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300) -> tuple[Pre
     encoded = io.BytesIO()
     image.save(encoded, "JPEG", quality=90, optimize=True, subsampling=0,
                comment=f"{original_width}x{original_height}".encode())
-    write_atomic(output, encoded.getvalue())  # two builds at once may prepare the same photo
+    try:
+        write_atomic(output, encoded.getvalue())  # two builds at once may prepare the same photo
+    except OSError as exc:
+        return None, error(request.display, request.line, f"cannot store the prepared photo in .cache/: "
+                           f"{exc.strerror} ({exc.filename}); make sure .cache/ is a folder you can write to",
+                           "cache-unwritable")
     return PreparedImage(request, output, image.width, image.height, original_width, original_height), None
 
 

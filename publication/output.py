@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import BuildFailed, error
+
 
 @dataclass(frozen=True)
 class Output:
@@ -63,10 +65,15 @@ def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
     if duplicates:
         raise ValueError(f"two outputs would both be written to {', '.join(sorted(duplicates))}")
     written = []
-    with dist_lock(dist_dir):
-        remove_stale_temporaries(dist_dir)
-        for output in outputs:
-            target = dist_dir / output.name
-            write_atomic(target, output.data)
-            written.append(target)
+    try:
+        with dist_lock(dist_dir):
+            remove_stale_temporaries(dist_dir)
+            for output in outputs:
+                target = dist_dir / output.name
+                write_atomic(target, output.data)
+                written.append(target)
+    except OSError as exc:
+        raise BuildFailed([error(f"{dist_dir.name}/", None, f"cannot write the output: {exc.strerror} "
+                                 f"({exc.filename}); make sure dist/ is a folder you can write to, with free space",
+                                 "output-unwritable")]) from exc
     return written

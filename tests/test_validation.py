@@ -152,3 +152,12 @@ class TestCommandLine:
         result = run_cli("build", tmp_path)
         assert result.returncode == 1
         assert "no publication.yml found" in result.stderr and "Traceback" not in result.stderr
+
+    @pytest.mark.parametrize("blocked", ["dist", ".cache"])
+    def test_an_output_folder_that_is_a_file_exits_1_with_a_message(self, project, blocked):
+        (project.root / blocked).write_text("a file where a folder should be\n")
+        result = run_cli("build", project.root)
+        assert result.returncode == 1
+        assert "cannot " in result.stderr and f"make sure {blocked}/ is a folder you can write to" in result.stderr
+        assert "Traceback" not in result.stderr and "Internal error" not in result.stderr
+        assert (project.root / blocked).read_text() == "a file where a folder should be\n"
