@@ -83,6 +83,12 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> tuple[YamlDocumen
         return None, [_syntax_issue(exc, text, source, line_offset)]
     if node is None:
         return YamlDocument(None), issues
+    alias = next((event for event in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(event, yaml.AliasEvent)), None)
+    if alias is not None:
+        # Aliases can nest into a "billion laughs" that takes forever to check; content never needs them.
+        return None, [error(source, alias.start_mark.line + 1 + line_offset,
+                            f"YAML alias '*{alias.anchor}' at column {alias.start_mark.column + 1} is not supported; "
+                            "write the value out in full", "yaml-alias")]
     doc = YamlDocument(None)
     _walk(node, (), doc, issues, source, line_offset)
     try:

@@ -91,6 +91,8 @@ def symlink_outside(project: ProjectFactory, path) -> None:
     path.symlink_to(outside)
 
 
+BILLION_LAUGHS = "".join(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+                         for previous, name in zip("abcdefgh", "bcdefghi")).join(['a: &a ["lol", "lol"]\n', ""])
 NOT_FOUND_HINT = "check the name and the folder"
 OUTSIDE = "points outside the project; keep photos inside content/photos/"
 ABSOLUTE = "is an absolute path or URL; refer to files relative to content/, e.g. photos/name.jpg"
@@ -134,6 +136,9 @@ CASES = [
          (f"{CONFIG}:14: unknown key 'colofon.contact.organization'; did you mean 'organisation'?",)),
     Case("yaml", "unknown-key-in-front-matter", lambda p: p.edit("01-artikel.md", "title:", "titel:"),
          (f"{ARTICLE}:2: unknown key 'titel'; did you mean 'title'?",)),
+    Case("yaml", "billion-laughs-aliases", lambda p: p.write("01-artikel.md", "---\ntitle: Lachen\n"
+                                                             + BILLION_LAUGHS + "---\n\nTekst.\n"),
+         (f"{ARTICLE}:4: YAML alias '*a' at column 8 is not supported; write the value out in full",)),
     Case("yaml", "a-list-instead-of-keys", lambda p: p.write("publication.yml", "- title\n- date\n"),
          (f"{CONFIG}:1: expected keys and values (like 'title: ...'), found a single value",)),
 
