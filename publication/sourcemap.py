@@ -74,21 +74,40 @@ def _line_has_tab(text: str, index: int) -> bool:
     return any(line[: len(line) - len(line.lstrip())].count("\t") for line in candidates)
 
 
+MAX_DEPTH = 20
+
+
+def _unsafe_structure(text: str, source: str, line_offset: int) -> Issue | None:
+    """Refuse what content never needs and what would make checking it explode, before building it:
+    aliases (a "billion laughs" takes forever) and deep nesting (Python's recursion limit)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line, column = event.start_mark.line + 1 + line_offset, event.start_mark.column + 1
+        if isinstance(event, yaml.AliasEvent):
+            return error(source, line, f"YAML alias '*{event.anchor}' at column {column} is not supported; "
+                         "write the value out in full", "yaml-alias")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return error(source, line, f"YAML nested more than {MAX_DEPTH} levels deep at column {column}; "
+                             "keep lists and blocks shallow", "yaml-too-deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def load_yaml(text: str, source: str, line_offset: int = 0) -> tuple[YamlDocument | None, list[Issue]]:
     """Parse one YAML document. Returns (document or None, issues)."""
     issues: list[Issue] = []
     try:
+        problem = _unsafe_structure(text, source, line_offset)
+        if problem:
+            return None, [problem]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         return None, [_syntax_issue(exc, text, source, line_offset)]
     if node is None:
         return YamlDocument(None), issues
-    alias = next((event for event in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(event, yaml.AliasEvent)), None)
-    if alias is not None:
-        # Aliases can nest into a "billion laughs" that takes forever to check; content never needs them.
-        return None, [error(source, alias.start_mark.line + 1 + line_offset,
-                            f"YAML alias '*{alias.anchor}' at column {alias.start_mark.column + 1} is not supported; "
-                            "write the value out in full", "yaml-alias")]
     doc = YamlDocument(None)
     _walk(node, (), doc, issues, source, line_offset)
     try:

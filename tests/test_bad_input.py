@@ -139,6 +139,9 @@ CASES = [
     Case("yaml", "billion-laughs-aliases", lambda p: p.write("01-artikel.md", "---\ntitle: Lachen\n"
                                                              + BILLION_LAUGHS + "---\n\nTekst.\n"),
          (f"{ARTICLE}:4: YAML alias '*a' at column 8 is not supported; write the value out in full",)),
+    Case("yaml", "nested-10000-deep", lambda p: p.edit("publication.yml", "title: Testbrochure",
+                                                       "title: " + "[" * 10_000 + "]" * 10_000),
+         (f"{CONFIG}:1: YAML nested more than 20 levels deep at column 27; keep lists and blocks shallow",)),
     Case("yaml", "a-list-instead-of-keys", lambda p: p.write("publication.yml", "- title\n- date\n"),
          (f"{CONFIG}:1: expected keys and values (like 'title: ...'), found a single value",)),
 
