@@ -33,6 +33,7 @@ INNER_ELEMENTS = {"pullquote": "blockquote", "box": "section"}
 PARAGRAPH_CLASSES = ("lead",)
 IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width")
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
+MAX_INLINE_NESTING = 20
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,10 @@ class _Renderer:
             cls = f' class="{" ".join(c for c in classes if c in PARAGRAPH_CLASSES)}"' if classes else ""
             return f'<p{cls} data-line="{self.line(token)}">'
         if kind == "inline":
+            if _nesting(token.children or ()) > MAX_INLINE_NESTING:
+                self.error(token, f"bold, italic and links are nested more than {MAX_INLINE_NESTING} deep here; "
+                           "remove the extra '*', '_' or '['", "too-deep")
+                return escapeHtml(token.content)
             for child in token.children or ():
                 if child.type == "link_open":
                     self.check_link(token, child)
@@ -240,6 +245,15 @@ class _Renderer:
         figcaption = f"<figcaption>{caption_html}{credit}</figcaption>" if (caption or credit) else ""
         return (f'<figure class="photo {placement}" data-line="{figure.line}"{style}>'
                 f'<img src="{escapeHtml(url)}" alt="{escapeHtml(figure.alt)}">{figcaption}</figure>\n')
+
+
+def _nesting(children) -> int:
+    """How deep bold, italic and links nest; WeasyPrint recurses once per level."""
+    depth = deepest = 0
+    for child in children:
+        depth += child.nesting
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _only_image(inline: Token) -> bool:

@@ -190,6 +190,11 @@ CASES = [
     Case("images", "text-file-named-jpg", photo_file("notitie.jpg", lambda p, path: path.write_text("geen foto\n")),
          (f"{ARTICLE}:7: photo 'notitie.jpg' is not an image format we can read; {REEXPORT}",)),
 
+    # --- Text -------------------------------------------------------------------------------
+    Case("text", "emphasis-nested-10000-deep", lambda p: p.edit("01-artikel.md", "Tweede alinea.",
+                                                                "*" * 20_000 + "diep" + "*" * 20_000),
+         (f"{ARTICLE}:9: bold, italic and links are nested more than 20 deep here; remove the extra '*', '_' or '['",)),
+
     # --- Markup in content --------------------------------------------------------------------
     Case("markup", "javascript-link", lambda p: p.edit("01-artikel.md", "Tweede alinea.",
                                                        "Tweede [alinea](javascript:alert(1))."),
