@@ -16,11 +16,14 @@ from urllib.request import url2pathname
 
 import tinycss2
 import weasyprint
+from fontTools.ttLib import TTFont
 
+from .content import read_text
 from .errors import Issue, error, warning
 from .typeset import ConfinedFetcher, collected_warnings
 
 _LOCATION = re.compile(r" at (\d+):(\d+)")
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 _REFUSED = re.compile(r"refused to load '([^']*)'")
 
 
@@ -81,7 +84,17 @@ def _problem(reference: Reference, sheet: Path, allowed_roots: list[Path]) -> st
         return f"{what} '{reference.url}' is outside the project; copy it into the theme folder and refer to it there"
     if not path.is_file():
         return f"{what} '{reference.url}' not found next to this stylesheet; check the name and the folder"
+    if reference.in_font_face and path.suffix.lower() in FONT_SUFFIXES and not _is_font(path):
+        return f"font file '{reference.url}' is damaged or not a font; download the font again"
     return None
+
+
+def _is_font(path: Path) -> bool:
+    try:
+        TTFont(path, lazy=True).close()
+        return True
+    except Exception:  # noqa: BLE001 - fontTools raises many kinds of errors for a broken file
+        return False
 
 
 def _shown(path: Path, roots: list[Path]) -> str:
@@ -99,10 +112,9 @@ def check_stylesheets(sheets: tuple[Path, ...], display_roots: list[Path], allow
     reported: set[str] = set()
     for sheet in sheets:
         name = _shown(sheet, display_roots)
-        try:
-            css = sheet.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            issues.append(error(name, None, f"cannot read the stylesheet ({exc}); save it as UTF-8 text", "css-unreadable"))
+        css, problems = read_text(sheet, name)
+        if css is None:
+            issues += problems
             continue
         for reference in references(css):
             problem = _problem(reference, sheet, allowed_roots)

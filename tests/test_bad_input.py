@@ -46,17 +46,20 @@ def photo_file(name: str, make: Callable[[ProjectFactory, object], None]) -> Cal
     return breaks
 
 
-def own_theme(css: str = "", *, at_start: bool = False, yml: tuple[str, str | bytes] | None = None
-              ) -> Callable[[ProjectFactory], None]:
+def own_theme(css: str = "", *, at_start: bool = False, yml: tuple[str, str | bytes] | None = None,
+              files: dict[str, bytes] | None = None, encoding: str = "utf-8") -> Callable[[ProjectFactory], None]:
     """A project-level theme 'eigen' (a copy of the built-in one) with `css` added to its theme.css
-    and, with `yml=(old, new)`, `old` replaced by `new` in its theme.yml."""
+    (saved in `encoding`), `files` written beside it and, with `yml=(old, new)`, `old` replaced by
+    `new` in its theme.yml."""
     def breaks(project: ProjectFactory) -> None:
         shutil.copytree(REPO / "assets", project.root / "assets")
         theme = project.root / "assets" / "themes" / "eigen"
         shutil.move(project.root / "assets" / "themes" / "regio-zwolle", theme)
         sheet = theme / "theme.css"
         original = sheet.read_text(encoding="utf-8")
-        sheet.write_text(css + original if at_start else original + css, encoding="utf-8")
+        sheet.write_text(css + original if at_start else original + css, encoding=encoding)
+        for name, data in (files or {}).items():
+            (theme / name).write_bytes(data)
         if yml:
             old, new = yml
             spec = (theme / "theme.yml").read_text(encoding="utf-8")
@@ -240,6 +243,11 @@ CASES = [
                                                  '  src: url("../../fonts/SourceSerifPro-Light.ttf"); font-weight: 300; }\n'),
          (f"{THEME_CSS}:{THEME_CSS_LINES + 2}: font file '../../fonts/SourceSerifPro-Light.ttf' not found next to "
           "this stylesheet; check the name and the folder",)),
+    Case("theme", "damaged-font-file", own_theme('@font-face { font-family: "Kapot"; src: url("kapot.ttf"); }\n',
+                                                 files={"kapot.ttf": b"<html>404 not found</html>"}),
+         (f"{THEME_CSS}:{THEME_CSS_LINES + 1}: font file 'kapot.ttf' is damaged or not a font; download the font again",)),
+    Case("theme", "stylesheet-not-utf8", own_theme("/* Caf\u00e9 */\n", at_start=True, encoding="latin-1"),
+         (f"{THEME_CSS}:1: the file is not UTF-8 text (byte 0xe9); save it as UTF-8 in your editor",)),
     Case("theme", "theme-yml-syntax-error", own_theme(yml=("name: Regio Zwolle", "name: 'Regio Zwolle")),
          (f"{THEME_YML}:{theme_line('name:')}: YAML syntax error at column 7: a quoted value is never closed; "
           "add the closing quote at the end of the value",)),
