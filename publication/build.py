@@ -142,7 +142,7 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
     layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
     issues += locate_refused([issue for issue in laid_out.issues if issue.message not in styles.reported],
                              layout_files, [project.root, BUILTIN_ASSETS.parent])
-    if strict and laid_out.issues:
+    if strict and (laid_out.issues or styles.issues):
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
     return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues))
