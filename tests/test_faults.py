@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from conftest import REPO
@@ -33,7 +34,20 @@ def wait_until_photos_are_prepared(process: subprocess.Popen, root) -> None:
 
 
 def temporary_files(root) -> list[str]:
-    return sorted(path.name for path in root.rglob("*.tmp"))
+    """Temporary files in dist/. (A kill can leave one in .cache/images/, where nothing reads it;
+    what matters there is that every cached photo is whole: see `broken_cache_files`.)"""
+    return sorted(path.name for path in (root / "dist").rglob("*.tmp"))
+
+
+def broken_cache_files(root) -> list[str]:
+    broken = []
+    for path in (root / ".cache" / "images").glob("*.jpg"):
+        try:
+            with Image.open(path) as photo:
+                photo.load()
+        except OSError:
+            broken.append(path.name)
+    return broken
 
 
 @pytest.mark.parametrize("sig, returncode", [(signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)],
@@ -48,6 +62,7 @@ def test_an_interrupted_build_leaves_the_previous_outputs_and_no_partial_files(p
     assert process.returncode == returncode, stderr
     assert dist_snapshot(project.root) == before
     assert temporary_files(project.root) == []
+    assert broken_cache_files(project.root) == []
     if sig == signal.SIGINT:
         assert "Interrupted. Nothing in dist/ was changed." in stderr and "Traceback" not in stderr
 
@@ -81,7 +96,8 @@ def test_concurrent_builds_of_one_project_both_succeed_and_leave_a_whole_pdf(pro
     processes = [start_build(project.root) for _ in range(2)]
     results = [process.communicate(timeout=300) for process in processes]
     assert [process.returncode for process in processes] == [0, 0], [stderr for _, stderr in results]
-    assert temporary_files(project.root) == []
+    assert temporary_files(project.root) == [] and broken_cache_files(project.root) == []
+    assert not list((project.root / ".cache").rglob("*.tmp"))
     outputs = dist_snapshot(project.root)
     assert [name for name in outputs if name.startswith(".")] == [".lock"]
     for name in outputs:
