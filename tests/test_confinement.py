@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from helpers import dist_snapshot, embedded_images, failed_build, flat_text, seed_previous_outputs
 from publication.build import build
+from publication.errors import BuildFailed
 from publication.layout import BUILTIN_LAYOUTS
 from publication.typeset import typeset, write_pdf
 
@@ -54,8 +55,6 @@ def routes(outside, project) -> list[str]:
         f'<div style="width: 20mm; height: 20mm; background: url({uri}/secret.png)"></div>',
         f'<object data="{uri}/secret.svg" type="image/svg+xml"></object>',
         f'<embed src="{uri}/secret.svg" type="image/svg+xml">',
-        f'<link rel="attachment" href="{uri}/secret.txt">',
-        f'<a rel="attachment" href="{uri}/secret.txt">bijlage</a>',
         '<img src="http://127.0.0.1:9/secret.png">',
     ]
 
@@ -81,9 +80,22 @@ def test_the_url_fetcher_lets_nothing_from_outside_into_the_pdf(tmp_path, outsid
     assert PdfReader(pdf).attachments == {}
     refused = {re.search(r"refused to load '([^']*)'", str(issue)).group(1)
                for issue in result.issues if issue.code == "outside-project"}
-    # Attachments are fetched later, while the PDF is written; they are refused then (see above).
     for target in ("secret.png", "secret.css", "link-to-secret.png"):
         assert any(url.endswith(target) for url in refused), (target, refused)
+
+
+@pytest.mark.parametrize("attachment", ['<link rel="attachment" href="{}">', '<a rel="attachment" href="{}">bijlage</a>'])
+def test_attachments_from_outside_are_refused_when_the_pdf_is_written(tmp_path, outside, attachment):
+    project = tmp_path / "project"
+    (project / "dist").mkdir(parents=True)
+    secret = f"{outside.as_uri()}/secret.txt"
+    html = f"<!DOCTYPE html><html><body><p>Binnen</p>{attachment.format(secret)}</body></html>"
+    result = typeset(html, project / "dist" / "x.html", [project])
+    with pytest.raises(BuildFailed) as failed:
+        write_pdf(result.document, b"confinement")
+    assert [str(issue) for issue in failed.value.issues] == [
+        f"layouts: refused to attach '{secret}': only files inside the project can be attached; "
+        "copy the file into the project and refer to it there"]
 
 
 def test_a_project_layout_that_reaches_outside_fails_the_build(project, outside):
