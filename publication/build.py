@@ -163,16 +163,11 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
 
     layouts = {target.name: target.layout_for(project) for target in targets}
     renditions: dict[Layout, Rendition] = {}
-    try:
-        for target in targets:
-            layout = layouts[target.name]
-            if layout not in renditions:
-                renditions[layout] = render(project, theme, layout, options.strict)
-                issues += renditions[layout].issues
-    except BuildFailed as failed:
-        if press.PRINT.name in layouts:
-            failed.written = tuple(write_outputs(project.dist_dir, press.failed_preflight_outputs(project, failed.issues)))
-        raise
+    for target in targets:
+        layout = layouts[target.name]
+        if layout not in renditions:
+            renditions[layout] = render(project, theme, layout, options.strict)
+            issues += renditions[layout].issues
 
     outputs: list[Output] = []
     for target in targets:

@@ -638,6 +638,14 @@ def check_pdf(pdf_bytes: bytes, settings, shown: str) -> list[Finding]:
 
 # ---- All together ----------------------------------------------------------------------------
 
+WEASYPRINT_CODES = ("weasyprint", "css-invalid")
+"""WeasyPrint's warnings: as it logged them, or located in the stylesheet they came from."""
+
+
+def _located(issue: Issue) -> str:
+    return "" if issue.path == "weasyprint" else issue.path + (f":{issue.line}" if issue.line else "")
+
+
 def pages_by_source(document) -> dict[str, int]:
     pages: dict[str, int] = {}
     for placed in walk(document):
@@ -654,7 +662,8 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path]) -> Re
     findings += check_layout(document)
     findings += check_empty_pages(document)
     findings += check_pdf(pdf_bytes, settings, project.config_display_path)
-    findings += [_warning("weasyprint", issue.message) for issue in rendition.issues if issue.code == "weasyprint"]
+    findings += [_warning("weasyprint", issue.message, source=_located(issue))
+                 for issue in rendition.issues if issue.code in WEASYPRINT_CODES]
     blank = tuple(number for number, page in enumerate(document.pages, start=1) if page._page_box.page_type.blank)
     return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding,
                   blank_pages=blank)

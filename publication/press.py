@@ -261,14 +261,6 @@ def run_preflight(project: Project, rendition, outputs: list[Output], force: boo
     return report, outputs + report_outputs(project.slug, project.config.title, report, pdf.data)
 
 
-def failed_preflight_outputs(project: Project, issues) -> list[Output]:
-    """When the build stops before there is a PDF, the report still says why."""
-    from .preflight import failed_report
-    from .preflight_report import report_outputs
-
-    return report_outputs(project.slug, project.config.title, failed_report(project, issues), None)
-
-
 def preflight_only(root: Path):
     """`publication preflight`: lay out and finish the print PDF in memory and write only the report."""
     from .build import render

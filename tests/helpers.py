@@ -50,7 +50,8 @@ def failed_build(root: Path, options: BuildOptions = BuildOptions()) -> list[str
     raise AssertionError("the build succeeded, but it should have failed")
 
 
-def built(root: Path, options: BuildOptions = BuildOptions()) -> tuple[BuildResult, Path]:
+def built(root: Path, options: BuildOptions = BuildOptions(targets=("standard",))) -> tuple[BuildResult, Path]:
+    """Build the designed brochure (only that: the print PDF has its own preflight) and return its path."""
     result = build(root, options)
     return result, root / "dist" / f"{result.project.slug}.pdf"
 

@@ -6,12 +6,14 @@ import json
 import shutil
 
 import pikepdf
+import pytest
 import weasyprint
 from PIL import Image
 
 from conftest import REPO
 from publication.build import BuildOptions, build
 from publication.errors import BuildFailed
+from publication.press import preflight_only
 from publication.preflight import PX_PER_MM, check_empty_pages, check_fonts_embedded, check_layout, check_page_boxes
 
 PRINT = BuildOptions(targets=("print",))
@@ -68,18 +70,22 @@ def test_200_ppi_photo_is_a_warning(project):
     assert "below 300" in finding["message"]
 
 
-def test_missing_photo_is_reported_and_the_report_still_written(project):
+def test_missing_photo(project):
+    """The build stops before layout and leaves dist/ alone; `publication preflight` reports it."""
     (project.content / "photos" / "foto.jpg").unlink()
-    report, passed = build_report(project)
-    finding = only(report, "image-missing")
-    assert not passed and finding["severity"] == "error" and finding["source"] == f"{ARTICLE}:7"
-    assert not (project.root / "dist" / "testbrochure-print.pdf").exists()
+    with pytest.raises(BuildFailed):
+        build(project.root, PRINT)
+    assert not (project.root / "dist").exists()
+    report, written = preflight_only(project.root)
+    finding = only(json.loads(report.to_json()), "image-missing")
+    assert finding["severity"] == "error" and finding["source"] == f"{ARTICLE}:7"
+    assert sorted(path.name for path in written) == ["testbrochure-preflight.html", "testbrochure-preflight.json"]
 
 
 def test_unreadable_photo(project):
     project.write("photos/foto.jpg", b"not a jpeg at all")
-    report, _ = build_report(project)
-    assert only(report, "image-unreadable")["source"] == f"{ARTICLE}:7"
+    report, _ = preflight_only(project.root)
+    assert only(json.loads(report.to_json()), "image-unreadable")["source"] == f"{ARTICLE}:7"
 
 
 def test_missing_alt_text_and_credit_are_warnings(project):
@@ -91,16 +97,13 @@ def test_missing_alt_text_and_credit_are_warnings(project):
         assert finding["severity"] == "warning" and finding["source"] == f"{ARTICLE}:7" and finding["page"] == 2
 
 
-def test_unbreakable_text_is_overset(project):
-    project.edit("01-artikel.md", "Tweede alinea.", "Rekeningnummer " + "1234567890" * 8 + ".")
+def test_text_that_cannot_wrap_is_overset(project):
+    with_css(project, ".columns p { white-space: nowrap; }")
+    project.edit("01-artikel.md", "Tweede alinea.", "Tweede alinea, " * 12)
     report, passed = build_report(project)
     finding = only(report, "overset")
     assert not passed and finding["source"] == f"{ARTICLE}:9" and finding["page"] == 2
-    assert finding["element"] == "p"
-
-
-def with_tagline(project) -> None:
-    project.edit("publication.yml", "  photo_alt: Een testfoto", "  photo_alt: Een testfoto\n  tagline: [Een, twee]")
+    assert finding["element"] == "p" and finding["message"].startswith("text runs out of its box (p)")
 
 
 def test_content_cut_off_by_overflow_hidden(project):
@@ -255,6 +258,7 @@ def test_weasyprint_warnings_are_findings(project):
     report, passed = build_report(project)
     finding = only(report, "weasyprint")
     assert passed and finding["severity"] == "warning" and "colr" in finding["message"]
+    assert finding["source"].startswith("assets/css/brochure.css:")
 
 
 def test_force_writes_the_pdf_marked_as_not_passed(project):
