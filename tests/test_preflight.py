@@ -106,6 +106,10 @@ def test_text_that_cannot_wrap_is_overset(project):
     assert finding["element"] == "p" and finding["message"].startswith("text runs out of its box (p)")
 
 
+def with_tagline(project) -> None:
+    project.edit("publication.yml", "  photo_alt: Een testfoto", "  photo_alt: Een testfoto\n  tagline: [Een, twee]")
+
+
 def test_content_cut_off_by_overflow_hidden(project):
     with_tagline(project)
     with_css(project, ".cover-brand { height: 12mm; overflow: hidden; }")
