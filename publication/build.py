@@ -16,10 +16,11 @@ import weasyprint
 
 from .content import Project, load_project
 from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
-from .geometry import Geometry, geometry_for
+from .geometry import Geometry
 from .images import ImageRequest, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
 from .markdown import Figure, RenderedArticle, render_article
+from .page_layouts import page_geometry, page_layout_for
 from .output import Output, write_outputs
 from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
 from .theme import Theme, load_theme
@@ -100,7 +101,7 @@ def resolve_targets(names: tuple[str, ...] | None) -> list[Target]:
 def render(project: Project, theme: Theme, layout: Layout, strict: bool = False) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint layout for one Layout. Raises BuildFailed on errors."""
     config = project.config
-    geometry = geometry_for(config.page.size, bleed=layout.bleed)
+    geometry = page_geometry(config.page, bleed=layout.bleed)
     dist = project.dist_dir
     images = _ImageStage(project, dist, layout)
     issues: list[Issue] = []
@@ -130,6 +131,10 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
     raise_if_errors(issues)
 
     laid_out = typeset(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
+    blank_pages = page_layout_for(config.page).blank_pages_needed(len(laid_out.document.pages))
+    if blank_pages:
+        html, _ = render_document(project, articles, photos, theme, geometry, layout, asset_url, blank_pages)
+        laid_out = typeset(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
     issues += laid_out.issues
     if strict and laid_out.issues:
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]

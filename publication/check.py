@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .content import Project, load_project
 from .errors import Issue, raise_if_errors
-from .geometry import geometry_for
+from .page_layouts import page_geometry
 from .images import _open
 from .layout import BUILTIN_ASSETS, PlacedPhoto, render_document
 from .markdown import RenderedArticle, render_article
@@ -51,7 +51,7 @@ def check_project(root: Path) -> list[Issue]:
     photos = {key: PlacedPhoto("", getattr(project.config, key).photo_alt)
               for key in ("cover", "back_cover") if getattr(project.config, key).photo}
     for layout in dict.fromkeys(TARGETS[name].layout for name in DEFAULT_TARGETS):
-        geometry = geometry_for(project.config.page.size, bleed=layout.bleed)
+        geometry = page_geometry(project.config.page, bleed=layout.bleed)
         _, more = render_document(project, articles, photos, theme, geometry, layout, lambda path: "")
         issues += more
     issues = list(dict.fromkeys(issues))

@@ -17,6 +17,7 @@ from .content import Project
 from .errors import Issue, error
 from .geometry import Geometry
 from .markdown import RenderedArticle
+from .page_layouts import page_layout_for
 from .targets import Layout
 from .theme import Theme
 
@@ -58,10 +59,12 @@ def environment(project_root: Path) -> jinja2.Environment:
 
 
 def render_document(project: Project, articles: list[RenderedArticle], photos: dict[str, PlacedPhoto],
-                    theme: Theme, geometry: Geometry, layout: Layout, asset_url) -> tuple[str, list[Issue]]:
-    """Render the whole brochure to one HTML string."""
+                    theme: Theme, geometry: Geometry, layout: Layout, asset_url,
+                    blank_pages: int = 0) -> tuple[str, list[Issue]]:
+    """Render the whole brochure to one HTML string; `blank_pages` go before the colofon."""
     env = environment(project.root)
     config = project.config
+    design = page_layout_for(config.page).stylesheet_path([project.root / "assets", BUILTIN_ASSETS])
     context = {
         "publication": config,
         "articles": [{"source": a.source.display_path, "front": a.source.front, "html": Markup(a.html),
@@ -70,7 +73,8 @@ def render_document(project: Project, articles: list[RenderedArticle], photos: d
         "geometry": geometry,
         "layout": layout,
         "extra_css": [Markup(css) for css in layout.extra_css],
-        "stylesheets": [asset_url(path) for path in theme.stylesheets],
+        "stylesheets": [asset_url(path) for path in (design, *theme.stylesheets)],
+        "blank_pages": blank_pages,
         "logo": asset_url(theme.logo) if theme.logo else "",
         "colour_properties": theme.css_properties(layout.colour_space),
         "page_properties": geometry.css_properties(),
