@@ -59,13 +59,13 @@ class Colofon(Model):
 
 class PageSettings(Model):
     size: Literal["A4", "A5"] = Field("A4", description="Trimmed page size.")
-    layout: Literal["brochure", "booklet"] | None = Field(
-        None, description="brochure: two columns, made for A4; booklet: one column, made for A5 and a multiple "
-        "of 4 pages. Leave it out for brochure on A4 and booklet on A5.")
+    layout: Literal["brochure", "pocket"] | None = Field(
+        None, description="brochure: two columns, made for A4; pocket: one column, made for A5 and a multiple "
+        "of 4 pages. Leave it out for brochure on A4 and pocket on A5.")
 
     @property
     def layout_name(self) -> str:
-        return self.layout or ("booklet" if self.size == "A5" else "brochure")
+        return self.layout or ("pocket" if self.size == "A5" else "brochure")
 
 
 class Publication(Model):

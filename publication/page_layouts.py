@@ -38,7 +38,7 @@ class PageLayout:
 PAGE_LAYOUTS: dict[str, PageLayout] = {
     "brochure": PageLayout("brochure", "css/brochure.css", columns=2),
     # One column of about 70 characters on A5, with room in the gutter for the staples.
-    "booklet": PageLayout("booklet", "css/booklet.css", columns=1, margins_mm=(15.0, 18.0, 18.0, 15.0),
+    "pocket": PageLayout("pocket", "css/pocket.css", columns=1, margins_mm=(15.0, 18.0, 18.0, 15.0),
                           pages_multiple_of=4),
 }
 

@@ -1,4 +1,4 @@
-"""The second page layout: the sample set as an A5 booklet, one column, a multiple of 4 pages."""
+"""The second page layout: the sample as an A5 pocket edition (a booklet), one column, a multiple of 4 pages."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ PX_PER_MM = 96 / 25.4
 
 
 @pytest.fixture(scope="module")
-def booklet(tmp_path_factory):
-    root = copy_sample(tmp_path_factory.mktemp("booklet"))
+def pocket(tmp_path_factory):
+    root = copy_sample(tmp_path_factory.mktemp("pocket"))
     config = root / "content" / "publication.yml"
     text = config.read_text(encoding="utf-8")
     assert "  size: A4\n" in text
@@ -29,32 +29,32 @@ def booklet(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def booklet_pdf(booklet):
-    return booklet.project.dist_dir / f"{booklet.project.slug}.pdf"
+def pocket_pdf(pocket):
+    return pocket.project.dist_dir / f"{pocket.project.slug}.pdf"
 
 
-def test_a5_selects_the_booklet_and_brochure_stays_the_a4_default():
-    assert PageSettings(size="A5").layout_name == "booklet"
+def test_a5_selects_the_pocket_and_brochure_stays_the_a4_default():
+    assert PageSettings(size="A5").layout_name == "pocket"
     assert PageSettings().layout_name == "brochure"
     assert PageSettings(size="A5", layout="brochure").layout_name == "brochure"
 
 
 def test_schema_offers_the_page_layouts():
     page = schema_for("publication")["$defs"]["PageSettings"]["properties"]["layout"]
-    assert {"brochure", "booklet"} <= {value for option in page["anyOf"] for value in option.get("enum", [])}
+    assert {"brochure", "pocket"} <= {value for option in page["anyOf"] for value in option.get("enum", [])}
 
 
-def test_booklet_pages_are_a5_and_a_multiple_of_four(booklet_pdf, booklet):
-    reader = PdfReader(booklet_pdf)
+def test_pocket_pages_are_a5_and_a_multiple_of_four(pocket_pdf, pocket):
+    reader = PdfReader(pocket_pdf)
     assert len(reader.pages) % 4 == 0
     for page in reader.pages:
         assert float(page.mediabox.width) == pytest.approx(148 * MM, abs=0.5)
         assert float(page.mediabox.height) == pytest.approx(210 * MM, abs=0.5)
-    assert booklet.warnings == ()
+    assert pocket.warnings == ()
 
 
-def test_booklet_has_all_the_text_in_order(booklet_pdf):
-    text = compact(" ".join(normalise(page.extract_text()) for page in PdfReader(booklet_pdf).pages))
+def test_pocket_has_all_the_text_in_order(pocket_pdf):
+    text = compact(" ".join(normalise(page.extract_text()) for page in PdfReader(pocket_pdf).pages))
     position = 0
     for expected in map(compact, HEADINGS_AND_QUOTES):
         found = text.find(expected, position)
@@ -69,9 +69,9 @@ def _content_boxes(page):
             yield page_box, child
 
 
-def test_booklet_text_and_photos_stay_inside_the_type_area(booklet):
+def test_pocket_text_and_photos_stay_inside_the_type_area(pocket):
     """Every line and photo on an inner page lies within the margins; covers may bleed."""
-    pages = booklet.renditions[0].document.pages
+    pages = pocket.renditions[0].document.pages
     for number, page in enumerate(pages[1:-1], start=2):
         for page_box, root in _content_boxes(page):
             left, top = page_box.content_box_x(), page_box.content_box_y()
@@ -83,10 +83,10 @@ def test_booklet_text_and_photos_stay_inside_the_type_area(booklet):
                     assert box.position_y >= top - 0.5 and box.position_y + box.margin_height() <= bottom + 0.5, where
 
 
-def test_booklet_sets_the_articles_in_one_column(booklet):
+def test_pocket_sets_the_articles_in_one_column(pocket):
     """Paragraphs that no photo floats beside fill the whole type area: one column, not two."""
-    geometry = booklet.renditions[0].geometry
-    widths = [box.width / PX_PER_MM for page in booklet.renditions[0].document.pages
+    geometry = pocket.renditions[0].geometry
+    widths = [box.width / PX_PER_MM for page in pocket.renditions[0].document.pages
               for _, root in _content_boxes(page) for box in root.descendants()
               if isinstance(box, boxes.BlockBox) and box.element_tag == "p"]
     assert geometry.columns == 1
@@ -94,13 +94,13 @@ def test_booklet_sets_the_articles_in_one_column(booklet):
     assert sum(abs(w - geometry.text_width) < 0.5 for w in widths) > len(widths) / 2
 
 
-def test_booklet_uses_only_the_fonts_shipped_in_assets(booklet_pdf):
-    fonts = subprocess.run(["pdffonts", str(booklet_pdf)], capture_output=True, text=True, check=True).stdout
+def test_pocket_uses_only_the_fonts_shipped_in_assets(pocket_pdf):
+    fonts = subprocess.run(["pdffonts", str(pocket_pdf)], capture_output=True, text=True, check=True).stdout
     names = {line.split()[0].split("+", 1)[-1] for line in fonts.splitlines()[2:]}
     assert names and all(name.startswith(("Source-Sans-Pro", "Source-Serif-Pro")) for name in names), names
 
 
-def test_short_booklet_is_padded_with_blank_pages_before_the_colofon(project):
+def test_short_pocket_is_padded_with_blank_pages_before_the_colofon(project):
     project.edit("publication.yml", "articles:\n", "page:\n  size: A5\narticles:\n")
     project.edit("publication.yml", "  - 01-artikel.md\n", "  - 01-artikel.md\n  - 02-tweede.md\n")
     project.write("02-tweede.md", "---\ntitle: Een tweede artikel\n---\n\nKorte tekst.\n")
