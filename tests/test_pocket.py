@@ -111,4 +111,7 @@ def test_short_pocket_is_padded_with_blank_pages_before_the_colofon(project):
     assert len(texts) == 8
     assert "Een tweede artikel" in texts[2]
     assert texts[3:6] == ["", "", ""]
+    html = result.renditions[0].html
+    assert html.count('class="intentionally-blank"') == 3
+    assert html.index('class="intentionally-blank"') < html.index('class="colofon-page"')
     assert "Colofon" in texts[6]
