@@ -30,7 +30,7 @@ def _photo_issues(project: Project, articles: list[RenderedArticle]) -> list[Iss
         if photo:
             opened.append(((project.content_dir / photo).resolve(), project.config_display_path, None))
     for path, source, line in opened:
-        _, problem = _open(path, source, line)
+        _, problem = _open(path, source, line, draft=True)
         if problem:
             issues.append(problem)
     return issues
