@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .geometry import Geometry, geometry_for
-from .models import PageSettings
 
 
 @dataclass(frozen=True)
@@ -43,11 +42,16 @@ PAGE_LAYOUTS: dict[str, PageLayout] = {
 }
 
 
-def page_layout_for(page: PageSettings) -> PageLayout:
+DEFAULT_FOR_SIZE = {"A4": "brochure", "A5": "pocket"}
+"""The page layout a page size gets when publication.yml names none."""
+
+
+def page_layout_for(page) -> PageLayout:
+    """The layout of a `PageSettings` (models.py reads the names from here, so adding one here is enough)."""
     return PAGE_LAYOUTS[page.layout_name]
 
 
-def page_geometry(page: PageSettings, bleed: float) -> Geometry:
+def page_geometry(page, bleed: float) -> Geometry:
     """The page geometry of the chosen size in the chosen page layout."""
     design = page_layout_for(page)
     geometry = dataclasses.replace(geometry_for(page.size, bleed=bleed), columns=design.columns)
