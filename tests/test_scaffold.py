@@ -107,3 +107,16 @@ def test_sample_publication_yml_names_the_shipped_schema():
     text = (REPO / "content" / "publication.yml").read_text(encoding="utf-8")
     match = re.search(r"# yaml-language-server: \$schema=(\S+)", text)
     assert match and (REPO / "content" / match.group(1)).resolve().is_file()
+
+
+def test_new_project_builds_as_a5_pocket_edition_too(tmp_path):
+    create_project(tmp_path / "boekje")
+    config = tmp_path / "boekje" / "content" / "publication.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  size: A4\n" in text
+    config.write_text(text.replace("  size: A4\n", "  size: A5\n"), encoding="utf-8")
+    result = build(tmp_path / "boekje")
+    reader = PdfReader(result.project.dist_dir / "boekje.pdf")
+    assert len(reader.pages) % 4 == 0
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(148 * 72 / 25.4, abs=0.5)
+    assert result.warnings == ()
