@@ -17,7 +17,9 @@ from pydantic import BaseModel
 from .models import FrontMatter, Publication
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+JSON_SCHEMA_DIALECT = "http://json-schema.org/draft-07/schema#"
+"""VS Code's YAML extension validates draft-07 and warns that 2019-09 and 2020-12 are not
+fully supported; pydantic's output stays within draft-07 (a test checks the keywords)."""
 
 SCHEMAS: dict[str, tuple[type[BaseModel], str]] = {
     "publication": (Publication, "content/publication.yml of a publication"),

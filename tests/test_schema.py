@@ -30,16 +30,50 @@ def load(text: str):
     return yaml.load(text, Loader=EditorLoader)
 
 
-def validator(kind: str) -> jsonschema.Draft202012Validator:
+def validator(kind: str) -> jsonschema.Draft7Validator:
     schema = json.loads((SCHEMA_DIR / file_name(kind)).read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
 @pytest.mark.parametrize("kind", sorted(SCHEMAS))
 def test_shipped_schema_equals_the_one_generated_from_the_models(kind):
     shipped = json.loads((SCHEMA_DIR / file_name(kind)).read_text(encoding="utf-8"))
     assert shipped == schema_for(kind), "run 'publication schema --update' after changing models.py"
+
+
+DRAFT_7_KEYWORDS = {
+    "$schema", "$id", "$ref", "$comment", "$defs", "definitions", "title", "description", "default", "examples",
+    "type", "enum", "const", "format", "pattern", "minLength", "maxLength", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "items", "additionalItems", "minItems", "maxItems",
+    "uniqueItems", "contains", "properties", "additionalProperties", "patternProperties", "required",
+    "propertyNames", "minProperties", "maxProperties", "dependencies", "anyOf", "oneOf", "allOf", "not",
+    "if", "then", "else", "readOnly", "writeOnly",
+}
+
+
+def keywords(node, names=None) -> set[str]:
+    """The schema keywords used anywhere, skipping the names of properties and definitions."""
+    names = set() if names is None else names
+    if isinstance(node, dict):
+        for key, value in node.items():
+            names.add(key)
+            if key in ("default", "examples", "const", "enum"):
+                continue  # values, not schemas
+            children = value.values() if key in ("properties", "$defs", "definitions") else [value]
+            for child in children:
+                keywords(child, names)
+    elif isinstance(node, list):
+        for child in node:
+            keywords(child, names)
+    return names
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEMAS))
+def test_schema_uses_only_draft_7_keywords_which_editors_understand(kind):
+    schema = schema_for(kind)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    assert keywords(schema) <= DRAFT_7_KEYWORDS, keywords(schema) - DRAFT_7_KEYWORDS
 
 
 def test_schema_command_prints_the_publication_schema():
