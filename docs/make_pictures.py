@@ -27,7 +27,7 @@ DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 sys.path.insert(0, str(REPO))
 
-from publication.build import BuildResult, build  # noqa: E402
+from publication.build import BuildOptions, BuildResult, build  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
 
 PICTURES = DOCS / "pictures"
@@ -139,9 +139,13 @@ def save_small(image: Image.Image, path: Path) -> None:
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
 
 
+STANDARD_ONLY = BuildOptions(targets=("standard",))
+"""The pictures show the designed pages; the print and screen files are not needed."""
+
+
 def make_element_pictures(work: Path) -> list[Path]:
     chosen = examples()
-    result = build(write_project(work / "examples", chosen))
+    result = build(write_project(work / "examples", chosen), STANDARD_ONLY)
     pdf = result.project.dist_dir / f"{result.project.slug}.pdf"
     written = []
     for index, example in enumerate(chosen, 1):
@@ -161,7 +165,7 @@ def make_layouts_picture(work: Path, pages: tuple[int, int] = (2, 3), dpi: int =
         config = root / "content" / "publication.yml"
         config.write_text(config.read_text(encoding="utf-8").replace("  size: A4\n", f"  size: {size}\n"),
                           encoding="utf-8")
-        result = build(root)
+        result = build(root, STANDARD_ONLY)
         document = pypdfium2.PdfDocument(result.project.dist_dir / f"{result.project.slug}.pdf")
         try:
             rendered = [document[number - 1].render(scale=dpi / 72).to_pil().convert("RGB") for number in pages]

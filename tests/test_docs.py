@@ -31,7 +31,8 @@ EXPECTED_MARKUP = {
 @pytest.fixture(scope="module")
 def examples_built(tmp_path_factory):
     examples = make_pictures.examples()
-    return examples, build(make_pictures.write_project(tmp_path_factory.mktemp("docs"), examples))
+    return examples, build(make_pictures.write_project(tmp_path_factory.mktemp("docs"), examples),
+                           make_pictures.STANDARD_ONLY)
 
 
 def test_every_element_of_the_guide_has_an_example():
