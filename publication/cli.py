@@ -96,10 +96,15 @@ def new(folder: Path) -> None:
     """Start a new publication in FOLDER: settings, an example article, example photos."""
     from .scaffold import create_project
 
-    written = create_project(folder)
+    try:
+        written = create_project(folder)
+    except BuildFailed as failed:
+        _print_issues(failed.issues)
+        console.print("Nothing was written.", style="bold red")
+        sys.exit(1)
     for path in written:
         console.print(f"  wrote {path.relative_to(folder.resolve())}", markup=False)
-    console.print(f"New publication in {folder}. Next: edit {folder / 'content' / 'publication.yml'}, "
+    console.print(f"New publication in '{folder}'. Next: edit '{folder / 'content' / 'publication.yml'}', "
                   f"then run 'publication build {folder}'.", style="bold green", markup=False)
 
 

@@ -103,6 +103,15 @@ def test_new_refuses_a_folder_that_is_not_empty(tmp_path):
     assert sorted(p.name for p in (tmp_path / "bestaand").iterdir()) == ["notities.txt"]
 
 
+def test_new_command_refuses_a_folder_in_use_and_says_nothing_was_written(tmp_path):
+    (tmp_path / "bestaand").mkdir()
+    (tmp_path / "bestaand" / "notities.txt").write_text("van iemand anders")
+    result = CliRunner().invoke(main, ["new", str(tmp_path / "bestaand")])
+    assert result.exit_code == 1
+    assert "'bestaand' is not empty" in result.output and "Nothing was written." in result.output
+    assert "dist/" not in result.output
+
+
 def test_sample_publication_yml_names_the_shipped_schema():
     text = (REPO / "content" / "publication.yml").read_text(encoding="utf-8")
     match = re.search(r"# yaml-language-server: \$schema=(\S+)", text)
