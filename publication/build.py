@@ -134,7 +134,8 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
     raise_if_errors(issues)
 
     laid_out = typeset(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
-    blank_pages = page_layout_for(config.page).blank_pages_needed(len(laid_out.document.pages))
+    pages = len(laid_out.document.pages)
+    blank_pages = page_layout_for(config.page).blank_pages_needed(pages, layout.pages_multiple_of)
     if blank_pages:
         html, _ = render_document(project, articles, photos, theme, geometry, layout, asset_url, blank_pages)
         laid_out = typeset(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])

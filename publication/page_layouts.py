@@ -10,6 +10,7 @@ of four pages; blank pages before the colofon make up the difference).
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,8 +27,9 @@ class PageLayout:
     """Top, bottom, inner, outer; None keeps geometry_for's margins scaled to the page size."""
     pages_multiple_of: int = 1
 
-    def blank_pages_needed(self, pages: int) -> int:
-        return -pages % self.pages_multiple_of
+    def blank_pages_needed(self, pages: int, output_multiple: int = 1) -> int:
+        """Blank pages that bring `pages` to a multiple of both this layout's and the output's."""
+        return -pages % math.lcm(self.pages_multiple_of, output_multiple)
 
     def stylesheet_path(self, asset_dirs: list[Path]) -> Path:
         candidates = [directory / self.stylesheet for directory in asset_dirs]

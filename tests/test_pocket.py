@@ -9,7 +9,11 @@ from pypdf import PdfReader
 from weasyprint.formatting_structure import boxes
 
 from conftest import copy_sample
-from publication.build import build
+from publication.build import build, render
+from publication.content import load_project
+from publication.layout import BUILTIN_ASSETS
+from publication.targets import Layout
+from publication.theme import load_theme
 from publication.models import PageSettings
 from publication.schema import schema_for
 from test_sample_pdf import HEADINGS_AND_QUOTES, compact, normalise
@@ -117,3 +121,17 @@ def test_short_pocket_is_padded_with_blank_pages_before_the_colofon(project):
     assert html.count('class="intentionally-blank"') == 3
     assert html.index('class="intentionally-blank"') < html.index('class="colofon-page"')
     assert "Colofon" in texts[6]
+
+
+def test_an_output_for_bound_copies_pads_the_brochure_too(project):
+    """A target whose Layout asks for a multiple of 4 (a print target for saddle stitch) gets blank
+    pages before the colofon; the standard layout of the same A4 brochure does not."""
+    project.edit("publication.yml", "  - 01-artikel.md\n", "  - 01-artikel.md\n  - 02-tweede.md\n")
+    project.write("02-tweede.md", "---\ntitle: Een tweede artikel\n---\n\nKorte tekst.\n")
+    loaded, _ = load_project(project.root)
+    theme = load_theme(loaded.config.theme, [BUILTIN_ASSETS])
+    plain = render(loaded, theme, Layout())
+    bound = render(loaded, theme, Layout(pages_multiple_of=4))
+    assert len(plain.document.pages) == 5
+    assert len(bound.document.pages) == 8
+    assert bound.html.count('class="intentionally-blank"') == 3
