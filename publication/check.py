@@ -48,8 +48,8 @@ def check_project(root: Path) -> list[Issue]:
     issues += _photo_issues(project, articles)
     raise_if_errors(issues)
 
-    photos = {key: PlacedPhoto("", getattr(project.config, key).photo_alt)
-              for key in ("cover", "back_cover") if getattr(project.config, key).photo}
+    photos = {key: PlacedPhoto("", getattr(project.config, key).photo_alt) if getattr(project.config, key).photo
+              else None for key in ("cover", "back_cover")}  # as the build passes them: a missing photo is None
     # The templates are the same for every output; rendering them once finds their errors.
     geometry = page_geometry(project.config.page, bleed=STANDARD.layout.bleed)
     _, more = render_document(project, articles, photos, theme, geometry, STANDARD.layout, lambda path: "")
