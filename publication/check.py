@@ -3,7 +3,9 @@
 Everything a user can get wrong is read and checked here: publication.yml, the articles,
 the theme, every photo (opened, not resized) and the layouts (rendered to HTML and thrown
 away). Only the typesetting is skipped, so `check` takes a fraction of a second and
-reports the same errors as `build`. WeasyPrint's own warnings need a build.
+reports the same errors as `build` for everything a writer can cause. Two things need a
+build: WeasyPrint's own warnings, and the stylesheet check (a theme's CSS), which parses the
+CSS with WeasyPrint and would take `check` over a second.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ def _photo_issues(project: Project, articles: list[RenderedArticle]) -> list[Iss
     for key in ("cover", "back_cover"):
         photo = getattr(project.config, key).photo
         if photo:
-            opened.append(((project.content_dir / photo).resolve(), project.config_display_path, None))
+            opened.append(((project.content_dir / photo).resolve(), project.config_display_path,
+                           project.photo_lines.get(key)))
     for path, source, line in opened:
         _, problem = _open(path, source, line, draft=True)
         if problem:

@@ -76,3 +76,23 @@ def test_check_command_names_file_and_line_and_exits_1(project):
     result = CliRunner().invoke(main, ["check", str(project.root)])
     assert result.exit_code == 1
     assert "content/01-artikel.md:7: photo file 'photos/fotoo.jpg' not found" in result.output
+
+
+def _checkable(case) -> bool:
+    """Cases whose problem a writer can cause; stylesheet problems are found by build only."""
+    from test_bad_input import THEME_CSS
+    return not case.strict and not any(message.startswith(THEME_CSS) for message in case.expected)
+
+
+def _corpus():
+    from test_bad_input import CASES
+    return [case for case in CASES if _checkable(case)]
+
+
+@pytest.mark.parametrize("case", _corpus(), ids=lambda case: f"{case.kind}:{case.name}")
+def test_check_reports_the_bad_input_corpus_exactly_as_build_does(case, project):
+    """The build's corpus of broken projects (test_bad_input.py), each with its exact messages."""
+    case.breaks(project)
+    with pytest.raises(BuildFailed) as failed:
+        check_project(project.root)
+    assert sorted(str(issue) for issue in failed.value.issues) == sorted(case.expected)

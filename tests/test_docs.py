@@ -25,6 +25,7 @@ EXPECTED_MARKUP = {
     "photo-full-width": ['class="photo full-width"'],
     "photo-width": ['style="width: 50%"'],
     "box": ['class="box"', "<h3 ", 'class="pullquote"'],
+    "table": ["<table", "<th", "Raalte", "right"],
 }
 
 
