@@ -40,6 +40,11 @@ def long_date(value: dt.date, language: str) -> str:
     return value.strftime("%-d %B %Y")
 
 
+def css_string(value: str) -> str:
+    """Escape text for use inside a double-quoted CSS string."""
+    return "".join(ch if ch.isalnum() or ch in " .,:;!?'’‘“”-–()&" else f"\\{ord(ch):x} " for ch in str(value))
+
+
 def layout_dirs(project_root: Path) -> list[Path]:
     return [path for path in (project_root / "layouts", BUILTIN_LAYOUTS) if path.is_dir()]
 
@@ -54,6 +59,7 @@ def environment(project_root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["long_date"] = long_date
+    env.filters["css_string"] = css_string
     return env
 
 

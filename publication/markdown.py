@@ -64,6 +64,18 @@ def _parser() -> MarkdownIt:
 
 
 _MD = _parser()
+_SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
+
+
+def _dashes(state) -> None:
+    """A hyphen between spaces is a dash in Dutch (and English) typesetting: use an en dash."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                child.content = _SPACED_HYPHEN.sub(" – ", child.content)
+
+
+_MD.core.ruler.push("spaced_dashes", _dashes)
 
 
 class _Renderer:
