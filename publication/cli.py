@@ -105,7 +105,8 @@ def preview(project_dir: Path, port: int, host: str) -> None:
                       style="yellow", markup=False)
 
     def ready(url: str) -> None:
-        console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False)
+        console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False,
+                      soft_wrap=True)
         console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False)
 
     try:
