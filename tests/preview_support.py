@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from publication.errors import Severity
 from publication.preview import Previewer, Snapshot
 from publication.preview_server import PreviewServer
 
@@ -40,3 +42,15 @@ def wait_for(previewer: Previewer, condition, what: str = "the preview") -> Snap
 def next_build(previewer: Previewer, after: Snapshot) -> Snapshot:
     """The first build that started and finished after the idle snapshot `after`."""
     return wait_for(previewer, lambda s: not s.building and s.version >= after.version + 2, "a rebuild")
+
+
+@dataclass(frozen=True)
+class PreflightFinding:
+    """Shaped like a finding of publication/preflight.py: the preview reads these attributes."""
+
+    page: int
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    code: str

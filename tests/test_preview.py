@@ -19,7 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import REPO, ProjectFactory
-from preview_support import next_build, running_preview, wait_for
+from preview_support import PreflightFinding, next_build, running_preview, wait_for
 from publication.errors import Severity
 from publication.preview import PAGE_DPI, ZOOM_DPI, Previewer
 from publication.preview_server import MAX_EVENT_STREAMS, PreviewServer
@@ -128,18 +128,6 @@ def test_a_failed_build_keeps_the_last_good_pages_and_says_where(project):
 def first_json_failure(snapshot) -> dict:
     failure = snapshot.to_json()["failure"][0]
     return {"where": failure["where"], "message": failure["message"]}
-
-
-@dataclass(frozen=True)
-class PreflightFinding:
-    """Shaped like a finding of publication/preflight.py: the preview reads these attributes."""
-
-    page: int
-    severity: Severity
-    message: str
-    path: str
-    line: int
-    code: str
 
 
 def test_preflight_findings_are_placed_on_their_pages(project):
