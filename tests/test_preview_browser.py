@@ -165,7 +165,7 @@ def test_preflight_findings_are_shown_beside_their_pages(project, page):
         open_preview(page, server)
         spread = page.locator(".spread", has=page.locator('.page[data-number="3"]'))
         expect(spread.locator(".note")).to_have_count(1)
-        expect(spread.locator(".note")).to_contain_text("p. 3")
+        expect(spread.locator(".note")).to_contain_text("page 3")
         expect(spread.locator(".note")).to_contain_text("120 ppi at its printed size")
         expect(spread.locator(".note-where")).to_have_text("content/01-artikel.md:7")
         expect(spread.locator('.page[data-number="3"] .badge')).to_have_text("1")

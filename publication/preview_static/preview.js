@@ -100,9 +100,13 @@ function worst(findings) {
   return "info";
 }
 
+const SEVERITY_NAMES = { error: "Error", warning: "Warning", info: "Note" };
+
 function note(finding) {
-  return element("li", { class: `note note--${finding.severity}` },
-    finding.page ? element("span", { class: "note-page" }, `p. ${finding.page}`) : null,
+  const head = element("span", { class: "note-head" },
+    element("span", { class: "note-severity" }, SEVERITY_NAMES[finding.severity] || finding.severity),
+    finding.page ? element("span", { class: "note-page" }, `page ${finding.page}`) : null);
+  return element("li", { class: `note note--${finding.severity}` }, head,
     element("span", { class: "note-message" }, finding.message),
     finding.where ? element("code", { class: "note-where" }, finding.where) : null);
 }
@@ -116,11 +120,19 @@ function spreadSection(edition, spread, index) {
     slots.append(figure);
   }
   const notes = spread.flatMap((page) => findingsFor(edition, page.number));
+  const items = notes.map((finding) => {
+    // Pointing at a note points at its page.
+    const item = note(finding);
+    const figure = slots.querySelector(`.page[data-number="${finding.page}"]`);
+    item.addEventListener("mouseenter", () => figure.classList.add("page--pointed"));
+    item.addEventListener("mouseleave", () => figure.classList.remove("page--pointed"));
+    return item;
+  });
   return element("section", { class: "spread", id: `spread-${index}`, "data-index": index },
     element("div", { class: "spread-body" },
       element("h2", { class: "spread-label" }, spreadLabel(spread, edition.pages.length)), slots),
     element("aside", { class: "notes", "aria-label": "Preflight" },
-      notes.length ? element("ol", {}, ...notes.map(note)) : element("p", { class: "notes-clear" }, "No findings")));
+      items.length ? element("ol", {}, ...items) : element("p", { class: "notes-clear" }, "No findings")));
 }
 
 function thumbnail(edition, spread, index) {
@@ -255,7 +267,7 @@ function fitSpreads() {
   const board = $("spreads");
   const style = getComputedStyle(document.documentElement);
   const width = Number(style.getPropertyValue("--w")), height = Number(style.getPropertyValue("--h"));
-  const across = (board.clientWidth - 60 - 270 - 22) / (2 * width);
+  const across = (board.clientWidth - 60 - 290 - 28 - 24) / (2 * width);
   const down = (board.clientHeight - 26 - 40 - 26 - 30) / height;
   document.documentElement.style.setProperty("--fit", `${Math.max(0.5, Math.min(across, down)).toFixed(3)}px`);
 }
