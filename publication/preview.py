@@ -6,10 +6,13 @@ rasterised from the PDF bytes, never written to disk. A failed build leaves the 
 good edition in place and records what went wrong. Every change of state bumps a
 version number; the server waits on it to push the new state to open browser pages.
 
-Preflight findings are shown beside their pages. The preview asks for them through a
-small interface: a callable `(Rendition) -> iterable of findings`, each finding an object
-with `message` and, where known, `page` (1-based), `severity`, `code`, `path`, `line`.
-By default it uses `publication.preflight.preflight` when that module provides one.
+How the pages are laid out, written and checked is a `Pipeline`. When the print target
+and its preflight are installed (publication/press.py, publication/preflight.py), the
+preview shows the print PDF itself, with the preflight's findings beside their pages;
+otherwise it shows a quick screen rendering with the bleed and no preflight. A preflight
+returns findings: objects with a `message` and, where known, `page` (1-based), `severity`,
+`check` or `code`, `source` ("file:line") or `path` and `line`, and `area` (x, y, width,
+height in mm from the top left of the trimmed page).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import pypdfium2
 import watchfiles
 
 from .build import Rendition, render
-from .content import load_project
+from .content import Project, load_project
 from .errors import BuildFailed, Issue
 from .geometry import Geometry
 from .layout import BUILTIN_ASSETS
@@ -47,7 +50,40 @@ WATCHED_FOLDERS = ("content", "layouts", "assets")
 # PDFium is not thread-safe, across documents too: every call into it holds this lock.
 _PDFIUM = threading.Lock()
 
-Preflight = Callable[[Rendition], Iterable[Any]]
+
+@dataclass(frozen=True)
+class Pipeline:
+    """How the preview lays out, writes and checks the brochure."""
+
+    name: str
+    layout: Callable[[Project], Layout]
+    write: Callable[[Project, Rendition], bytes]
+    preflight: Callable[[Project, Rendition, bytes], Iterable[Any]] | None = None
+
+
+SCREEN = Pipeline("screen", lambda project: PREVIEW_LAYOUT,
+                  lambda project, rendition: write_pdf(rendition.document, rendition.identifier))
+
+
+def print_pipeline() -> Pipeline | None:
+    """The print target and its preflight, when this installation has them."""
+    try:
+        press = importlib.import_module(f"{__package__}.press")
+        checks = importlib.import_module(f"{__package__}.preflight")
+    except ImportError:
+        return None
+
+    def write(project: Project, rendition: Rendition) -> bytes:
+        return press.PRINT.finish(project, rendition, press.PRINT)[0].data
+
+    def preflight(project: Project, rendition: Rendition, pdf: bytes):
+        return checks.preflight(project, rendition, pdf, press.font_dirs(project)).findings
+
+    return Pipeline("print", press.print_layout, write, preflight)
+
+
+def default_pipeline() -> Pipeline:
+    return print_pipeline() or SCREEN
 
 
 @dataclass(frozen=True)
@@ -59,6 +95,7 @@ class Finding:
     page: int | None = None
     code: str = ""
     where: str = ""  # "file:line" in the sources, when known
+    area: tuple[float, float, float, float] | None = None  # mm from the top left of the trimmed page
 
     @classmethod
     def from_issue(cls, issue: Issue) -> Finding:
@@ -71,10 +108,11 @@ class Finding:
         severity = getattr(item, "severity", "warning")
         severity = getattr(severity, "value", severity)
         path, line = getattr(item, "path", None), getattr(item, "line", None)
-        where = "" if not path else (str(path) if line is None else f"{path}:{line}")
-        page = getattr(item, "page", None)
-        return cls(str(getattr(item, "message", item)), str(severity), int(page) if page else None,
-                   str(getattr(item, "code", "") or ""), where)
+        where = getattr(item, "source", "") or ("" if not path else (str(path) if not line else f"{path}:{line}"))
+        page, area = getattr(item, "page", None), getattr(item, "area", None)
+        code = getattr(item, "code", "") or getattr(item, "check", "")
+        return cls(str(getattr(item, "message", item)), str(severity), int(page) if page else None, str(code),
+                   str(where), tuple(float(part) for part in area) if area else None)
 
 
 @dataclass(frozen=True)
@@ -95,6 +133,7 @@ class Edition:
 
     epoch: int
     title: str
+    pipeline: str
     pdf: bytes
     pages: tuple[PageImage, ...]
     geometry: Geometry
@@ -123,6 +162,7 @@ class Snapshot:
             "edition": None if edition is None else {
                 "epoch": edition.epoch,
                 "title": edition.title,
+                "pipeline": edition.pipeline,
                 "builtAt": edition.built_at,
                 "seconds": round(edition.seconds, 2),
                 "geometry": asdict(edition.geometry),
@@ -134,13 +174,17 @@ class Snapshot:
 
 
 def rasterise(pdf: bytes, dpi: int, numbers: Iterable[int] | None = None) -> list[tuple[int, bytes, str]]:
-    """(page number, PNG, page text) for the given 1-based pages of a PDF, or for all of them."""
+    """(page number, PNG, page text) for the given 1-based pages of a PDF, or for all of them.
+
+    Each picture shows the bleed box: the trimmed page and its bleed, without the slug
+    and crop marks a print PDF has around them."""
     results = []
     with _PDFIUM:
         document = pypdfium2.PdfDocument(pdf)
         try:
             for number in numbers or range(1, len(document) + 1):
                 page = document[number - 1]
+                page.set_cropbox(*page.get_bleedbox())
                 bitmap = page.render(scale=dpi / 72)
                 buffer = io.BytesIO()
                 # Level 1 is several times faster than the default and barely larger for photos.
@@ -150,15 +194,6 @@ def rasterise(pdf: bytes, dpi: int, numbers: Iterable[int] | None = None) -> lis
         finally:
             document.close()
     return results
-
-
-def installed_preflight() -> Preflight | None:
-    try:
-        module = importlib.import_module(f"{__package__}.preflight")
-    except ImportError:
-        return None
-    check = getattr(module, "preflight", None)
-    return check if callable(check) else None
 
 
 def _now() -> str:
@@ -181,8 +216,7 @@ class Previewer:
     """Builds the project on request, one build at a time, and publishes snapshots."""
 
     root: Path
-    preflight: Preflight | None = field(default_factory=installed_preflight)
-    layout: Layout = PREVIEW_LAYOUT
+    pipeline: Pipeline = field(default_factory=default_pipeline)
     dpi: int = PAGE_DPI
 
     def __post_init__(self) -> None:
@@ -242,17 +276,17 @@ class Previewer:
         started = time.perf_counter()
         project, issues = load_project(self.root)
         theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
-        rendition = render(project, theme, self.layout)
-        pdf = write_pdf(rendition.document, rendition.identifier)
+        rendition = render(project, theme, self.pipeline.layout(project))
+        pdf = self.pipeline.write(project, rendition)
         pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi))
         findings = [Finding.from_issue(issue) for issue in dict.fromkeys([*issues, *rendition.issues])]
-        if self.preflight is not None:
+        if self.pipeline.preflight is not None:
             try:
-                findings += [Finding.from_preflight(item) for item in self.preflight(rendition)]
+                findings += [Finding.from_preflight(item) for item in self.pipeline.preflight(project, rendition, pdf)]
             except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
                 findings.append(Finding(f"the preflight could not run: {type(exc).__name__}: {exc}", "error",
                                         code="preflight-crashed"))
-        return Edition(epoch, project.config.title, pdf, pages, rendition.geometry, tuple(findings), _now(),
+        return Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry, tuple(findings), _now(),
                        time.perf_counter() - started)
 
     def build_once(self) -> Snapshot:

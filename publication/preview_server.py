@@ -167,10 +167,10 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000,
     """Run the preview until Ctrl-C."""
     previewer = Previewer(root)
     server = PreviewServer(previewer, host, port)
-    previewer.start()
-    if on_ready:
-        on_ready(server.url)
     try:
+        previewer.start()
+        if on_ready:
+            on_ready(server.url)
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from publication.errors import Severity
-from publication.preview import Previewer, Snapshot
+from publication.preview import SCREEN, Pipeline, Previewer, Snapshot
 from publication.preview_server import PreviewServer
 
 # Generous bounds that only stop a broken test from hanging; they do not measure speed.
@@ -48,9 +47,14 @@ def next_build(previewer: Previewer, after: Snapshot) -> Snapshot:
 class PreflightFinding:
     """Shaped like a finding of publication/preflight.py: the preview reads these attributes."""
 
-    page: int
-    severity: Severity
+    severity: str
+    check: str
     message: str
-    path: str
-    line: int
-    code: str
+    page: int | None = None
+    source: str = ""
+    area: tuple[float, float, float, float] | None = None
+
+
+def with_preflight(check) -> Pipeline:
+    """The quick screen pipeline with the given preflight: (project, rendition, pdf) -> findings."""
+    return replace(SCREEN, preflight=check)

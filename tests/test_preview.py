@@ -19,8 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import REPO, ProjectFactory
-from preview_support import PreflightFinding, next_build, running_preview, wait_for
-from publication.errors import Severity
+from preview_support import PreflightFinding, next_build, running_preview, wait_for, with_preflight
 from publication.preview import PAGE_DPI, ZOOM_DPI, Previewer
 from publication.preview_server import MAX_EVENT_STREAMS, PreviewServer
 
@@ -85,7 +84,7 @@ def test_preview_shows_the_printed_pages_with_bleed_from_memory(project, preview
     first = reader.pages[0]
     bleed = edition.geometry.bleed
     assert float(first.trimbox.width) * MM_PER_POINT == pytest.approx(edition.geometry.page_width, abs=0.1)
-    assert float(first.mediabox.width) * MM_PER_POINT == pytest.approx(edition.geometry.page_width + 2 * bleed, abs=0.1)
+    assert float(first.bleedbox.width) * MM_PER_POINT == pytest.approx(edition.geometry.page_width + 2 * bleed, abs=0.1)
 
     state = json.loads(request(server, "/state.json").body)
     assert [page["digest"] for page in state["edition"]["pages"]] == [page.digest for page in edition.pages]
@@ -103,7 +102,7 @@ def test_preview_shows_the_printed_pages_with_bleed_from_memory(project, preview
 
 
 def test_a_failed_build_keeps_the_last_good_pages_and_says_where(project):
-    previewer = Previewer(project.root, preflight=None)
+    previewer = Previewer(project.root)
     good = previewer.build_once()
     assert good.failure == () and good.edition.epoch == 1
 
@@ -131,25 +130,27 @@ def first_json_failure(snapshot) -> dict:
 
 
 def test_preflight_findings_are_placed_on_their_pages(project):
-    def preflight(rendition):
-        # A real check on the laid-out document: the last page must be a left page (even count).
-        pages = len(rendition.document.pages)
-        yield PreflightFinding(2, Severity.WARNING, "photo 'foto.jpg' is 120 ppi at its printed size",
-                               "content/01-artikel.md", 7, "low-resolution")
-        if pages % 2:
-            yield PreflightFinding(pages, Severity.ERROR, "odd page count", "", 0, "page-count")
+    def preflight(project, rendition, pdf):
+        yield PreflightFinding("warning", "image-resolution", "photo is 120 ppi at its printed size",
+                               2, "content/01-artikel.md:7", (20.0, 40.0, 175.0, 90.0))
+        yield PreflightFinding("error", "page-count", "the page count is not a multiple of 4", None,
+                               "content/publication.yml")
 
-    snapshot = Previewer(project.root, preflight=preflight).build_once()
-    [finding] = snapshot.to_json()["edition"]["findings"]
-    assert finding == {"message": "photo 'foto.jpg' is 120 ppi at its printed size", "severity": "warning",
-                       "page": 2, "code": "low-resolution", "where": "content/01-artikel.md:7"}
+    snapshot = Previewer(project.root, pipeline=with_preflight(preflight)).build_once()
+    sent = json.loads(json.dumps(snapshot.to_json()))  # as the browser receives it
+    assert sent["edition"]["findings"] == [
+        {"message": "photo is 120 ppi at its printed size", "severity": "warning", "page": 2,
+         "code": "image-resolution", "where": "content/01-artikel.md:7", "area": [20.0, 40.0, 175.0, 90.0]},
+        {"message": "the page count is not a multiple of 4", "severity": "error", "page": None,
+         "code": "page-count", "where": "content/publication.yml", "area": None},
+    ]
 
 
 def test_a_preflight_that_crashes_does_not_take_the_pages_away(project):
-    def preflight(rendition):
+    def preflight(project, rendition, pdf):
         raise RuntimeError("boom")
 
-    snapshot = Previewer(project.root, preflight=preflight).build_once()
+    snapshot = Previewer(project.root, pipeline=with_preflight(preflight)).build_once()
     assert len(snapshot.edition.pages) == 4
     assert [f.code for f in snapshot.edition.findings] == ["preflight-crashed"]
 

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from preview_support import PreflightFinding, running_preview
-from publication.errors import Severity
+from preview_support import PreflightFinding, running_preview, with_preflight
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -157,11 +156,11 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
 
 
 def test_preflight_findings_are_shown_beside_their_pages(project, page):
-    def preflight(rendition):
-        yield PreflightFinding(3, Severity.WARNING, "photo 'foto.jpg' is 120 ppi at its printed size",
-                               "content/01-artikel.md", 7, "low-resolution")
+    def preflight(project, rendition, pdf):
+        yield PreflightFinding("warning", "image-resolution", "photo 'foto.jpg' is 120 ppi at its printed size",
+                               3, "content/01-artikel.md:7", (20.0, 40.0, 100.0, 50.0))
 
-    with running_preview(project.root, preflight=preflight) as (server, _):
+    with running_preview(project.root, pipeline=with_preflight(preflight)) as (server, previewer):
         open_preview(page, server)
         spread = page.locator(".spread", has=page.locator('.page[data-number="3"]'))
         expect(spread.locator(".note")).to_have_count(1)
@@ -172,6 +171,11 @@ def test_preflight_findings_are_shown_beside_their_pages(project, page):
         expect(page.locator('.thumb .page[data-number="3"]')).to_have_class(re.compile(r"\bpage--warning\b"))
         expect(page.locator(".spread", has=page.locator('.page[data-number="1"]')).locator(".notes")) \
             .to_have_text("No findings")
+        sheet = box(spread.locator('.page[data-number="3"] .sheet'))
+        area = box(spread.locator('.page[data-number="3"] .area'))
+        mm = sheet["width"] / previewer.snapshot.edition.geometry.page_width
+        assert ((area["x"] - sheet["x"]) / mm, (area["y"] - sheet["y"]) / mm) == pytest.approx((20, 40), abs=0.5)
+        assert (area["width"] / mm, area["height"] / mm) == pytest.approx((100, 50), abs=0.5)
 
 
 READ_FROM_PAGE = """async (preview) => {

@@ -79,7 +79,8 @@ function pageFigure(edition, page, options = {}) {
   const inner = page.number !== 1 && !(page.number === total && total % 2 === 0);
   const source = `/pages/${page.digest}${options.zoomed ? "@zoom" : ""}.png`;
   const image = element("img", { src: source, alt: `Page ${page.number}`, decoding: "async", draggable: false });
-  const sheet = element("div", { class: "sheet" }, image, ...guides(edition.geometry, inner));
+  const sheet = element("div", { class: "sheet" }, image, ...guides(edition.geometry, inner),
+    ...findingsFor(edition, page.number).filter((finding) => finding.area).map(areaMark));
   const figure = element("figure", {
     class: `page page--${side(page.number)}`, "data-number": page.number, "data-digest": page.digest,
   }, sheet);
@@ -92,6 +93,14 @@ function pageFigure(edition, page, options = {}) {
   }
   if (count) figure.classList.add(`page--${worst(findingsFor(edition, page.number))}`);
   return figure;
+}
+
+function areaMark(finding) {
+  // Where the preflight found the problem, in mm from the top left of the trimmed page.
+  const mark = element("div", { class: `area area--${finding.severity}`, title: finding.message });
+  const [x, y, width, height] = finding.area;
+  setVariables(mark, { "--ax": x, "--ay": y, "--aw": width, "--ah": height });
+  return mark;
 }
 
 function worst(findings) {
@@ -179,6 +188,9 @@ async function showEdition(edition) {
   shown = { epoch: edition.epoch, digests: new Map(edition.pages.map((p) => [p.number, p.digest])), edition };
   $("empty").hidden = true;
   $("title").textContent = edition.title;
+  $("pipeline").textContent = edition.pipeline === "print"
+    ? "Live preview · the print PDF, with preflight"
+    : "Live preview · screen rendering with bleed";
   document.title = `${edition.title} · preview`;
   document.body.dataset.epoch = edition.epoch;
   applySearch();
