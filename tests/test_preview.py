@@ -164,6 +164,20 @@ def test_saving_a_content_file_rebuilds(project, preview):
     assert "Allereerste alinea" in after.edition.pages[1].text
 
 
+def test_a_layout_saved_in_the_project_rebuilds_with_it(project, preview):
+    _, previewer = preview
+    before = previewer.snapshot
+    colofon = (REPO / "layouts" / "colofon.html.j2").read_text(encoding="utf-8")
+    assert colofon.count(">Colofon<") == 1
+    override = project.root / "layouts" / "colofon.html.j2"
+    override.parent.mkdir()
+    override.write_text(colofon.replace(">Colofon<", ">Over deze uitgave<"), encoding="utf-8")
+    after = next_build(previewer, before)
+    assert after.failure == ()
+    assert after.edition.pages[2].text.startswith("Over deze uitgave")
+    assert before.edition.pages[2].text.startswith("Colofon")
+
+
 # --- the server's defences (#7.5) -----------------------------------------------------------
 
 def test_the_command_listens_on_loopback_only_and_stops_cleanly(project):
