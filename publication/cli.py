@@ -91,7 +91,8 @@ def check(project_dir: Path) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. The default keeps the preview on this computer.")
+              help="Address to listen on. The default keeps the preview on this computer; give this "
+                   "computer's network address to show it to colleagues (it answers only to that address).")
 @reporting
 def preview(project_dir: Path, port: int, host: str) -> None:
     """Show the brochure as it will print, in the browser, rebuilt on every save."""

@@ -317,9 +317,14 @@ class Previewer:
                     self.build_once()
 
     def _watch_loop(self) -> None:
-        watched = _is_watched(self.root)
-        for _changes in watchfiles.watch(self.root, watch_filter=watched, stop_event=self._stopping,
-                                         debounce=800, step=100, yield_on_timeout=False):
+        try:
+            self._watch(force_polling=False)
+        except Exception:  # noqa: BLE001 - e.g. the system's inotify watches are used up
+            self._watch(force_polling=True)
+
+    def _watch(self, force_polling: bool) -> None:
+        for _changes in watchfiles.watch(self.root, watch_filter=_is_watched(self.root), stop_event=self._stopping,
+                                         debounce=800, step=100, force_polling=force_polling):
             self.request_build()
 
     def start(self) -> None:

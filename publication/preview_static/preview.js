@@ -125,7 +125,9 @@ function spreadSection(edition, spread, index) {
   if (spread.length === 1 && side(spread[0].number) === "right") slots.append(element("div", { class: "slot" }));
   for (const page of spread) {
     const figure = pageFigure(edition, page);
+    Object.assign(figure, { tabIndex: 0, role: "button", ariaLabel: `Page ${page.number}: open it large` });
     figure.addEventListener("click", () => openZoom(page.number));
+    figure.addEventListener("keydown", (event) => { if (event.key === "Enter") openZoom(page.number); });
     slots.append(figure);
   }
   const notes = spread.flatMap((page) => findingsFor(edition, page.number));
@@ -229,6 +231,7 @@ function showBanner(state) {
     $("banner-issues").replaceChildren();
     return;
   }
+  if (!state.edition) $("empty").textContent = "Nothing to show yet: fix the problem above and save.";
   $("banner-note").textContent = state.edition
     ? `Fix it and save again; until then these are the pages from ${state.edition.builtAt}.`
     : "Fix it and save again to see the pages.";
@@ -318,7 +321,7 @@ function observeSpreads() {
         thumb.classList.toggle("thumb--current", thumb.dataset.index === index);
       }
     }
-  }, { root: $("spreads"), threshold: 0.6 });
+  }, { root: $("spreads"), threshold: 0.35 });
   for (const spread of document.querySelectorAll(".spread")) observer.observe(spread);
 }
 
