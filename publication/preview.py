@@ -43,6 +43,10 @@ PREVIEW_LAYOUT = Layout(colour_space="rgb", bleed=3.0, ppi=150)
 """Screen colours and screen-resolution photos keep a rebuild quick; the bleed is kept
 so that the trim and bleed guides show what the printer will cut."""
 
+SAFETY_ZONE_MM = 5.0
+"""How far inside the trim text and logos should stay, as print shops ask; the print
+preflight's own value is shown instead when it is installed."""
+
 PAGE_DPI = 110
 ZOOM_DPI = 220
 WATCHED_FOLDERS = ("content", "layouts", "assets")
@@ -59,6 +63,7 @@ class Pipeline:
     layout: Callable[[Project], Layout]
     write: Callable[[Project, Rendition], bytes]
     preflight: Callable[[Project, Rendition, bytes], Iterable[Any]] | None = None
+    safety_zone: float = SAFETY_ZONE_MM
 
 
 SCREEN = Pipeline("screen", lambda project: PREVIEW_LAYOUT,
@@ -79,7 +84,7 @@ def print_pipeline() -> Pipeline | None:
     def preflight(project: Project, rendition: Rendition, pdf: bytes):
         return checks.preflight(project, rendition, pdf, press.font_dirs(project)).findings
 
-    return Pipeline("print", press.print_layout, write, preflight)
+    return Pipeline("print", press.print_layout, write, preflight, getattr(checks, "SAFETY_ZONE_MM", SAFETY_ZONE_MM))
 
 
 def default_pipeline() -> Pipeline:
@@ -137,6 +142,7 @@ class Edition:
     pdf: bytes
     pages: tuple[PageImage, ...]
     geometry: Geometry
+    safety_zone: float
     findings: tuple[Finding, ...]
     built_at: str
     seconds: float
@@ -166,6 +172,7 @@ class Snapshot:
                 "builtAt": edition.built_at,
                 "seconds": round(edition.seconds, 2),
                 "geometry": asdict(edition.geometry),
+                "safetyZone": edition.safety_zone,
                 "findings": [asdict(finding) for finding in edition.findings],
                 "pages": [{"number": page.number, "digest": page.digest, "text": page.text}
                           for page in edition.pages],
@@ -286,7 +293,8 @@ class Previewer:
             except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
                 findings.append(Finding(f"the preflight could not run: {type(exc).__name__}: {exc}", "error",
                                         code="preflight-crashed"))
-        return Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry, tuple(findings), _now(),
+        return Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
+                       self.pipeline.safety_zone, tuple(findings), _now(),
                        time.perf_counter() - started)
 
     def build_once(self) -> Snapshot:

@@ -121,17 +121,23 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
         mm = sheets[2]["width"] / geometry.page_width
         assert sheets[2]["height"] / mm == pytest.approx(geometry.page_height, abs=1)
 
-        guide = page.locator('.spread .page[data-number="2"] .guide-safety')
+        guide = page.locator('.spread .page[data-number="2"] .guide-margins')
         expect(guide).to_be_hidden()
-        page.get_by_text("Safety", exact=True).click()
+        page.get_by_text("Margins", exact=True).click()
         expect(guide).to_be_visible()
         for number, (left, right) in {2: (geometry.margin_outer, geometry.margin_inner),
                                       3: (geometry.margin_inner, geometry.margin_outer)}.items():
-            safety = box(page.locator(f'.spread .page[data-number="{number}"] .guide-safety'))
-            assert (safety["x"] - sheets[number]["x"]) / mm == pytest.approx(left, abs=0.5)
-            assert (sheets[number]["x"] + sheets[number]["width"] - safety["x"] - safety["width"]) / mm == \
+            margins = box(page.locator(f'.spread .page[data-number="{number}"] .guide-margins'))
+            assert (margins["x"] - sheets[number]["x"]) / mm == pytest.approx(left, abs=0.5)
+            assert (sheets[number]["x"] + sheets[number]["width"] - margins["x"] - margins["width"]) / mm == \
                 pytest.approx(right, abs=0.5)
-            assert (safety["y"] - sheets[number]["y"]) / mm == pytest.approx(geometry.margin_top, abs=0.5)
+            assert (margins["y"] - sheets[number]["y"]) / mm == pytest.approx(geometry.margin_top, abs=0.5)
+
+        page.get_by_text("Safety", exact=True).click()
+        safety = box(page.locator('.spread .page[data-number="2"] .guide-safety'))
+        zone = previewer.snapshot.edition.safety_zone
+        assert ((safety["x"] - sheets[2]["x"]) / mm, (safety["y"] - sheets[2]["y"]) / mm) == pytest.approx((zone, zone), abs=0.3)
+        assert safety["width"] / mm == pytest.approx(geometry.page_width - 2 * zone, abs=0.5)
 
         page.get_by_text("Trim", exact=True).click()
         page.get_by_text("Bleed", exact=True).click()

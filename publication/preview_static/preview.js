@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const GUIDES = ["bleed", "trim", "safety"];
+const GUIDES = ["bleed", "trim", "safety", "margins"];
 const SIZE_KEY = "publication-preview-size";
 
 let shown = { epoch: null, digests: new Map(), edition: null };
@@ -45,11 +45,13 @@ function spreadLabel(spread, total) {
   return `Page ${number}`;
 }
 
-function geometryStyle(geometry) {
+function geometryStyle(edition) {
+  const geometry = edition.geometry;
   return {
     "--w": geometry.page_width, "--h": geometry.page_height, "--b": geometry.bleed,
     "--mt": geometry.margin_top, "--mb": geometry.margin_bottom,
     "--mi": geometry.margin_inner, "--mo": geometry.margin_outer, "--gap": geometry.column_gap,
+    "--safe": edition.safetyZone,
   };
 }
 
@@ -58,16 +60,16 @@ function setVariables(node, variables) {
 }
 
 function guides(geometry, inner) {
-  const safety = element("div", { class: "guide guide-safety" });
+  const margins = element("div", { class: "guide guide-margins" });
   if (inner) {
     for (let column = 1; column < geometry.columns; column++) {
       const gutter = element("div", { class: "guide-gutter" });
       gutter.style.setProperty("--column", column);
       gutter.style.setProperty("--columns", geometry.columns);
-      safety.append(gutter);
+      margins.append(gutter);
     }
   }
-  return [element("div", { class: "guide guide-bleed" }), element("div", { class: "guide guide-trim" }), safety];
+  return ["bleed", "trim", "safety"].map((name) => element("div", { class: `guide guide-${name}` })).concat(margins);
 }
 
 function findingsFor(edition, number) {
@@ -170,7 +172,7 @@ async function showEdition(edition) {
   const spreads = spreadsOf(edition.pages);
   const list = element("div", { id: "spread-list" }, ...spreads.map((spread, i) => spreadSection(edition, spread, i)));
   const thumbs = spreads.map((spread, i) => thumbnail(edition, spread, i));
-  setVariables(document.documentElement, geometryStyle(edition.geometry));
+  setVariables(document.documentElement, geometryStyle(edition));
   fitSpreads();
   // Swap only when every new picture is ready, and only if no newer edition arrived meanwhile.
   await Promise.all([...list.querySelectorAll("img")].map((img) => img.decode().catch(() => null)));
