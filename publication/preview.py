@@ -146,6 +146,7 @@ class Edition:
     findings: tuple[Finding, ...]
     built_at: str
     seconds: float
+    preflight_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ class Snapshot:
                 "geometry": asdict(edition.geometry),
                 "safetyZone": edition.safety_zone,
                 "findings": [asdict(finding) for finding in edition.findings],
+                "preflightPending": edition.preflight_pending,
                 "pages": [{"number": page.number, "digest": page.digest, "text": page.text}
                           for page in edition.pages],
             },
@@ -279,30 +281,38 @@ class Previewer:
             self._changed.notify_all()
             return self._snapshot
 
-    def _make_edition(self, epoch: int) -> Edition:
+    def _lay_out(self, epoch: int) -> tuple[Edition, Callable[[], list[Finding]] | None]:
+        """The new pages, and the preflight still to run on them (None if there is none)."""
         started = time.perf_counter()
         project, issues = load_project(self.root)
         theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
         rendition = render(project, theme, self.pipeline.layout(project))
         pdf = self.pipeline.write(project, rendition)
         pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi))
-        findings = [Finding.from_issue(issue) for issue in dict.fromkeys([*issues, *rendition.issues])]
-        if self.pipeline.preflight is not None:
+        findings = tuple(Finding.from_issue(issue) for issue in dict.fromkeys([*issues, *rendition.issues]))
+        check = self.pipeline.preflight
+        edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
+                          self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
+                          preflight_pending=check is not None)
+        if check is None:
+            return edition, None
+
+        def preflight() -> list[Finding]:
             try:
-                findings += [Finding.from_preflight(item) for item in self.pipeline.preflight(project, rendition, pdf)]
+                return [Finding.from_preflight(item) for item in check(project, rendition, pdf)]
             except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
-                findings.append(Finding(f"the preflight could not run: {type(exc).__name__}: {exc}", "error",
-                                        code="preflight-crashed"))
-        return Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
-                       self.pipeline.safety_zone, tuple(findings), _now(),
-                       time.perf_counter() - started)
+                return [Finding(f"the preflight could not run: {type(exc).__name__}: {exc}", "error",
+                                code="preflight-crashed")]
+        return edition, preflight
 
     def build_once(self) -> Snapshot:
-        """Rebuild now, in the calling thread; the last good edition stays until this one succeeds."""
+        """Rebuild now, in the calling thread; the last good edition stays until this one succeeds.
+
+        The pages are shown as soon as they are rasterised; the preflight's findings follow."""
         previous = self._snapshot.edition
         self._publish(building=True)
         try:
-            edition = self._make_edition(previous.epoch + 1 if previous else 1)
+            edition, preflight = self._lay_out(previous.epoch + 1 if previous else 1)
         except BuildFailed as failed:
             return self._publish(building=False, failure=tuple(map(Finding.from_issue, failed.issues)),
                                  failed_at=_now())
@@ -312,7 +322,11 @@ class Previewer:
         self._recent = {page.digest: (edition, page) for page in edition.pages} | \
             ({page.digest: (previous, page) for page in previous.pages} if previous else {})
         self._zoomed = {digest: png for digest, png in self._zoomed.items() if digest in self._recent}
-        return self._publish(building=False, edition=edition, failure=(), failed_at="")
+        if preflight is None:
+            return self._publish(building=False, edition=edition, failure=(), failed_at="")
+        self._publish(edition=edition, failure=(), failed_at="")
+        checked = replace(edition, findings=edition.findings + tuple(preflight()), preflight_pending=False)
+        return self._publish(building=False, edition=checked)
 
     def request_build(self) -> None:
         self._requested.set()

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import REPO, ProjectFactory
-from preview_support import PreflightFinding, next_build, running_preview, wait_for, with_preflight
+from preview_support import BUILD_WAIT, PreflightFinding, next_build, running_preview, wait_for, with_preflight
 from publication.preview import PAGE_DPI, ZOOM_DPI, Previewer
 from publication.preview_server import MAX_EVENT_STREAMS, PreviewServer
 
@@ -342,3 +343,26 @@ def test_event_streams_are_bounded(preview):
     previewer.request_build()
     next_build(previewer, idle)
     assert all(server.event_streams.acquire(timeout=60) for _ in range(MAX_EVENT_STREAMS))
+
+
+def test_the_pages_are_shown_before_the_preflight_has_finished(project):
+    checked = threading.Event()
+
+    def slow_preflight(project, rendition, pdf):
+        assert checked.wait(BUILD_WAIT), "the test never let the preflight finish"
+        yield PreflightFinding("warning", "image-resolution", "photo is 120 ppi", 2)
+
+    previewer = Previewer(project.root, pipeline=with_preflight(slow_preflight))
+    build = threading.Thread(target=previewer.build_once)
+    build.start()
+    try:
+        early = wait_for(previewer, lambda s: s.edition is not None, "the first pages")
+        assert early.building and early.edition.preflight_pending and early.edition.findings == ()
+        assert len(early.edition.pages) == 4
+    finally:
+        checked.set()
+        build.join()
+    done = previewer.snapshot
+    assert not done.building and not done.edition.preflight_pending
+    assert [finding.page for finding in done.edition.findings] == [2]
+    assert [page.digest for page in done.edition.pages] == [page.digest for page in early.edition.pages]

@@ -7,8 +7,11 @@ const $ = (id) => document.getElementById(id);
 const GUIDES = ["bleed", "trim", "safety", "margins"];
 const SIZE_KEY = "publication-preview-size";
 
-let shown = { epoch: null, digests: new Map(), edition: null };
-let latestEpoch = null;
+let shown = { key: null, epoch: null, before: new Map(), digests: new Map(), edition: null };
+let latestKey = null;
+
+// An edition is shown again when its preflight findings arrive; its pictures stay the same.
+const editionKey = (edition) => `${edition.epoch}/${edition.preflightPending ? "pending" : "checked"}`;
 let zoomedPage = null;
 
 function element(tag, attributes = {}, ...children) {
@@ -176,20 +179,21 @@ async function showEdition(edition) {
   fitSpreads();
   // Swap only when every new picture is ready, and only if no newer edition arrived meanwhile.
   await Promise.all([...list.querySelectorAll("img")].map((img) => img.decode().catch(() => null)));
-  if (edition.epoch !== latestEpoch) return;
+  if (editionKey(edition) !== latestKey) return;
 
-  const previous = shown.digests;
+  const previous = shown.epoch === edition.epoch ? shown.before : shown.digests;
   const scroll = $("spreads").scrollTop;
   $("spread-list").replaceWith(list);
   $("thumbnails").replaceChildren(...thumbs);
   $("spreads").scrollTop = scroll;
   generalFindings(edition);
-  if (shown.epoch !== null) {
+  if (previous.size) {
     for (const figure of document.querySelectorAll(".page[data-digest]")) {
       if (previous.get(Number(figure.dataset.number)) !== figure.dataset.digest) figure.classList.add("page--changed");
     }
   }
-  shown = { epoch: edition.epoch, digests: new Map(edition.pages.map((p) => [p.number, p.digest])), edition };
+  const digests = new Map(edition.pages.map((p) => [p.number, p.digest]));
+  shown = { key: editionKey(edition), epoch: edition.epoch, before: previous, digests, edition };
   $("empty").hidden = true;
   $("title").textContent = edition.title;
   $("pipeline").textContent = edition.pipeline === "print"
@@ -210,7 +214,9 @@ function showStatus(state) {
   let kind;
   if (state.building) {
     kind = "building";
-    text = edition ? "Rebuilding…" : "Building the first pages…";
+    if (!edition) text = "Building the first pages…";
+    else if (edition.preflightPending) text = "New pages · running the preflight…";
+    else text = "Rebuilding…";
   } else if (state.failure.length) {
     kind = "failed";
     text = edition ? "Error in the last save · showing the last good pages" : "The brochure could not be built";
@@ -245,8 +251,8 @@ function showBanner(state) {
 function onState(state) {
   showStatus(state);
   showBanner(state);
-  if (state.edition && state.edition.epoch !== shown.epoch) {
-    latestEpoch = state.edition.epoch;
+  if (state.edition && editionKey(state.edition) !== shown.key) {
+    latestKey = editionKey(state.edition);
     showEdition(state.edition);
   }
 }
