@@ -196,9 +196,7 @@ async function showEdition(edition) {
   shown = { key: editionKey(edition), epoch: edition.epoch, before: previous, digests, edition };
   $("empty").hidden = true;
   $("title").textContent = edition.title;
-  $("pipeline").textContent = edition.pipeline === "print"
-    ? "Live preview · the print PDF, with preflight"
-    : "Live preview · screen rendering with bleed";
+  $("pipeline").textContent = edition.pipeline === "print" ? "Print PDF · with preflight" : "Screen rendering · with bleed";
   document.title = `${edition.title} · preview`;
   document.body.dataset.epoch = edition.epoch;
   applySearch();
@@ -222,7 +220,7 @@ function showStatus(state) {
     text = edition ? "Error in the last save · showing the last good pages" : "The brochure could not be built";
   } else if (edition) {
     kind = "ok";
-    text = `Up to date · ${edition.pages.length} pages · built ${edition.builtAt} in ${edition.seconds.toFixed(1)} s`;
+    text = `Up to date · ${edition.pages.length} pages · ${edition.builtAt}, ${edition.seconds.toFixed(1)} s`;
   } else {
     kind = "building";
     text = "Waiting for the first build…";
