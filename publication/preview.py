@@ -24,6 +24,7 @@ import io
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -126,7 +127,7 @@ class PageImage:
     png: bytes
     text: str
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """Names the picture, so that a page that did not change is not fetched again."""
         return hashlib.sha256(self.png).hexdigest()[:16]
@@ -210,13 +211,14 @@ def _now() -> str:
 
 
 def _is_watched(root: Path):
+    editors_and_tools = watchfiles.DefaultFilter()  # swap files, .git, __pycache__ and the like
+
     def accept(change: watchfiles.Change, path: str) -> bool:
         try:
             relative = Path(path).relative_to(root)
         except ValueError:
             return False
-        return bool(relative.parts) and relative.parts[0] in WATCHED_FOLDERS and \
-            watchfiles.DefaultFilter()(change, path)
+        return bool(relative.parts) and relative.parts[0] in WATCHED_FOLDERS and editors_and_tools(change, path)
     return accept
 
 
