@@ -114,7 +114,7 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
         articles.append(article)
         issues += more
 
-    photos: dict[str, PlacedPhoto] = {}
+    photos: dict[str, PlacedPhoto | None] = dict.fromkeys(("cover", "back_cover"))  # a missing photo is None, not undefined
     full_page = (geometry.page_width + 2 * geometry.bleed, geometry.page_height + 2 * geometry.bleed)
     for key in ("cover", "back_cover"):
         part = getattr(config, key)
