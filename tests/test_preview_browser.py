@@ -148,6 +148,11 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
         assert (bleed["width"] - trim["width"]) / 2 / mm == pytest.approx(geometry.bleed, abs=0.3)
         assert trim["x"] - bleed["x"] == pytest.approx(geometry.bleed * mm, abs=1)
 
+        page.locator("#search").fill("tweede alinea")
+        matches = page.locator(".spread .page--match").evaluate_all("pages => pages.map(p => p.dataset.number)")
+        assert matches == ["2"]
+        page.locator("#search").fill("")
+
         page.locator('.spread .page[data-number="3"]').click()
         zoom = page.locator("#zoom")
         expect(zoom).to_be_visible()
