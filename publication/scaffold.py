@@ -99,6 +99,8 @@ def create_project(folder: Path, today: dt.date | None = None) -> list[Path]:
     for name in ("publication.yml", "01-voorbeeld.md"):
         write(content / name, fill_in((STARTER / name).read_text(encoding="utf-8"), values))
     write(folder / ".gitignore", (STARTER / "gitignore").read_text(encoding="utf-8"))
+    # VS Code offers to install the YAML extension, which reads the schemas, on opening the folder.
+    write(folder / ".vscode" / "extensions.json", (STARTER / "vscode-extensions.json").read_text(encoding="utf-8"))
     for kind in SCHEMAS:
         write(folder / SCHEMA_FOLDER / file_name(kind), schema_text(kind))
     (content / "photos").mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import subprocess
 
@@ -82,6 +83,11 @@ def test_scaffolded_files_name_schemas_that_exist(new_project):
         match = re.search(r"# yaml-language-server: \$schema=(\S+)", path.read_text(encoding="utf-8"))
         assert match, name
         assert (path.parent / match.group(1)).resolve().is_file(), match.group(1)
+
+
+def test_vs_code_is_told_to_offer_the_yaml_extension(new_project):
+    recommended = json.loads((new_project / ".vscode" / "extensions.json").read_text(encoding="utf-8"))
+    assert "redhat.vscode-yaml" in recommended["recommendations"]
 
 
 def test_new_project_passes_check(new_project):
