@@ -124,6 +124,40 @@ def check(project_dir: Path) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@reporting
+def new(folder: Path) -> None:
+    """Start a new publication in FOLDER: settings, an example article, example photos."""
+    from .scaffold import create_project
+
+    try:
+        written = create_project(folder)
+    except BuildFailed as failed:
+        _print_issues(failed.issues)
+        console.print("Nothing was written.", style="bold red")
+        sys.exit(1)
+    for path in written:
+        console.print(f"  wrote {path.relative_to(folder.resolve())}", markup=False)
+    console.print(f"New publication in '{folder}'. Next: edit '{folder / 'content' / 'publication.yml'}', "
+                  f"then run 'publication build {folder}'.", style="bold green", markup=False)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["publication", "article"]), default="publication")
+@click.option("--update", is_flag=True, help="Rewrite the schema files shipped in the package (after editing models.py).")
+@reporting
+def schema(kind: str, update: bool) -> None:
+    """Print the JSON Schema of publication.yml, or of an article's front matter."""
+    from .schema import schema_text, write_schemas
+
+    if update:
+        for path in write_schemas():
+            console.print(f"  wrote {path}", markup=False)
+        return
+    click.echo(schema_text(kind), nl=False)
+
+
+@main.command()
 @project_argument
 @click.option("--since", is_flag=False, flag_value="last", default=None, metavar="[PREVIOUS.pdf]",
               help="Also compare with an earlier proof (alone: the last proof in dist/) and write the changed pages.")
@@ -167,6 +201,38 @@ def _print_comparison(comparison, written: Path | None) -> None:
         console.print(line, markup=False, soft_wrap=True)
     if written:
         console.print(f"  wrote {written}", markup=False, soft_wrap=True)
+
+
+@main.command()
+@project_argument
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default keeps the preview on this computer; give this "
+                   "computer's network address to show it to colleagues (it answers only to that address).")
+@reporting
+def preview(project_dir: Path, port: int, host: str) -> None:
+    """Show the brochure as it will print, in the browser, rebuilt on every save."""
+    from .content import CONFIG_NAME, load_project
+    from .preview_server import serve
+
+    if not (project_dir / "content" / CONFIG_NAME).is_file():
+        load_project(project_dir)  # reports the missing project the way a build does
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"warning: listening on {host}, so other computers on the network can see the preview",
+                      style="yellow", markup=False)
+
+    def ready(url: str) -> None:
+        console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False,
+                      soft_wrap=True)
+        console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False)
+
+    try:
+        serve(project_dir, host, port, on_ready=ready)
+    except OSError as exc:
+        console.print(f"Cannot listen on {host}:{port}: {exc.strerror}; choose another port with --port.",
+                      style="bold red", markup=False)
+        sys.exit(1)
 
 
 @main.command()

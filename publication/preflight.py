@@ -393,17 +393,32 @@ def check_layout(document) -> list[Finding]:
     return findings
 
 
+def _has_blank_marker(page) -> bool:
+    return any(BLANK_CLASS in (box.element.get("class", "") or "")
+               for box in page._page_box.descendants() if getattr(box, "element", None) is not None)
+
+
+def check_padding(document, binding: str) -> list[Finding]:
+    """Blank pages the build added so that the page count suits the binding: fine, but worth knowing."""
+    padded = [number for number, page in enumerate(document.pages, start=1) if _has_blank_marker(page)]
+    if not padded:
+        return []
+    which = f"page {padded[0]}" if len(padded) == 1 else f"pages {padded[0]}–{padded[-1]}"
+    return [_warning("padding", f"{len(padded)} blank page{'s' * (len(padded) != 1)} ({which}) added before the "
+                     f"colofon so that the {len(document.pages)} pages suit {binding}; add or cut content to do "
+                     "without them", page=padded[0])]
+
+
 def check_empty_pages(document) -> list[Finding]:
     findings = []
     for number, page in enumerate(document.pages, start=1):
         page_box = page._page_box
         if page_box.page_type.blank:
             continue
+        if _has_blank_marker(page):
+            continue
         content = [box for child in page_box.children if not isinstance(child, boxes.MarginBox)
                    for box in child.descendants()]
-        if any(BLANK_CLASS in (getattr(box, "element", None) is not None and box.element.get("class", "") or "")
-               for box in content):
-            continue
         visible = any((isinstance(box, boxes.TextBox) and _text(box).strip()) or isinstance(box, boxes.ReplacedBox)
                       or (hasattr(box, "style") and get_color(box.style, "background_color").alpha
                           and box.element_tag not in ("html", "body"))
@@ -661,10 +676,12 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path]) -> Re
     findings += check_boxes(document, settings.ppi, FontCoverage(font_dirs), rendition.layout.colour_space == "cmyk")
     findings += check_layout(document)
     findings += check_empty_pages(document)
+    findings += check_padding(document, settings.binding)
     findings += check_pdf(pdf_bytes, settings, project.config_display_path)
     findings += [_warning("weasyprint", issue.message, source=_located(issue))
                  for issue in rendition.issues if issue.code in WEASYPRINT_CODES]
-    blank = tuple(number for number, page in enumerate(document.pages, start=1) if page._page_box.page_type.blank)
+    blank = tuple(number for number, page in enumerate(document.pages, start=1)
+                  if page._page_box.page_type.blank or _has_blank_marker(page))
     return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding,
                   blank_pages=blank)
 

@@ -22,6 +22,7 @@ from .content import Project
 from .errors import Issue, error, raise_if_errors
 from .layout import BUILTIN_ASSETS, PACKAGE_ROOT
 from .output import Output
+from .preflight import BINDING_MULTIPLE
 from .targets import Layout, Target, register
 from .theme import Theme, load_theme
 from .typeset import write_pdf
@@ -104,7 +105,8 @@ def print_layout(project: Project) -> Layout:
     colour_profile = ("@color-profile device-cmyk { src: url(%s); components: cyan, magenta, yellow, black; }"
                       % profile.path.as_uri())
     return Layout(colour_space="cmyk", bleed=settings.bleed_mm, ppi=settings.ppi, extra_css=(colour_profile,),
-                  output_profile=profile.path, max_ink=settings.max_ink)
+                  output_profile=profile.path, max_ink=settings.max_ink,
+                  pages_multiple_of=BINDING_MULTIPLE[settings.binding])
 
 
 def _registration_colour(pdf: pikepdf.Pdf) -> pikepdf.Array:

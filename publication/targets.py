@@ -28,6 +28,9 @@ class Layout:
     """For CMYK: the press's ICC profile, which photos are converted to."""
     max_ink: int = 300
     """For CMYK: the highest total ink a photo may carry, in percent."""
+    pages_multiple_of: int = 1
+    """A bound copy needs a multiple of pages (4 for saddle stitch); blank pages before the
+    colofon make up the difference. The page layout may ask for a multiple of its own."""
 
 
 Finisher = Callable[["Project", "Rendition", "Target"], "list[Output]"]

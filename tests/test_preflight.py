@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 
@@ -174,22 +175,40 @@ def test_ink_above_the_limit(project):
     assert not passed and finding["page"] == 2 and "up to 400% total ink, above the 300%" in finding["message"]
 
 
-def test_page_count_that_does_not_suit_saddle_stitch(project):
+def test_blank_pages_added_for_saddle_stitch_are_a_warning(project):
     project.write("02-artikel.md", "---\ntitle: Tweede artikel\n---\n\nNog een alinea.\n")
     project.edit("publication.yml", "  - 01-artikel.md", "  - 01-artikel.md\n  - 02-artikel.md")
     report, passed = build_report(project)
-    finding = only(report, "page-count")
-    assert not passed and report["pages"] == 6  # the colofon starts on a right-hand page
-    assert finding["message"].startswith("6 pages cannot be bound saddle-stitch, which needs a multiple of 4; "
-                                         "add or remove pages to reach 8 or 4")
-    assert finding["source"] == "content/publication.yml"
+    finding = only(report, "padding")
+    assert passed and report["pages"] == 8 and report["blank_pages"] == [4, 5, 6]
+    assert finding["message"] == ("3 blank pages (pages 4–6) added before the colofon so that the 8 pages suit "
+                                  "saddle-stitch; add or cut content to do without them")
+    assert not [f for f in report["findings"] if f["check"] == "empty-page"]
+
+
+def test_page_count_that_does_not_suit_saddle_stitch(sample_build):
+    """A PDF of 11 pages: the sample's print PDF with its back cover taken off."""
+    from publication.preflight import check_pdf
+
+    pdf_path = sample_build.project.dist_dir / f"{sample_build.project.slug}-print.pdf"
+    with pikepdf.open(pdf_path) as pdf:
+        del pdf.pages[-1]
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    findings = [f for f in check_pdf(buffer.getvalue(), sample_build.project.config.print, "content/publication.yml")
+                if f.check == "page-count"]
+    assert [(f.severity, f.source, f.message) for f in findings] == [
+        ("error", "content/publication.yml", "11 pages cannot be bound saddle-stitch, which needs a multiple of 4; "
+         "add or remove pages to reach 12 or 8, or set print.binding")]
 
 
 def test_unintended_empty_page(project):
     with_css(project, ".colofon-page::before { content: ''; display: block; break-after: page; }")
     report, passed = build_report(project)
     finding = only(report, "empty-page")
-    assert not passed and finding["page"] == 3
+    # cover, article, the empty page, colofon, back cover: padded with 3 blank pages before the colofon
+    assert not passed and report["pages"] == 8 and finding["page"] == 6
+    assert finding["message"].startswith("the page is empty; remove what forces the page break")
 
 
 def test_pages_left_blank_on_purpose_are_not_flagged():

@@ -176,8 +176,8 @@ def test_full_bleed_photo_fills_its_page_into_the_bleed(project):
     box = photo.box
     assert [round(value / PX_PER_MM, 1) for value in (box.border_box_x(), box.border_box_y(), box.border_width(),
                                                        box.border_height())] == [-3.0, -3.0, 216.0, 303.0]
-    assert not [f for f in result.preflight.findings if f.page == photo.page and f.check != "page-count"]
-    assert photo.page == 3 and result.preflight.pages == 6
+    assert not [f for f in result.preflight.findings if f.page == photo.page]
+    assert photo.page == 3 and result.preflight.pages % 4 == 0
 
 
 def test_manifest_records_the_preflight_verdict(sample_build):
