@@ -455,6 +455,27 @@ def check_page_count(pages: int, binding: str, shown: str) -> list[Finding]:
                    f"add or remove pages to reach {up} or {up - multiple}, or set print.binding", source=shown)]
 
 
+PDFX_VERSIONS = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1a:2003", "x-3": "PDF/X-3:2003"}
+
+
+def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Finding]:
+    """The file says which PDF/X it is and carries a CMYK output intent."""
+    findings = []
+    expected = PDFX_VERSIONS[standard]
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        declared = xmp.get("pdfxid:GTS_PDFXVersion") if standard == "x-4" else \
+            str(pdf.trailer.get("/Info", {}).get("/GTS_PDFXVersion", ""))
+    if declared != expected:
+        findings.append(_error("pdf-x", f"the file declares '{declared or 'no PDF/X version'}' instead of "
+                               f"'{expected}'"))
+    intents = [intent for intent in pdf.Root.get("/OutputIntents", []) if intent.get("/S") == "/GTS_PDFX"]
+    profile = intents[0].get("/DestOutputProfile") if intents else None
+    if profile is None or int(profile.get("/N", 0)) != 4:
+        findings.append(_error("pdf-x", "the file has no PDF/X output intent with a CMYK (4-component) output "
+                               "profile, so the print shop cannot tell which press it was made for"))
+    return findings
+
+
 def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float) -> list[Finding]:
     findings = []
     trim_size = None
@@ -643,7 +664,8 @@ def check_ink(pdf_bytes: bytes, max_ink: int) -> list[Finding]:
 
 def check_pdf(pdf_bytes: bytes, settings, shown: str) -> list[Finding]:
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        findings = check_page_count(len(pdf.pages), settings.binding, shown)
+        findings = check_pdfx(pdf, settings.standard)
+        findings += check_page_count(len(pdf.pages), settings.binding, shown)
         findings += check_page_boxes(pdf, settings.bleed_mm)
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)

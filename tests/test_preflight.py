@@ -230,6 +230,19 @@ def test_missing_and_inconsistent_page_boxes(sample_build):
     assert "no TrimBox" in findings[0].message and "not 3 mm outside the TrimBox" in findings[1].message
 
 
+def test_missing_output_intent_and_pdfx_version(sample_build):
+    from publication.preflight import check_pdfx
+
+    pdf_path = sample_build.project.dist_dir / f"{sample_build.project.slug}-print.pdf"
+    with pikepdf.open(pdf_path) as pdf:
+        assert check_pdfx(pdf, "x-4") == []
+        del pdf.Root["/OutputIntents"]
+        findings = check_pdfx(pdf, "x-1a")
+    assert [(f.check, f.severity) for f in findings] == [("pdf-x", "error")] * 2
+    assert findings[0].message == "the file declares 'no PDF/X version' instead of 'PDF/X-1a:2003'"
+    assert findings[1].message.startswith("the file has no PDF/X output intent with a CMYK (4-component)")
+
+
 def test_fonts_not_embedded():
     pdf = pikepdf.new()
     font = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
