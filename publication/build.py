@@ -11,19 +11,20 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import weasyprint
 
 from .content import Project, load_project
 from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
 from .geometry import Geometry, geometry_for
-from .images import ImageRequest, prepare
+from .images import ImageRequest, PreparedImage, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
 from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
 from .theme import Theme, load_theme
-from .typeset import typeset
+from .typeset import Typeset, typeset
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class Rendition:
     document: weasyprint.document.Document
     articles: tuple[RenderedArticle, ...]
     issues: tuple[Issue, ...]
+    images: tuple[PreparedImage, ...] = ()
+    """Every photo as placed; `from_cache` says whether it was processed in this render."""
+
+    @property
+    def images_processed(self) -> int:
+        return sum(not image.from_cache for image in self.images)
 
     @property
     def identifier(self) -> bytes:
@@ -71,6 +78,7 @@ class _ImageStage:
     relative_to: Path
     layout: Layout
     issues: list[Issue] = field(default_factory=list)
+    prepared: list[PreparedImage] = field(default_factory=list)
 
     @property
     def cache_dir(self) -> Path:
@@ -81,6 +89,7 @@ class _ImageStage:
         if problem:
             self.issues.append(problem)
             return ""
+        self.prepared.append(prepared)
         return Path(os.path.relpath(prepared.output, self.relative_to)).as_posix()
 
     def figure_url(self, figure: Figure, geometry: Geometry) -> str:
@@ -97,7 +106,12 @@ def resolve_targets(names: tuple[str, ...] | None) -> list[Target]:
     return [TARGETS[name] for name in dict.fromkeys(chosen)]
 
 
-def render(project: Project, theme: Theme, layout: Layout, strict: bool = False) -> Rendition:
+Typesetter = Callable[[str, Path, list[Path]], Typeset]
+"""(html, base_url, allowed_roots) -> Typeset: `typeset`, or a warm one (see warm.py)."""
+
+
+def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
+           typesetter: Typesetter = typeset) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint layout for one Layout. Raises BuildFailed on errors."""
     config = project.config
     geometry = geometry_for(config.page.size, bleed=layout.bleed)
@@ -129,15 +143,20 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
     issues += more
     raise_if_errors(issues)
 
-    laid_out = typeset(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
+    laid_out = typesetter(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
     issues += laid_out.issues
     if strict and laid_out.issues:
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
-    return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues))
+    return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues),
+                     tuple(images.prepared))
 
 
-def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
+Renderer = Callable[[Project, Theme, Layout, bool], Rendition]
+
+
+def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer = render) -> BuildResult:
+    """Build the targets; `renderer` lays out each distinct Layout once (a WarmBuilder passes its own)."""
     started = time.perf_counter()
     project, issues = load_project(root)
     targets = resolve_targets(options.targets)
@@ -146,7 +165,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     renditions: dict[Layout, Rendition] = {}
     for target in targets:
         if target.layout not in renditions:
-            renditions[target.layout] = render(project, theme, target.layout, options.strict)
+            renditions[target.layout] = renderer(project, theme, target.layout, options.strict)
             issues += renditions[target.layout].issues
 
     outputs: list[Output] = []
