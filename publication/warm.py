@@ -18,14 +18,15 @@ Incremental layout: every article starts on a new page (`break-before: page`), s
 pages before an article do not depend on it. When the HTML before the first changed
 article (head, CSS, cover, earlier articles) is unchanged, those pages are reused as
 they are and WeasyPrint lays out only the HTML from that article on, continuing at the
-same page number and on the same side (left or right). Everything else falls back to a
-full layout, still warm:
+same page number and on the same side (left or right). The running head must be set by
+each article itself (`string-set` on its title, as the built-in layouts do). Everything
+else falls back to a full layout, still warm:
 
 - a file WeasyPrint loaded (stylesheet, font, logo) changed on disk: the warm state is
   dropped altogether, fonts included;
-- the CSS refers forward or to the page count (`counter(pages)`, `target-counter()`,
-  `target-text()`), or styles `@page :first` / `:nth()` pages, which a continued layout
-  would see differently;
+- the CSS uses counters other than the page number (`counter(pages)`, figure numbers),
+  refers to other pages (`target-counter()`, `target-text()`), or styles `@page :first`
+  or `:nth()` pages: a continued layout would see those differently;
 - the previous layout had warnings, which cannot be told apart per article.
 """
 
@@ -51,7 +52,10 @@ from .typeset import ConfinedFetcher, Typeset, typeset
 _ARTICLE_START = re.compile(r'^<article class="article\b[^"]*" id="([^"]+)"', re.MULTILINE)
 _BODY_START = re.compile(r"<body\b[^>]*>")
 _HEAD_END = "</head>"
-_NOT_CONTINUABLE = re.compile(r"counter\(\s*pages\b|target-counters?\(|target-text\(|@page[^{]*:(first|nth)\b")
+# A continued layout starts these afresh or sees them differently: counters other than the
+# page number, references to other pages, and rules for the first or the n-th page.
+_NOT_CONTINUABLE = re.compile(r"counters?\(\s*(?!page\s*[,)])|counter-(reset|increment|set)\s*:|"
+                              r"target-counters?\(|target-text\(|@page[^{]*:(first|nth)\b")
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,17 @@ def test_a_second_build_processes_no_photo(project, builder):
     assert len(second_render.images) == len(first_render.images)
     assert {image.output for image in second_render.images} == {image.output for image in first_render.images}
     assert all(image.output.parent == project.root / ".cache" / "images" for image in second_render.images)
+
+
+def test_counters_running_across_articles_make_every_layout_full(project):
+    """A figure number in article 3 depends on the figures before it: no layout may start there."""
+    shutil.copytree(REPO / "assets", project.root / "assets")
+    stylesheet = project.root / "assets" / "css" / "brochure.css"
+    stylesheet.write_text(stylesheet.read_text() + "\nfigure { counter-increment: figure; }\n"
+                          "figcaption::before { content: counter(figure) '. '; }\n")
+    write_three_articles(project)
+    warm = WarmBuilder()
+    warm_texts(warm, project.root)
+    project.edit("03-artikel.md", "merkteken3 staat", "merkteken3 stond")
+    warm_texts(warm, project.root)
+    assert warm.last.mode == "full"
