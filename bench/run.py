@@ -386,6 +386,12 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
         facts.append(f"Warm rebuilds ({label}): {'; '.join(modes)}; the first build in that process took "
                      f"{run.report['first_seconds']:.2f} s.")
 
+    # Where the time goes: one cold and one warm build under cProfile.
+    print("  profile: a cold and a warm build under cProfile", flush=True)
+    profile = measure([sys.executable, str(CHILD), "profile", str(sample), "--article", EDITS[0][1],
+                       "--word", EDITS[0][2]]).report
+    facts.extend(profile_lines(profile))
+
     # Scaling: a ~200-page brochure against the sample, per page.
     times = max(1, round((args.pages - 3) / max(1, pages - 3)))
     big = repeat_articles(sample, scratch / "long", times)
@@ -419,6 +425,20 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
         facts.append("The print target has not landed in this checkout: the photo size is that of the standard "
                      "target, which places photos at its own 150 ppi.")
     return rows, facts
+
+
+def profile_lines(profile: dict) -> list[str]:
+    """The profile as a table in results.md (a multi-line fact)."""
+    imports = profile["imports"]
+    lines = [f"Profile (cProfile, CPU s; times inflate under the profiler, compare within a column). Start-up, "
+             f"not profiled: `import weasyprint` {imports['weasyprint']:.2f} s CPU, then our own modules "
+             f"{imports['publication']:.2f} s CPU. Warm rebuild: {profile['warm_mode']}.\n\n"
+             "  | stage | cold build | warm rebuild (one word) |\n  |---|---|---|"]
+    for (label, cold), (_, warm) in zip(profile["cold"]["stages"], profile["warm"]["stages"]):
+        lines[0] += f"\n  | {label} | {cold:.2f} | {warm:.2f} |"
+    top = "\n".join(f"  | {name} | {seconds:.2f} |" for seconds, name in profile["cold"]["top"][:10])
+    lines.append("Own time of the ten busiest functions in the cold build:\n\n  | function | s |\n  |---|---|\n" + top)
+    return lines
 
 
 def report(args, lines: list[str], facts: list[str], notes: list[str], seconds: float, load_before: str) -> str:

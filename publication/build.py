@@ -126,12 +126,11 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
         issues += more
 
     photos: dict[str, PlacedPhoto] = {}
-    full_page = (geometry.page_width + 2 * geometry.bleed, geometry.page_height + 2 * geometry.bleed)
     for key in ("cover", "back_cover"):
         part = getattr(config, key)
         if part.photo:
             path = (project.content_dir / part.photo).resolve()
-            request = ImageRequest(path, project.config_display_path, None, *full_page)
+            request = ImageRequest(path, project.config_display_path, None, *geometry.cover_photo_box(key))
             photos[key] = PlacedPhoto(images.url(request), part.photo_alt)
     issues += images.issues
     raise_if_errors(issues)
