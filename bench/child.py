@@ -1,7 +1,7 @@
 """What the benchmark runs in a child process, so that each run starts cold.
 
     python3 bench/child.py build ROOT [--target NAME ...]
-    python3 bench/child.py warm ROOT --article FILE --word WORD --runs N
+    python3 bench/child.py warm ROOT --article FILE --word WORD --runs N [--via-preview]
     python3 bench/child.py profile ROOT --article FILE --word WORD
 
 Prints one JSON object on stdout. `build` is what `publication build` does, plus the
@@ -61,13 +61,33 @@ def build_once(root: Path, targets: list[str]) -> dict:
     }
 
 
-def warm_rebuilds(root: Path, article: str, word: str, runs: int) -> dict:
-    from publication.warm import WarmBuilder
+def warm_rebuilds(root: Path, article: str, word: str, runs: int, via_preview: bool = False) -> dict:
+    """Rebuild after each edit, with a WarmBuilder or, `via_preview`, with the live preview's own Previewer."""
+    if via_preview:
+        from publication.preview import Previewer
 
-    warm = WarmBuilder()
-    options = building.BuildOptions(targets=("standard",))
+        previewer = Previewer(root)
+
+        def rebuild() -> dict:
+            snapshot = previewer.build_once()
+            if snapshot.edition is None or snapshot.failure:
+                raise SystemExit(f"the preview's build failed: {snapshot.failure}")
+            stats = getattr(previewer, "warm_stats", None)
+            return {"mode": getattr(stats, "mode", "preview"), "pages_laid_out": getattr(stats, "pages_laid_out", 0),
+                    "pages_reused": getattr(stats, "pages_reused", 0), "pages": len(snapshot.edition.pages)}
+    else:
+        from publication.warm import WarmBuilder
+
+        warm = WarmBuilder()
+        options = building.BuildOptions(targets=("standard",))
+
+        def rebuild() -> dict:
+            warm.build(root, options)
+            stats = warm.last
+            return {"mode": stats.mode, "pages_laid_out": stats.pages_laid_out, "pages_reused": stats.pages_reused}
+
     started = time.perf_counter()
-    warm.build(root, options)
+    rebuild()
     first = time.perf_counter() - started
     path = root / "content" / article
     original = path.read_text(encoding="utf-8")
@@ -79,11 +99,8 @@ def warm_rebuilds(root: Path, article: str, word: str, runs: int) -> dict:
             # Alternate two spellings, so every rebuild sees a real change.
             path.write_text(original.replace(word, word.upper() if run % 2 == 0 else word[::-1], 1), encoding="utf-8")
             wall, cpu = time.perf_counter(), time.process_time()
-            warm.build(root, options)
-            stats = warm.last
-            rebuilds.append({"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
-                             "mode": stats.mode, "pages_laid_out": stats.pages_laid_out,
-                             "pages_reused": stats.pages_reused, "layout_seconds": stats.seconds})
+            facts = rebuild()
+            rebuilds.append({"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu, **facts})
     finally:
         path.write_text(original, encoding="utf-8")
     return {"first_seconds": first, "rebuilds": rebuilds}
@@ -127,11 +144,12 @@ def main() -> None:
     parser.add_argument("--article")
     parser.add_argument("--word")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--via-preview", action="store_true")
     args = parser.parse_args()
     if args.mode == "build":
         report = build_once(args.root, args.target)
     elif args.mode == "warm":
-        report = warm_rebuilds(args.root, args.article, args.word, args.runs)
+        report = warm_rebuilds(args.root, args.article, args.word, args.runs, args.via_preview)
     else:
         report = profile_builds(args.root, args.article, args.word)
     print(json.dumps(report))

@@ -386,6 +386,21 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
         facts.append(f"Warm rebuilds ({label}): {'; '.join(modes)}; the first build in that process took "
                      f"{run.report['first_seconds']:.2f} s.")
 
+    if (REPO / "publication" / "preview.py").exists():
+        label, article, word = EDITS[0]
+        print(f"  the live preview's rebuilds, one word in the {label}", flush=True)
+        run = measure([sys.executable, str(CHILD), "warm", str(sample), "--article", article, "--word", word,
+                       "--runs", str(args.runs), "--via-preview"])
+        rebuilds = run.report["rebuilds"]
+        preview = Figure("preview rebuild", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds])
+        rows.append(compare(f"preview server's rebuild (PDF and page images), one word in the {label}, "
+                            "vs a cold build", preview, standard, 0.5))
+        facts.append(f"Preview rebuilds: {', '.join(sorted({item['mode'] for item in rebuilds}))}; its first build "
+                     f"took {run.report['first_seconds']:.2f} s.")
+    else:
+        notes.append("The live preview has not landed in this checkout: the warm rebuilds are WarmBuilder's "
+                     "(publication/warm.py), in one process, as the preview would run them.")
+
     # Where the time goes: one cold and one warm build under cProfile.
     print("  profile: a cold and a warm build under cProfile", flush=True)
     profile = measure([sys.executable, str(CHILD), "profile", str(sample), "--article", EDITS[0][1],

@@ -18,7 +18,9 @@ Incremental layout: every article starts on a new page (`break-before: page`), s
 pages before an article do not depend on it. When the HTML before the first changed
 article (head, CSS, cover, earlier articles) is unchanged, those pages are reused as
 they are and WeasyPrint lays out only the HTML from that article on, continuing at the
-same page number and on the same side (left or right). The running head must be set by
+same page number and on the same side (left or right). When that article is the only
+change and keeps its page count, only its own pages are laid out: the pages after it
+are reused too, page numbers and sides being the same. The running head must be set by
 each article itself (`string-set` on its title, as the built-in layouts do). Everything
 else falls back to a full layout, still warm:
 
@@ -127,15 +129,15 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (status.st_mtime_ns, status.st_size)
 
 
-def _continuation(html: str, segments: _Segments, start: int, page_index: int) -> str:
-    """The HTML from article `start` on, laid out as if it followed `page_index` earlier pages."""
+def _continuation(segments: _Segments, first: int, stop: int | None, page_index: int) -> str:
+    """The HTML of articles first..stop-1 (to the end if stop is None), continuing after `page_index` pages."""
     body = _BODY_START.search(segments.head)
     page_number = page_index + 1
     side = "right" if page_number % 2 else "left"
     style = (f"<style>html {{ break-before: {side}; }} "
              f"@page :first {{ counter-reset: page {page_number}; }}</style>\n")
     head = segments.head[:body.end()].replace(_HEAD_END, style + _HEAD_END, 1)
-    return head + "\n" + "".join(text for _, text in segments.articles[start:])
+    return head + "\n" + "".join(text for _, text in segments.articles[first:stop])
 
 
 class WarmBuilder:
@@ -169,30 +171,52 @@ class WarmBuilder:
             self._reset()
         segments = _Segments.of(html)
         previous = self._layouts.pop(key, None)
-        changed = previous.segments.first_difference(segments) if previous else None
-        page_index = None
-        if changed is not None and changed < len(segments.articles):
-            page_index = previous.first_page_of(segments.articles[changed][0])
-
-        if changed is not None and changed == len(segments.articles):
-            laid_out = Typeset(previous.document, ())
-            stats = RenderStats("unchanged", 0, len(previous.document.pages), 0.0)
-        elif page_index is not None and not self._forward_references(segments.head):
-            continued = self._lay_out(_continuation(html, segments, changed, page_index), base_url, allowed_roots)
-            pages = previous.document.pages[:page_index] + continued.document.pages
-            laid_out = Typeset(continued.document.copy(pages), continued.issues)
-            stats = RenderStats("incremental", len(continued.document.pages), page_index, 0.0,
-                                segments.articles[changed][0])
-        else:
-            laid_out = self._lay_out(html, base_url, allowed_roots)
+        lay_out = partial(self._lay_out, base_url=base_url, allowed_roots=allowed_roots)
+        laid_out, stats = None, None
+        if previous and not self._forward_references(segments.head):
+            laid_out, stats = self._reuse(previous, segments, lay_out)
+        if laid_out is None:
+            laid_out = lay_out(html)
             stats = RenderStats("full", len(laid_out.document.pages), 0, 0.0)
-
         if not laid_out.issues:
             self._layouts[key] = _Laid(segments, laid_out.document)
         self.history.append(replace(stats, seconds=time.perf_counter() - started))
         return laid_out
 
-    def _lay_out(self, html: str, base_url: Path, allowed_roots: list[Path]) -> Typeset:
+    @staticmethod
+    def _reuse(previous: _Laid, segments: _Segments, lay_out) -> tuple[Typeset | None, RenderStats | None]:
+        """Pages from `previous` and new ones for the changed articles; (None, None) if a full layout is needed."""
+        changed = previous.segments.first_difference(segments)
+        if changed is None:
+            return None, None
+        old_pages = previous.document.pages
+        if changed == len(segments.articles):
+            return Typeset(previous.document, ()), RenderStats("unchanged", 0, len(old_pages), 0.0)
+        ids = [article_id for article_id, _ in segments.articles]
+        start = previous.first_page_of(ids[changed])
+        if start is None:
+            return None, None
+        following = changed + 1
+        if following < len(ids) and segments.articles[following:] == previous.segments.articles[following:]:
+            # Only this article changed: if it keeps its page count, the pages after it stay as they were.
+            article = lay_out(_continuation(segments, changed, following, start))
+            end = previous.first_page_of(ids[following])
+            new_pages = article.document.pages
+            if end is not None and len(new_pages) == end - start:
+                pages = old_pages[:start] + new_pages + old_pages[end:]
+                return (Typeset(article.document.copy(pages), article.issues),
+                        RenderStats("incremental", len(new_pages), len(pages) - len(new_pages), 0.0, ids[changed]))
+            rest = lay_out(_continuation(segments, following, None, start + len(new_pages)))
+            new_pages = new_pages + rest.document.pages
+            issues = article.issues + rest.issues
+        else:
+            rest = lay_out(_continuation(segments, changed, None, start))
+            new_pages, issues = rest.document.pages, rest.issues
+        pages = old_pages[:start] + new_pages
+        return (Typeset(rest.document.copy(pages), issues),
+                RenderStats("incremental", len(new_pages), start, 0.0, ids[changed]))
+
+    def _lay_out(self, html: str, *, base_url: Path, allowed_roots: list[Path]) -> Typeset:
         fetcher = _RecordingFetcher(allowed_roots, self._loaded)
         return typeset(html, base_url, allowed_roots, fetcher=fetcher, font_config=self._font_config,
                        cache=self._image_cache)

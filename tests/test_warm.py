@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pypdfium2
 import pytest
 from pypdf import PdfReader
 
@@ -43,55 +44,81 @@ def write_three_articles(project) -> None:
                       f"{paragraphs(length, number)}\n\nHet woord merkteken{number} staat hier.\n")
 
 
-def page_texts(pdf: Path) -> list[str]:
-    return [page.extract_text() for page in PdfReader(pdf).pages]
+def pages_of(pdf: Path) -> list[tuple[str, bytes]]:
+    """Each page's text (pypdf) and a small picture of it (PDFium), to compare two builds page by page."""
+    texts = [page.extract_text() for page in PdfReader(pdf).pages]
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        pictures = [document[index].render(scale=20 / 72).to_pil().tobytes() for index in range(len(document))]
+    finally:
+        document.close()
+    return list(zip(texts, pictures))
 
 
-def full_build_texts(root: Path, scratch: Path) -> list[str]:
-    """Page texts of a build from scratch: a fresh copy, a new builder, nothing cached."""
+def full_build_pages(root: Path, scratch: Path) -> list[tuple[str, bytes]]:
+    """The pages of a build from scratch: a fresh copy, a new process state, nothing cached."""
     if scratch.exists():
         shutil.rmtree(scratch)
     shutil.copytree(root / "content", scratch / "content")
     if (root / "assets").exists():
         shutil.copytree(root / "assets", scratch / "assets")
     result = build(scratch, BuildOptions(targets=("standard",)))
-    return page_texts(result.written[0])
+    return pages_of(result.written[0])
 
 
-def warm_texts(warm: WarmBuilder, root: Path) -> list[str]:
+def warm_pages(warm: WarmBuilder, root: Path) -> list[tuple[str, bytes]]:
     result = warm.build(root, BuildOptions(targets=("standard",)))
-    return page_texts(result.written[0])
+    return pages_of(result.written[0])
 
 
-def test_an_edited_article_is_laid_out_from_its_first_page_on_and_matches_a_full_build(project, tmp_path):
+def assert_same_pages(pages: list[tuple[str, bytes]], expected: list[tuple[str, bytes]]) -> None:
+    assert len(pages) == len(expected), "the page count differs from a full build"
+    for number, ((text, picture), (expected_text, expected_picture)) in enumerate(zip(pages, expected), 1):
+        assert text == expected_text, f"page {number}: the text differs from a full build"
+        assert picture == expected_picture, f"page {number}: the page looks different from a full build"
+
+
+def first_page_with(pages: list[tuple[str, bytes]], text: str) -> int:
+    return next(index for index, (page_text, _) in enumerate(pages) if text in page_text)
+
+
+def test_incremental_layouts_give_the_pages_of_a_full_build(project, tmp_path):
     write_three_articles(project)
     warm = WarmBuilder()
-    first = warm_texts(warm, project.root)
+    first = warm_pages(warm, project.root)
     assert warm.last.mode == "full"
-    second_article_page = next(i for i, text in enumerate(first) if "merkteken2" in text)
+    second_article = (first_page_with(first, "Artikel 2"), first_page_with(first, "Artikel 3"))
 
-    project.edit("03-artikel.md", "merkteken3 staat", "merkteken3 stond")
-    texts = warm_texts(warm, project.root)
-    assert warm.last.mode == "incremental"
-    assert warm.last.first_changed == "03-artikel"
-    assert warm.last.pages_reused > second_article_page
-    assert any("merkteken3 stond" in text for text in texts)
-    assert texts == full_build_texts(project.root, tmp_path / "full")
+    # One word in the middle article: only its own pages are laid out again.
+    project.edit("02-artikel.md", "merkteken2 staat", "merkteken2 stond")
+    pages = warm_pages(warm, project.root)
+    assert (warm.last.mode, warm.last.first_changed) == ("incremental", "02-artikel")
+    assert warm.last.pages_laid_out == second_article[1] - second_article[0]
+    assert warm.last.pages_reused == len(first) - warm.last.pages_laid_out
+    assert any("merkteken2 stond" in text for text, _ in pages)
+    assert_same_pages(pages, full_build_pages(project.root, tmp_path / "full"))
 
-    # A longer second article pushes the third one on by a page, to the other side.
+    # A longer middle article pushes the last one on by a page, to the other side: laid out from the middle on.
     project.edit("02-artikel.md", "Het woord merkteken2", paragraphs(6, 9) + "\n\nHet woord merkteken2")
-    texts = warm_texts(warm, project.root)
-    assert warm.last.mode == "incremental"
-    assert warm.last.first_changed == "02-artikel"
-    assert 0 < warm.last.pages_reused <= second_article_page
-    assert len(texts) > len(first)
-    assert texts == full_build_texts(project.root, tmp_path / "full")
+    pages = warm_pages(warm, project.root)
+    assert (warm.last.mode, warm.last.first_changed) == ("incremental", "02-artikel")
+    assert warm.last.pages_reused == second_article[0]
+    assert len(pages) == len(first) + 1
+    assert_same_pages(pages, full_build_pages(project.root, tmp_path / "full"))
+
+    # Two articles changed: laid out from the first of them to the end.
+    project.edit("01-artikel.md", "merkteken1 staat", "merkteken1 stond")
+    project.edit("03-artikel.md", "merkteken3 staat", "merkteken3 stond")
+    pages = warm_pages(warm, project.root)
+    assert (warm.last.mode, warm.last.first_changed) == ("incremental", "01-artikel")
+    assert warm.last.pages_reused == first_page_with(first, "Artikel 1")
+    assert_same_pages(pages, full_build_pages(project.root, tmp_path / "full"))
 
 
 def test_an_unchanged_project_is_not_laid_out_again(project):
     warm = WarmBuilder()
-    first = warm_texts(warm, project.root)
-    again = warm_texts(warm, project.root)
+    first = warm_pages(warm, project.root)
+    again = warm_pages(warm, project.root)
     assert warm.last.mode == "unchanged" and warm.last.pages_laid_out == 0
     assert again == first
 
@@ -99,24 +126,24 @@ def test_an_unchanged_project_is_not_laid_out_again(project):
 def test_a_change_before_the_first_article_lays_out_everything(project):
     write_three_articles(project)
     warm = WarmBuilder()
-    warm_texts(warm, project.root)
+    warm_pages(warm, project.root)
     project.edit("publication.yml", "title: Testbrochure", "title: Andere brochure")
-    texts = warm_texts(warm, project.root)
+    pages = warm_pages(warm, project.root)
     assert warm.last.mode == "full"
-    assert "Andere brochure" in " ".join(texts)
+    assert any("Andere brochure" in text for text, _ in pages)
 
 
 def test_an_edited_stylesheet_is_noticed(project, tmp_path):
     shutil.copytree(REPO / "assets", project.root / "assets")
     write_three_articles(project)
     warm = WarmBuilder()
-    before = warm_texts(warm, project.root)
+    before = warm_pages(warm, project.root)
     stylesheet = project.root / "assets" / "css" / "brochure.css"
     stylesheet.write_text(stylesheet.read_text() + "\n.columns { columns: 1; }\n")
-    texts = warm_texts(warm, project.root)
+    pages = warm_pages(warm, project.root)
     assert warm.last.mode == "full"
-    assert len(texts) > len(before)  # one column takes more pages than two
-    assert texts == full_build_texts(project.root, tmp_path / "full")
+    assert len(pages) > len(before)  # one column takes more pages than two
+    assert_same_pages(pages, full_build_pages(project.root, tmp_path / "full"))
 
 
 @pytest.mark.parametrize("builder", ["cold", "warm"])
@@ -140,7 +167,7 @@ def test_counters_running_across_articles_make_every_layout_full(project):
                           "figcaption::before { content: counter(figure) '. '; }\n")
     write_three_articles(project)
     warm = WarmBuilder()
-    warm_texts(warm, project.root)
+    warm_pages(warm, project.root)
     project.edit("03-artikel.md", "merkteken3 staat", "merkteken3 stond")
-    warm_texts(warm, project.root)
+    warm_pages(warm, project.root)
     assert warm.last.mode == "full"
