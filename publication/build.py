@@ -20,9 +20,12 @@ from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
 from .geometry import Geometry, geometry_for
 from .images import ImageRequest, PreparedImage, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
+from .manifest import manifest_output
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
-from .targets import DEFAULT_TARGETS, TARGETS, Layout, Target
+from . import impose, screen  # noqa: F401 - they register their targets
+from . import targets as registry
+from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
 from .typeset import Typeset, typeset
 
@@ -98,7 +101,7 @@ class _ImageStage:
 
 
 def resolve_targets(names: tuple[str, ...] | None) -> list[Target]:
-    chosen = names or DEFAULT_TARGETS
+    chosen = names or registry.DEFAULT_TARGETS  # read now: modules register targets when imported
     unknown = [name for name in chosen if name not in TARGETS]
     if unknown:
         raise_if_errors([error("command line", None, f"unknown target '{unknown[0]}'; "
@@ -170,6 +173,7 @@ def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer
     outputs: list[Output] = []
     for target in targets:
         outputs += target.finish(project, renditions[target.layout], target)
+    outputs.append(manifest_output(project, outputs))
     issues = list(dict.fromkeys(issues))
     raise_if_errors(issues)
     written = write_outputs(project.dist_dir, outputs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import traceback
 from pathlib import Path
@@ -61,12 +62,14 @@ def main() -> None:
 @main.command()
 @project_argument
 @click.option("--strict", is_flag=True, help="Treat warnings (WeasyPrint's included) as errors.")
+@click.option("--target", "-t", "targets", multiple=True, metavar="NAME",
+              help="Build only this output (repeatable), e.g. screen or booklet; default: all of them.")
 @reporting
-def build(project_dir: Path, strict: bool) -> None:
+def build(project_dir: Path, strict: bool, targets: tuple[str, ...]) -> None:
     """Build the publication in PROJECT_DIR (default: the current folder) into dist/."""
     from .build import BuildOptions, build as run_build
 
-    result = run_build(project_dir, BuildOptions(strict=strict))
+    result = run_build(project_dir, BuildOptions(strict=strict, targets=targets or None))
     _print_issues(result.warnings)
     for path in result.written:
         console.print(f"  wrote {path.relative_to(result.project.root)}", markup=False)
@@ -84,3 +87,34 @@ def check(project_dir: Path) -> None:
     issues = check_project(project_dir)
     _print_issues(issues)
     console.print(f"No errors; {len(issues)} warning{'s' * (len(issues) != 1)}.", style="bold green")
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", type=click.Choice(["A4", "A3"]), default=None,
+              help="Landscape sheet size; default: the smallest that takes two pages at 100 %.")
+@click.option("--creep", type=click.FloatRange(0, 2), default=0.0, show_default=True,
+              help="Creep compensation: mm each sheet's pages move further towards the spine.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the booklet; default: beside PDF, named <name>-booklet.pdf.")
+@reporting
+def impose(pdf: Path, sheet: str | None, creep: float, output: Path | None) -> None:
+    """Impose PDF as a saddle-stitched booklet: 2-up, duplex, flip on the short edge."""
+    from pypdf.errors import PdfReadError
+
+    from .errors import BuildFailed, error
+    from .impose import SHEETS, impose as impose_pdf, sheet_for
+    from .output import write_atomic
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported once, below
+    data = pdf.read_bytes()
+    try:
+        size = SHEETS[sheet] if sheet else sheet_for(data)
+        booklet = impose_pdf(data, size, creep)
+    except (PdfReadError, ValueError) as exc:
+        raise BuildFailed([error(pdf, None, f"cannot read this PDF ({exc}); build it again or check that it "
+                                 "is a complete PDF file", "bad-pdf")]) from exc
+    target = output or pdf.with_name(f"{pdf.stem}-booklet.pdf")
+    write_atomic(target, booklet)
+    console.print(f"Wrote {target}: {size.name} sheets; print double-sided, flip on the short edge.",
+                  style="bold green", markup=False)

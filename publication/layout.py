@@ -17,6 +17,7 @@ from .content import Project
 from .errors import Issue, error
 from .geometry import Geometry
 from .markdown import RenderedArticle
+from .reproducible import source_dates, w3c_date
 from .targets import Layout
 from .theme import Theme
 
@@ -80,7 +81,8 @@ def render_document(project: Project, articles: list[RenderedArticle], photos: d
         "logo": asset_url(theme.logo) if theme.logo else "",
         "colour_properties": theme.css_properties(layout.colour_space),
         "page_properties": geometry.css_properties(),
-        "created": config.date.isoformat(),
+        "created": w3c_date(source_dates(config)[0]),
+        "modified": w3c_date(source_dates(config)[1]),
     }
     try:
         return env.get_template("base.html.j2").render(context), []

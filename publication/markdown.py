@@ -26,6 +26,9 @@ from .errors import Issue, error, warning
 
 PLACEMENTS = ("inline", "full-width", "full-bleed")
 BLOCKS = ("pullquote", "box")
+# The element inside each block's <aside> that gives it its meaning in a tagged PDF (PDF/UA-1
+# is PDF 1.7, which has no Aside): a pull quote quotes someone, a box is a section of its own.
+INNER_ELEMENTS = {"pullquote": "blockquote", "box": "section"}
 PARAGRAPH_CLASSES = ("lead",)
 IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width")
 
@@ -117,7 +120,8 @@ class _Renderer:
             attrs = self.open_blocks.pop() if self.open_blocks else {}
             by = attrs.get("by")
             footer = f'<footer class="attribution">{escapeHtml(by)}</footer>' if by else ""
-            return f"{footer}</{attrs.get('_tag', 'div')}>\n"
+            inner = f"</{attrs['_inner']}>" if attrs.get("_inner") else ""
+            return f"{inner}{footer}</{attrs.get('_tag', 'div')}>\n"
         if kind == "heading_open":
             level = int(token.tag[1])
             if level == 1:
@@ -170,8 +174,9 @@ class _Renderer:
             self.error(token, f"unknown attribute '{unknown[0]}' on the block; only 'by' (the person quoted) is allowed",
                        "unknown-attribute")
         tag = "aside" if kind in BLOCKS else "div"
-        self.open_blocks.append({"_tag": tag, "by": attrs.get("by", "")})
-        return f'<{tag} class="{kind}" data-line="{self.line(token)}">'
+        inner = INNER_ELEMENTS.get(kind, "")
+        self.open_blocks.append({"_tag": tag, "_inner": inner, "by": attrs.get("by", "")})
+        return f'<{tag} class="{kind}" data-line="{self.line(token)}">' + (f"<{inner}>" if inner else "")
 
     def figure(self, paragraph: Token, image: Token) -> str:
         attrs = {key: str(value) for key, value in image.attrs.items()}

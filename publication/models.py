@@ -61,6 +61,14 @@ class PageSettings(Model):
     size: Literal["A4", "A5"] = Field("A4", description="Trimmed page size.")
 
 
+class ScreenSettings(Model):
+    """How the screen edition (<slug>-screen.pdf) treats photos."""
+
+    ppi: int = Field(150, ge=72, le=150, description="Photo resolution at the placed size, in pixels per inch; "
+                     "at most 150, the resolution the brochure is laid out with.")
+    jpeg_quality: int = Field(80, ge=40, le=95, description="JPEG quality of the photos, 40 (small) to 95 (best).")
+
+
 class Publication(Model):
     """The whole of `content/publication.yml`."""
 
@@ -77,6 +85,7 @@ class Publication(Model):
     back_cover: BackCover = Field(default_factory=BackCover)
     colofon: Colofon
     page: PageSettings = Field(default_factory=PageSettings)
+    screen: ScreenSettings = Field(default_factory=ScreenSettings, description="Settings for the screen edition.")
     theme: str = Field("regio-zwolle", pattern=r"^[a-z0-9][a-z0-9-]*$")
     articles: list[str] = Field(min_length=1, description="The article files, in reading order.")
 

@@ -17,6 +17,7 @@ import weasyprint
 from weasyprint.urls import URLFetcher
 
 from .errors import Issue, error, warning
+from .reproducible import location_independent
 
 
 class ConfinedFetcher(URLFetcher):
@@ -88,5 +89,7 @@ def typeset(html: str, base_url: Path, allowed_roots: list[Path], fetcher: Confi
 
 
 def write_pdf(document: weasyprint.document.Document, identifier: bytes, **options) -> bytes:
+    """The PDF's bytes, the same wherever the project lives (see reproducible.py)."""
     with collected_warnings():
-        return document.write_pdf(pdf_identifier=identifier, **options)
+        pdf = document.write_pdf(pdf_identifier=identifier, **options)
+    return location_independent(pdf, identifier)

@@ -1,0 +1,95 @@
+"""Reproducible builds: the same sources give the same bytes, wherever and whenever they are built."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pikepdf
+import pytest
+
+from publication.build import BuildFailed, BuildOptions, build
+from conftest import copy_sample
+
+
+def dist_files(result) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(result.project.dist_dir.iterdir())
+            if not path.name.startswith(".")}
+
+
+def test_rebuilding_the_sample_elsewhere_gives_identical_files(sample_build, tmp_path_factory):
+    first = dist_files(sample_build)
+    again = dist_files(build(copy_sample(tmp_path_factory.mktemp("rebuild")), BuildOptions()))
+    assert sorted(again) == sorted(first)
+    assert {name for name in first if name.endswith(".pdf")} >= {
+        f"{sample_build.project.slug}.pdf", f"{sample_build.project.slug}-screen.pdf",
+        f"{sample_build.project.slug}-booklet.pdf"}
+    for name, data in first.items():
+        assert again[name] == data, f"{name} differs between two builds"
+
+
+def _with_back_cover(project) -> None:
+    project.edit("publication.yml", "articles:", "back_cover:\n  photo: photos/cover.jpg\n  photo_alt: Achterkant\n"
+                 "articles:")
+
+
+def test_pdfs_do_not_depend_on_the_folder_the_project_is_in(project, tmp_path):
+    """WeasyPrint names images after their absolute URL; the PDFs must not show that."""
+    _with_back_cover(project)
+    here = dist_files(build(project.root, BuildOptions()))
+    elsewhere = tmp_path / "some" / "deeper" / "folder"
+    elsewhere.parent.mkdir(parents=True)
+    project.root.rename(elsewhere)
+    there = dist_files(build(elsewhere, BuildOptions()))
+    pdfs = [name for name in here if name.endswith(".pdf")]
+    assert len(pdfs) >= 3
+    for name in pdfs:
+        assert there[name] == here[name], f"{name} depends on the project's folder"
+
+
+def test_identifiers_are_hashed_from_the_content(sample_build):
+    identifiers = set()
+    for path in sample_build.project.dist_dir.glob("*.pdf"):
+        with pikepdf.open(path) as pdf:
+            if "/ID" in pdf.trailer:
+                identifiers.add(bytes(pdf.trailer.ID[0]))
+            xmp = pdf.Root.get("/Metadata")
+            assert xmp is None or not re.search(rb"uuid:|xmp\.did:(?![0-9a-f-]{36})", xmp.read_bytes())
+    assert len(identifiers) >= 2  # different files, different identifiers
+
+
+def test_dates_come_from_the_content_or_source_date_epoch(project, monkeypatch):
+    _with_back_cover(project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")  # 2020-09-13 12:26:40 UTC
+    dist = build(project.root, BuildOptions(targets=("standard", "screen"))).project.dist_dir
+    for name in ("testbrochure.pdf", "testbrochure-screen.pdf"):
+        with pikepdf.open(dist / name) as pdf:
+            assert str(pdf.docinfo.CreationDate).startswith("D:20200501"), name
+            assert str(pdf.docinfo.ModDate).startswith("D:20200913122640"), name
+    with pikepdf.open(dist / "testbrochure-screen.pdf") as pdf:
+        xmp = pdf.open_metadata()
+        assert xmp["xmp:CreateDate"] == "2020-05-01"
+        assert xmp["xmp:ModifyDate"] == "2020-09-13T12:26:40Z"
+
+
+def test_a_malformed_source_date_epoch_is_reported(project, monkeypatch):
+    _with_back_cover(project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(BuildFailed) as failed:
+        build(project.root, BuildOptions(targets=("screen",)))
+    assert "SOURCE_DATE_EPOCH is 'yesterday'" in str(failed.value)
+    assert not project.root.joinpath("dist", "testbrochure-screen.pdf").exists()
+
+
+def test_manifest_names_every_file_with_its_purpose_checksum_and_preflight(sample_build):
+    dist = sample_build.project.dist_dir
+    manifest = (dist / "MANIFEST.txt").read_text(encoding="utf-8")
+    entries = dict(re.findall(r"^(\S+)\n((?:  .*\n)+)", manifest, flags=re.M))
+    files = {path.name for path in dist.iterdir() if not path.name.startswith(".")} - {"MANIFEST.txt"}
+    assert set(entries) == files
+    for name, block in entries.items():
+        fields = dict(re.findall(r"^  (\w+)\s+(.*)$", block, flags=re.M))
+        assert fields["sha256"] == hashlib.sha256((dist / name).read_bytes()).hexdigest(), name
+        assert fields["purpose"], name
+        assert fields["preflight"] == ("not run" if name.endswith(".pdf") else "not applicable"), name
+    assert "accessible" in entries[f"{sample_build.project.slug}-screen.pdf"]
