@@ -54,6 +54,7 @@ def build_once(root: Path, targets: list[str]) -> dict:
         "seconds": time.perf_counter() - started,
         "pages": result.pages,
         "targets": [path.name for path in result.written],
+        "target_names": [target.name for target in building.resolve_targets(tuple(targets) or None)],
         "available_targets": sorted(TARGETS),
         "images": sum(len(rendition.images) for rendition in result.renditions),
         "images_processed": sum(rendition.images_processed for rendition in result.renditions),

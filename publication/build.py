@@ -6,6 +6,7 @@ load content -> theme -> for each distinct layout: photos, Markdown, HTML, Weasy
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -27,7 +28,7 @@ from . import impose, screen  # noqa: F401 - they register their targets
 from . import targets as registry
 from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
-from .typeset import Typeset, typeset
+from .typeset import Typeset, typeset, write_pdf
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class Rendition:
     @property
     def identifier(self) -> bytes:
         return hashlib.sha256(self.html.encode()).hexdigest()[:32].encode()
+
+    @functools.cached_property
+    def plain_pdf(self) -> bytes:
+        """The PDF as WeasyPrint writes it, made once for all the targets that start from it."""
+        return write_pdf(self.document, self.identifier)
 
 
 @dataclass(frozen=True)
