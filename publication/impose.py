@@ -15,7 +15,6 @@ import io
 from dataclasses import dataclass
 
 import pikepdf
-from pypdf import PdfReader
 
 from .reproducible import save_reproducibly
 from .targets import STANDARD, Target, register
@@ -69,8 +68,9 @@ def booklet_order(page_count: int, blanks_before_last: bool = True) -> list[Shee
 
 def sheet_for(pdf: bytes) -> SheetSize:
     """The smallest sheet that takes two of the PDF's first page side by side at 100 %."""
-    trim = PdfReader(io.BytesIO(pdf)).pages[0].trimbox
-    width, height = sorted((float(trim.width), float(trim.height)))
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        left, bottom, right, top = (float(value) for value in document.pages[0].trimbox)
+    width, height = sorted((right - left, top - bottom))
     for sheet in sorted(SHEETS.values(), key=lambda s: s.width):
         if 2 * width <= sheet.width + MM and height <= sheet.height + MM:
             return sheet

@@ -171,3 +171,21 @@ def test_counters_running_across_articles_make_every_layout_full(project):
     project.edit("03-artikel.md", "merkteken3 staat", "merkteken3 stond")
     warm_pages(warm, project.root)
     assert warm.last.mode == "full"
+
+
+def test_a_warm_incremental_build_writes_the_same_files_as_a_cold_build(project, tmp_path):
+    """Every output of every default target, byte for byte: the tagged screen PDF and the booklet too."""
+    write_three_articles(project)
+    warm = WarmBuilder()
+    warm.build(project.root)
+    project.edit("02-artikel.md", "merkteken2 staat", "merkteken2 stond")
+    warm_result = warm.build(project.root)
+    assert warm.last.mode == "incremental"
+    shutil.copytree(project.content, tmp_path / "cold" / "content")
+    cold_result = build(tmp_path / "cold")
+    warm_files = {path.name: path.read_bytes() for path in warm_result.written}
+    cold_files = {path.name: path.read_bytes() for path in cold_result.written}
+    assert sorted(warm_files) == sorted(cold_files)
+    assert len([name for name in warm_files if name.endswith(".pdf")]) >= 3
+    for name, data in cold_files.items():
+        assert warm_files[name] == data, f"{name} differs between a warm incremental and a cold build"
