@@ -134,7 +134,7 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
         articles.append(article)
         issues += more
 
-    photos: dict[str, PlacedPhoto] = {}
+    photos: dict[str, PlacedPhoto | None] = dict.fromkeys(("cover", "back_cover"))  # a missing photo is None, not undefined
     for key in ("cover", "back_cover"):
         part = getattr(config, key)
         if part.photo:

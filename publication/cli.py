@@ -89,6 +89,52 @@ def check(project_dir: Path) -> None:
 
 
 @main.command()
+@project_argument
+@click.option("--since", is_flag=False, flag_value="last", default=None, metavar="[PREVIOUS.pdf]",
+              help="Also compare with an earlier proof (alone: the last proof in dist/) and write the changed pages.")
+@click.option("--strict", is_flag=True, help="Treat warnings (WeasyPrint's included) as errors.")
+@reporting
+def proof(project_dir: Path, since: str | None, strict: bool) -> None:
+    """Write a proof for reviewers: watermark, version stamp, line numbers, source files."""
+    from .proof import make_proof
+
+    made = make_proof(project_dir, since, strict)
+    _print_issues(made.build.warnings)
+    console.print(f"  wrote {made.proof.relative_to(made.build.project.root)}", markup=False)
+    if since is not None and made.previous is None:
+        console.print("No earlier proof in dist/ to compare with.")
+    if made.comparison:
+        _print_comparison(made.comparison, made.changes)
+    console.print(f"Proof of {made.build.pages} pages in {made.build.seconds:.1f} s.", style="bold green")
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the changed pages (default: NEW's folder, NEW-changes.pdf).")
+@reporting
+def diff(old: Path, new: Path, output: Path | None) -> None:
+    """Compare two builds: what changed on which page, as a summary and a PDF of the changed pages."""
+    from .diff import changes_pdf, compare_files
+    from .output import write_atomic
+
+    comparison = compare_files(old, new)
+    written = None
+    if not comparison.no_changes:
+        written = output or new.with_name(f"{new.stem}-changes.pdf")
+        write_atomic(written, changes_pdf(comparison, new.read_bytes()))
+    _print_comparison(comparison, written)
+
+
+def _print_comparison(comparison, written: Path | None) -> None:
+    for line in comparison.report_lines():
+        console.print(line, markup=False, soft_wrap=True)
+    if written:
+        console.print(f"  wrote {written}", markup=False, soft_wrap=True)
+
+
+@main.command()
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", type=click.Choice(["A4", "A3"]), default=None,
               help="Landscape sheet size; default: the smallest that takes two pages at 100 %.")

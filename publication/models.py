@@ -61,6 +61,13 @@ class PageSettings(Model):
     size: Literal["A4", "A5"] = Field("A4", description="Trimmed page size.")
 
 
+class ProofSettings(Model):
+    """How `publication proof` marks its pages."""
+
+    watermark: str = Field("CONCEPT", max_length=24, description="Diagonal text on every proof page, e.g. DRAFT.")
+    line_numbers: bool = Field(True, description="Number the lines of each column in the margin.")
+
+
 class ScreenSettings(Model):
     """How the screen edition (<slug>-screen.pdf) treats photos."""
 
@@ -85,6 +92,7 @@ class Publication(Model):
     back_cover: BackCover = Field(default_factory=BackCover)
     colofon: Colofon
     page: PageSettings = Field(default_factory=PageSettings)
+    proof: ProofSettings = Field(default_factory=ProofSettings, description="Options for proofs.")
     screen: ScreenSettings = Field(default_factory=ScreenSettings, description="Settings for the screen edition.")
     theme: str = Field("regio-zwolle", pattern=r"^[a-z0-9][a-z0-9-]*$")
     articles: list[str] = Field(min_length=1, description="The article files, in reading order.")

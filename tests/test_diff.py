@@ -1,0 +1,209 @@
+"""The diff: real proofs built from a long article, changed in one place, compared page by page."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from click.testing import CliRunner
+
+from conftest import ProjectFactory
+from publication.build import BuildOptions, build
+from publication.cli import main
+from publication.diff import compare
+from publication.proof import PROOF
+
+SYLLABLES = ("ver", "an", "de", "ring", "sa", "men", "wer", "king", "be", "stuur", "ge", "meen", "te", "re",
+             "gio", "zorg", "wijk", "bur", "ger", "plan", "raad", "huis", "dorp", "stad", "kracht", "sterk")
+
+
+def long_article(paragraphs: int = 48, seed: int = 7) -> str:
+    """An article of made-up words: almost every word occurs once, so each edit lands where it is meant."""
+    chance = random.Random(seed)
+    body = []
+    for _ in range(paragraphs):
+        words = ["".join(chance.choice(SYLLABLES) for _ in range(chance.randint(1, 3))) for _ in range(70)]
+        sentences = [" ".join(words[i:i + 10]).capitalize() + "." for i in range(0, 70, 10)]
+        body.append(" ".join(sentences))
+    return "---\ntitle: Een lang artikel\n---\n\n" + "\n\n".join(body) + "\n"
+
+
+def page_words(pdf: bytes, page_number: int) -> list[str]:
+    document = pdfium.PdfDocument(pdf)
+    textpage = document[page_number - 1].get_textpage()
+    return textpage.get_text_range().replace("\u2010\r\n", "").split()
+
+
+def build_proof(factory: ProjectFactory) -> bytes:
+    result = build(factory.root, BuildOptions(targets=(PROOF.name,)))
+    return result.written[0].read_bytes()
+
+
+def unique_word_on(pdf: bytes, page_number: int, source: str) -> str:
+    """A long word from the middle of the page that occurs once in the source, whole on the page."""
+    words = page_words(pdf, page_number)
+    middle = words[len(words) // 3: 2 * len(words) // 3]
+    for word in middle:
+        if re.fullmatch(r"[a-z]{9,}", word) and len(re.findall(rf"\b{word}\b", source)) == 1:
+            return word
+    raise AssertionError(f"no unique word in the middle of page {page_number}")
+
+
+@pytest.fixture(scope="module")
+def long_project(tmp_path_factory):
+    factory = ProjectFactory(tmp_path_factory.mktemp("diff") / "project")
+    factory.write("01-artikel.md", long_article())
+    return factory
+
+
+@pytest.fixture(scope="module")
+def base_proof(long_project) -> bytes:
+    pdf = build_proof(long_project)
+    assert len(pikepdf.open(io.BytesIO(pdf)).pages) >= 8, "the article must reach well past page 5"
+    return pdf
+
+
+def rebuilt_with(factory: ProjectFactory, old: str, new: str) -> bytes:
+    factory.edit("01-artikel.md", old, new)
+    try:
+        return build_proof(factory)
+    finally:
+        factory.edit("01-artikel.md", new, old)
+
+
+def test_one_word_changed_on_page_5_is_reported_on_page_5_only(long_project, base_proof):
+    source = (long_project.content / "01-artikel.md").read_text()
+    word = unique_word_on(base_proof, 5, source)
+    changed = word[::-1]  # the same letters: the same width, so no line moves to another page
+
+    comparison = compare(base_proof, rebuilt_with(long_project, word, changed))
+
+    assert comparison.numbers("changed") == [5]
+    assert comparison.numbers("reflow") == []
+    page = comparison.pages[4]
+    assert [w.text for w in page.inserted] == [changed]
+    assert [d.words for d in page.deleted] == [(word,)]
+    assert comparison.summary().startswith("page 5 changed;")
+
+
+def test_sentence_inserted_on_page_3_is_reported_there_and_later_pages_as_reflow(long_project, base_proof):
+    source = (long_project.content / "01-artikel.md").read_text()
+    word = unique_word_on(base_proof, 3, source)
+    sentence = "Hier staat een nieuwe zin van precies twaalf woorden die alles verder duwt."
+
+    comparison = compare(base_proof, rebuilt_with(long_project, word, f"{sentence} {word}"))
+
+    assert comparison.numbers("changed") == [3]
+    assert " ".join(w.text for w in comparison.pages[2].inserted) == sentence
+    assert comparison.pages[2].deleted == ()
+    last_article_page = max(n for n in range(2, len(comparison.pages) + 1)
+                            if "colofon" not in " ".join(page_words(base_proof, n)).lower())
+    reflowed = comparison.numbers("reflow")
+    assert reflowed and reflowed[0] == 4
+    assert reflowed == list(range(4, reflowed[-1] + 1))
+    assert reflowed[-1] >= min(last_article_page, 6)
+    # The pages after the article (colofon, back cover) hold the same words as before.
+    assert comparison.numbers("unchanged")[-1] == len(comparison.pages)
+
+
+def test_identical_builds_have_no_changes(long_project, base_proof, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "2000000000")  # another clock: the stamp differs, the brochure not
+    again = build_proof(long_project)
+    assert page_words(again, 1) != page_words(base_proof, 1)
+
+    comparison = compare(base_proof, again)
+
+    assert comparison.no_changes
+    assert comparison.summary().startswith("no changes")
+
+
+def test_diff_command_writes_only_the_changed_pages_with_a_cover(long_project, base_proof, tmp_path):
+    source = (long_project.content / "01-artikel.md").read_text()
+    word = unique_word_on(base_proof, 5, source)
+    old, new = tmp_path / "old.pdf", tmp_path / "new.pdf"
+    old.write_bytes(base_proof)
+    new.write_bytes(rebuilt_with(long_project, word, word[::-1]))
+
+    result = CliRunner().invoke(main, ["diff", str(old), str(new)])
+
+    assert result.exit_code == 0, result.output
+    assert "page 5 changed" in result.output.lower()
+    changes = tmp_path / "new-changes.pdf"
+    cover, page = pdfium.PdfDocument(changes.read_bytes())
+    assert "page 5 changed" in cover.get_textpage().get_text_range().lower()
+    assert word[::-1] in page.get_textpage().get_text_range().replace("\u2010\r\n", "")
+    assert "pagina 5 van" in page.get_textpage().get_text_range()  # the new proof page itself, stamp and all
+
+
+def test_proof_since_compares_with_the_last_proof_in_dist(long_project, base_proof):
+    source = (long_project.content / "01-artikel.md").read_text()
+    word = unique_word_on(base_proof, 5, source)
+    dist = long_project.root / "dist"
+    for old in dist.glob("*changes*"):
+        old.unlink()
+    build_proof(long_project)  # other tests leave proofs of edited versions behind; this one is now the last
+    long_project.edit("01-artikel.md", word, word[::-1])
+    try:
+        result = CliRunner().invoke(main, ["proof", str(long_project.root), "--since"])
+        again = CliRunner().invoke(main, ["proof", str(long_project.root), "--since"])
+    finally:
+        long_project.edit("01-artikel.md", word[::-1], word)
+
+    assert result.exit_code == 0, result.output
+    assert "Page 5 changed" in result.output
+    assert again.exit_code == 0, again.output
+    assert "No changes" in again.output
+    assert len(list(dist.glob("*-changes-*-to-*.pdf"))) == 1, "the second run had nothing to write"
+
+
+def test_diff_of_a_file_that_is_not_a_pdf_names_it(tmp_path):
+    bad = tmp_path / "notes.pdf"
+    bad.write_text("not a pdf")
+    result = CliRunner().invoke(main, ["diff", str(bad), str(bad)])
+    assert result.exit_code == 1
+    assert "notes.pdf" in result.output and "not a PDF" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_replaced_photo_is_a_visual_change_boxed_where_the_photo_stands(project):
+    from PIL import Image
+
+    before = build_proof(project)
+    Image.new("RGB", (1200, 800), (200, 60, 40)).save(project.content / "photos" / "foto.jpg", quality=85)
+
+    comparison = compare(before, build_proof(project))
+
+    assert comparison.numbers("changed") == [2]
+    page = comparison.pages[1]
+    assert page.inserted == () and page.deleted == ()
+    [region] = page.regions
+    # The region is the photo: wide and tall, inside the page, below the article title.
+    x0, top, x1, bottom = region
+    assert x1 - x0 > 100 and bottom - top > 60
+    assert 0 <= x0 < x1 <= 596 and 100 < top < bottom < 842
+
+
+def test_removed_paragraphs_are_reported_where_they_were_and_the_shorter_tail_as_reflow(long_project, base_proof):
+    path = long_project.content / "01-artikel.md"
+    original = path.read_text()
+    paragraphs = original.split("\n\n")
+    path.write_text("\n\n".join(paragraphs[:10] + paragraphs[22:]))
+    try:
+        shorter = build_proof(long_project)
+    finally:
+        path.write_text(original)
+
+    comparison = compare(base_proof, shorter)
+
+    assert comparison.new_pages < comparison.old_pages
+    [changed] = comparison.numbers("changed")
+    removed = [word for deletion in comparison.pages[changed - 1].deleted for word in deletion.words]
+    assert " ".join(removed) == " ".join(" ".join(paragraphs[10:22]).split())
+    assert comparison.numbers("reflow") == list(range(changed + 1, changed + 1 + len(comparison.numbers("reflow"))))
+    # The colofon and the back cover only moved forward.
+    assert comparison.numbers("unchanged")[-2:] == [comparison.new_pages - 1, comparison.new_pages]
+    assert "fewer than before" in comparison.summary()
