@@ -59,6 +59,7 @@ def build_once(root: Path, targets: list[str]) -> dict:
         "images": sum(len(rendition.images) for rendition in result.renditions),
         "images_processed": sum(rendition.images_processed for rendition in result.renditions),
         "renders": len(result.renditions),
+        "ppi": [rendition.layout.ppi for rendition in result.renditions],
     }
 
 
