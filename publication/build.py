@@ -20,12 +20,13 @@ from .content import Project, load_project
 from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
 from .geometry import Geometry, geometry_for
 from .images import ImageRequest, PreparedImage, prepare
-from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, render_document
+from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, layout_dirs, render_document
 from .manifest import manifest_output
 from .markdown import Figure, RenderedArticle, render_article
 from .output import Output, write_outputs
 from . import impose, screen  # noqa: F401 - they register their targets
 from . import targets as registry
+from .stylecheck import check_stylesheets, locate_refused
 from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
 from .typeset import Typeset, typeset, write_pdf
@@ -139,7 +140,8 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
         part = getattr(config, key)
         if part.photo:
             path = (project.content_dir / part.photo).resolve()
-            request = ImageRequest(path, project.config_display_path, None, *geometry.cover_photo_box(key))
+            request = ImageRequest(path, project.config_display_path, project.photo_lines.get(key),
+                                   *geometry.cover_photo_box(key))
             photos[key] = PlacedPhoto(images.url(request), part.photo_alt)
     issues += images.issues
     raise_if_errors(issues)
@@ -151,9 +153,16 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
     issues += more
     raise_if_errors(issues)
 
-    laid_out = typesetter(html, dist / f"{project.slug}.html", [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS])
-    issues += laid_out.issues
-    if strict and laid_out.issues:
+    allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
+    styles = check_stylesheets(theme.stylesheets, [project.root, BUILTIN_ASSETS.parent], allowed)
+    issues += styles.issues
+    raise_if_errors(issues)
+
+    laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
+    layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
+    issues += locate_refused([issue for issue in laid_out.issues if issue.message not in styles.reported],
+                             layout_files, [project.root, BUILTIN_ASSETS.parent])
+    if strict and (laid_out.issues or styles.issues):
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
     return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues),

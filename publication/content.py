@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +33,8 @@ class Project:
     config: Publication
     config_display_path: str
     articles: tuple[ArticleSource, ...]
+    photo_lines: dict[str, int] = field(default_factory=dict, compare=False)
+    """Where publication.yml names each cover photo ('cover', 'back_cover'), for error messages."""
 
     @property
     def slug(self) -> str:
@@ -119,6 +121,25 @@ def _load_article(path: Path, shown: str) -> tuple[ArticleSource | None, list[Is
     return ArticleSource(path, shown, front, body, body_line), issues
 
 
+def _body_issues(unconfigured: Project) -> list[Issue]:
+    """The Markdown checks (photos, blocks) that the build would run next, so that a broken
+    publication.yml does not hide the problems in the articles until it is fixed."""
+    from .markdown import render_article  # markdown imports this module; rendering never reads the config
+
+    issues: list[Issue] = []
+    for article in unconfigured.articles:
+        issues += render_article(article, unconfigured)[1]
+    return issues
+
+
+def _listed_anyway(doc) -> list[str] | None:
+    """The article list of a publication.yml that failed validation, so its articles are checked too."""
+    listed = doc.data.get("articles") if doc is not None and isinstance(doc.data, dict) else None
+    if isinstance(listed, list) and all(isinstance(name, str) for name in listed):
+        return listed
+    return None
+
+
 def load_project(root: Path) -> tuple[Project, list[Issue]]:
     """Read and validate everything under `root`/content. Raises BuildFailed on errors."""
     root = root.resolve()
@@ -129,19 +150,20 @@ def load_project(root: Path) -> tuple[Project, list[Issue]]:
         raise_if_errors([error(shown, None, f"no {CONFIG_NAME} found in {content_dir}; run the command "
                                "in a publication folder, or create one with 'publication new FOLDER'", "no-project")])
     text, issues = read_text(config_path, shown)
-    config = None
+    config = doc = None
     if text is not None:
         doc, issues = load_yaml(text, shown)
         if doc is not None:
             config, more = validate(Publication, doc, shown)
             issues += more
-    if config is None:
+    names = list(config.articles) if config else _listed_anyway(doc)
+    if names is None:
         raise_if_errors(issues)
         raise AssertionError("unreachable: validation failed without an error")
 
     articles: list[ArticleSource] = []
     listed: set[Path] = set()
-    for index, name in enumerate(config.articles):
+    for index, name in enumerate(names):
         line = doc.line_of(("articles", index))
         if Path(name).name != name or not name.endswith(".md"):
             issues.append(error(shown, line, f"article '{name}' must be the name of a .md file in content/, "
@@ -164,11 +186,14 @@ def load_project(root: Path) -> tuple[Project, list[Issue]]:
         if path not in listed:
             issues.append(warning(display(path, root), None, f"'{path.name}' is not listed under 'articles' in "
                                   f"{shown}, so it is left out; add it to the list to include it", "unlisted-article"))
-    for key in ("cover", "back_cover"):
+    for key in ("cover", "back_cover") if config else ():
         photo = getattr(config, key).photo
         if photo:
             _, problem = resolve_local_file(photo, content_dir, root)
             if problem:
                 issues.append(error(shown, doc.line_of((key, "photo"), value=True), f"photo {problem}", "photo"))
+    if config is None:
+        issues += _body_issues(Project(root, content_dir, None, shown, tuple(articles)))
     raise_if_errors(issues)
-    return Project(root, content_dir, config, shown, tuple(articles)), issues
+    photo_lines = {key: doc.line_of((key, "photo"), value=True) for key in ("cover", "back_cover")}
+    return Project(root, content_dir, config, shown, tuple(articles), photo_lines), issues

@@ -13,9 +13,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from .errors import Issue, error
+from .output import write_atomic
 
 CACHE_VERSION = "1"
 MAX_PIXELS = 120_000_000
@@ -51,6 +52,9 @@ class PreparedImage:
 
 def _open(path: Path, display: str, line: int | None) -> tuple[Image.Image | None, Issue | None]:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    # WeasyPrint sets LOAD_TRUNCATED_IMAGES on import, which would let a cut-off file pass as grey.
+    truncated_allowed = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -67,6 +71,8 @@ def _open(path: Path, display: str, line: int | None) -> tuple[Image.Image | Non
     except (OSError, SyntaxError, ValueError) as exc:
         return None, error(display, line, f"photo '{path.name}' is damaged or incomplete ({exc}); "
                            "export it again as JPEG or PNG", "image-damaged")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_allowed
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -113,11 +119,15 @@ def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300) -> tuple[Pre
     if scale < 1:
         size = (max(1, round(original_width * scale)), max(1, round(original_height * scale)))
         image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = output.with_suffix(".tmp")
-    image.save(temporary, "JPEG", quality=90, optimize=True, subsampling=0,
+    encoded = io.BytesIO()
+    image.save(encoded, "JPEG", quality=90, optimize=True, subsampling=0,
                comment=f"{original_width}x{original_height}".encode())
-    temporary.replace(output)
+    try:
+        write_atomic(output, encoded.getvalue())  # two builds at once may prepare the same photo
+    except OSError as exc:
+        return None, error(request.display, request.line, f"cannot store the prepared photo in .cache/: "
+                           f"{exc.strerror} ({exc.filename}); make sure .cache/ is a folder you can write to",
+                           "cache-unwritable")
     return PreparedImage(request, output, image.width, image.height, original_width, original_height), None
 
 

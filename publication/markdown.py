@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -31,6 +32,8 @@ BLOCKS = ("pullquote", "box")
 INNER_ELEMENTS = {"pullquote": "blockquote", "box": "section"}
 PARAGRAPH_CLASSES = ("lead",)
 IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width")
+LINK_SCHEMES = ("http", "https", "mailto", "tel")
+MAX_INLINE_NESTING = 20
 
 
 @dataclass(frozen=True)
@@ -59,14 +62,26 @@ def _is_fenced_div(params: str, *_: object) -> bool:
 
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": "“”‘’"})
-    md.enable(["replacements", "smartquotes"])
+    md.enable(["replacements", "smartquotes", "table"])
+    # markdown-it silently turns a refused link into plain text; let every address through so
+    # that the renderer can say what is wrong with it (see _Renderer.check_link and resolve_local_file).
+    md.validateLink = lambda url: True
     md.use(container_plugin, name="div", validate=_is_fenced_div)
     md.use(attrs_plugin, allowed=IMAGE_ATTRIBUTES)
     md.use(attrs_block_plugin, allowed=("class",))
     return md
 
 
+LONG_WORD = re.compile(r"\S{%d,}" % 60)
+
+
+def _text(_renderer: object, tokens: list[Token], index: int, *_: object) -> str:
+    """Escaped text; a run without spaces longer than any real word is marked so that it breaks anywhere."""
+    return LONG_WORD.sub(lambda run: f'<span class="unbroken">{run.group()}</span>', escapeHtml(tokens[index].content))
+
+
 _MD = _parser()
+_MD.add_render_rule("text", _text)
 _SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 
 
@@ -137,11 +152,20 @@ class _Renderer:
             classes = _classes(token.attrs.get("class", ""))
             for name in classes:
                 if name not in PARAGRAPH_CLASSES:
-                    self.error(token, f"unknown paragraph style '.{name}'{_suggest(name, PARAGRAPH_CLASSES)}", "unknown-class")
+                    # The style stands on its own line ('{.lead}') just above the paragraph.
+                    self.issues.append(error(self.article.display_path, self.line(token) - 1,
+                                             f"unknown paragraph style '.{name}'{_suggest(name, PARAGRAPH_CLASSES)}",
+                                             "unknown-class"))
             cls = f' class="{" ".join(c for c in classes if c in PARAGRAPH_CLASSES)}"' if classes else ""
             return f'<p{cls} data-line="{self.line(token)}">'
         if kind == "inline":
+            if _nesting(token.children or ()) > MAX_INLINE_NESTING:
+                self.error(token, f"bold, italic and links are nested more than {MAX_INLINE_NESTING} deep here; "
+                           "remove the extra '*', '_' or '['", "too-deep")
+                return escapeHtml(token.content)
             for child in token.children or ():
+                if child.type == "link_open":
+                    self.check_link(token, child)
                 if child.type == "image":
                     self.error(token, "a photo must stand in a paragraph of its own, with an empty line "
                                "before and after it", "inline-image")
@@ -153,6 +177,14 @@ class _Renderer:
         if kind in ("fence", "code_block"):
             return f"<pre>{escapeHtml(token.content)}</pre>\n"
         return _MD.renderer.render([token], _MD.options, {})
+
+    def check_link(self, token: Token, link: Token) -> None:
+        href = str(link.attrs.get("href", ""))
+        scheme = urlsplit(href).scheme.lower()
+        if scheme not in LINK_SCHEMES and not href.startswith("#"):
+            self.error(token, f"link '{href}' cannot be used in a PDF; link to a web address "
+                       "(https://...) or an e-mail address (mailto:...)", "bad-link")
+            link.attrs["href"] = ""
 
     def open_div(self, token: Token) -> str:
         info = token.info.strip()
@@ -197,6 +229,7 @@ class _Renderer:
             else:
                 self.error(paragraph, f"width '{attrs['width']}' is not understood; write a percentage "
                            "of the column between 10% and 100%, e.g. width=50%", "bad-width")
+        src = unquote(src)  # markdown-it percent-encodes the address: 'één.jpg' arrives as '%C3%A9%C3%A9n.jpg'
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:
             self.error(paragraph, f"photo {problem}", "photo")
@@ -212,6 +245,15 @@ class _Renderer:
         figcaption = f"<figcaption>{caption_html}{credit}</figcaption>" if (caption or credit) else ""
         return (f'<figure class="photo {placement}" data-line="{figure.line}"{style}>'
                 f'<img src="{escapeHtml(url)}" alt="{escapeHtml(figure.alt)}">{figcaption}</figure>\n')
+
+
+def _nesting(children) -> int:
+    """How deep bold, italic and links nest; WeasyPrint recurses once per level."""
+    depth = deepest = 0
+    for child in children:
+        depth += child.nesting
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _only_image(inline: Token) -> bool:

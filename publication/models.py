@@ -158,7 +158,26 @@ def validate(model: type[Model], doc: YamlDocument, source: str) -> tuple[Model 
     try:
         return model.model_validate(data), []
     except pydantic.ValidationError as exc:
-        return None, [_issue_from(err, model, doc, source) for err in exc.errors()]
+        errors = exc.errors()
+        return None, [_issue_from(err, model, doc, source) for err in errors if not _explained_by_typo(err, errors, model)]
+
+
+def _explained_by_typo(err: dict[str, Any], errors: list[dict[str, Any]], model: type[Model]) -> bool:
+    """A missing field whose misspelling is reported as an unknown key needs no second message."""
+    if err["type"] != "missing":
+        return False
+    parent, name = tuple(err["loc"][:-1]), err["loc"][-1]
+    for other in errors:
+        if other["type"] == "extra_forbidden" and tuple(other["loc"][:-1]) == parent:
+            if _nearest_key(str(other["loc"][-1]), model, parent) == name:
+                return True
+    return False
+
+
+def _nearest_key(key: str, model: type[Model], parent: tuple[Any, ...]) -> str | None:
+    owner = _model_at(model, parent)
+    close = difflib.get_close_matches(key, list(owner.model_fields) if owner else [], n=1, cutoff=0.5)
+    return close[0] if close else None
 
 
 def _issue_from(err: dict[str, Any], model: type[Model], doc: YamlDocument, source: str) -> Issue:
@@ -168,8 +187,8 @@ def _issue_from(err: dict[str, Any], model: type[Model], doc: YamlDocument, sour
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
         valid = list(parent.model_fields) if parent else []
-        close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
-        hint = f"did you mean '{close[0]}'?" if close else f"valid keys here are: {', '.join(valid)}"
+        close = _nearest_key(str(loc[-1]), model, loc[:-1])
+        hint = f"did you mean '{close}'?" if close else f"valid keys here are: {', '.join(valid)}"
         return error(source, doc.line_of(loc), f"unknown key '{name}'; {hint}", "unknown-key")
     if kind == "missing":
         parent = _dotted(loc[:-1])

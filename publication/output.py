@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import BuildFailed, error
+
 
 @dataclass(frozen=True)
 class Output:
@@ -49,15 +51,29 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def remove_stale_temporaries(dist_dir: Path) -> None:
+    """Delete temporary files that a killed build (SIGKILL, power loss) left behind.
+
+    Only called under the lock, so no running build can still be writing them."""
+    for temporary in dist_dir.glob(".*.tmp"):
+        temporary.unlink(missing_ok=True)
+
+
 def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
     names = [output.name for output in outputs]
     duplicates = {name for name in names if names.count(name) > 1}
     if duplicates:
         raise ValueError(f"two outputs would both be written to {', '.join(sorted(duplicates))}")
     written = []
-    with dist_lock(dist_dir):
-        for output in outputs:
-            target = dist_dir / output.name
-            write_atomic(target, output.data)
-            written.append(target)
+    try:
+        with dist_lock(dist_dir):
+            remove_stale_temporaries(dist_dir)
+            for output in outputs:
+                target = dist_dir / output.name
+                write_atomic(target, output.data)
+                written.append(target)
+    except OSError as exc:
+        raise BuildFailed([error(f"{dist_dir.name}/", None, f"cannot write the output: {exc.strerror} "
+                                 f"({exc.filename}); make sure dist/ is a folder you can write to, with free space",
+                                 "output-unwritable")]) from exc
     return written

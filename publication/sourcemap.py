@@ -49,6 +49,9 @@ def _walk(node: yaml.Node, path: Path_, doc: YamlDocument, issues: list[Issue], 
 
 def _syntax_issue(exc: yaml.YAMLError, text: str, source: str, line_offset: int) -> Issue:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if "quoted" in (getattr(exc, "context", "") or "") and getattr(exc, "context_mark", None):
+        # The end of the file is where the parser gave up; the opening quote is where to look.
+        mark = exc.context_mark
     line = mark.line + 1 + line_offset if mark else None
     column = mark.column + 1 if mark else None
     problem = getattr(exc, "problem", None) or str(exc)
@@ -56,9 +59,9 @@ def _syntax_issue(exc: yaml.YAMLError, text: str, source: str, line_offset: int)
     if "\\t" in problem or "tab" in problem.lower() or (mark and _line_has_tab(text, mark.line)):
         problem = "a tab character is used for indentation"
         hint = "YAML needs spaces: replace the tab with spaces"
-    elif "end of the stream" in problem and "quoted" in (getattr(exc, "context", "") or ""):
+    elif "end of stream" in problem and "quoted" in (getattr(exc, "context", "") or ""):
         problem = "a quoted value is never closed"
-        hint = "add the closing quote"
+        hint = "add the closing quote at the end of the value"
     elif "mapping values are not allowed" in problem:
         hint = "a value that contains ': ' must be put in quotes"
     where = f"column {column}: " if column else ""
@@ -71,10 +74,35 @@ def _line_has_tab(text: str, index: int) -> bool:
     return any(line[: len(line) - len(line.lstrip())].count("\t") for line in candidates)
 
 
+MAX_DEPTH = 20
+
+
+def _unsafe_structure(text: str, source: str, line_offset: int) -> Issue | None:
+    """Refuse what content never needs and what would make checking it explode, before building it:
+    aliases (a "billion laughs" takes forever) and deep nesting (Python's recursion limit)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line, column = event.start_mark.line + 1 + line_offset, event.start_mark.column + 1
+        if isinstance(event, yaml.AliasEvent):
+            return error(source, line, f"YAML alias '*{event.anchor}' at column {column} is not supported; "
+                         "write the value out in full", "yaml-alias")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return error(source, line, f"YAML nested more than {MAX_DEPTH} levels deep at column {column}; "
+                             "keep lists and blocks shallow", "yaml-too-deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def load_yaml(text: str, source: str, line_offset: int = 0) -> tuple[YamlDocument | None, list[Issue]]:
     """Parse one YAML document. Returns (document or None, issues)."""
     issues: list[Issue] = []
     try:
+        problem = _unsafe_structure(text, source, line_offset)
+        if problem:
+            return None, [problem]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         return None, [_syntax_issue(exc, text, source, line_offset)]

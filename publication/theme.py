@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from .content import display, read_text
 from .errors import Issue, error, raise_if_errors
 from .models import Model, validate
 from .sourcemap import load_yaml
@@ -62,7 +63,8 @@ def load_theme(name: str, search: list[Path]) -> Theme:
         raise_if_errors([error("content/publication.yml", None, f"theme '{name}' not found; "
                                f"available themes: {', '.join(known) or 'none'}", "theme-missing")])
     shown = f"assets/themes/{name}/theme.yml"
-    text = (directory / "theme.yml").read_text(encoding="utf-8")
+    text, issues = read_text(directory / "theme.yml", shown)
+    raise_if_errors(issues)
     doc, issues = load_yaml(text, shown)
     spec = None
     if doc is not None:
@@ -71,13 +73,21 @@ def load_theme(name: str, search: list[Path]) -> Theme:
     raise_if_errors(issues)
     stylesheets = []
     problems: list[Issue] = []
+    # A theme may use the fonts, logos and CSS of the assets folder it lives in, and nothing beyond.
+    assets = directory.parent.parent.resolve()
+    outside = "is outside {}/; keep the theme's files in the assets folder".format(display(assets, assets.parent))
     for index, sheet in enumerate(spec.stylesheets):
         path = (directory / sheet).resolve()
-        if not path.is_file():
+        if not path.is_relative_to(assets):
+            problems.append(error(shown, doc.line_of(("stylesheets", index)), f"stylesheet '{sheet}' {outside}",
+                                  "theme-outside"))
+        elif not path.is_file():
             problems.append(error(shown, doc.line_of(("stylesheets", index)), f"stylesheet '{sheet}' not found", "css-missing"))
         stylesheets.append(path)
     logo = (directory / spec.logo).resolve() if spec.logo else None
-    if logo and not logo.is_file():
+    if logo and not logo.is_relative_to(assets):
+        problems.append(error(shown, doc.line_of(("logo",)), f"logo '{spec.logo}' {outside}", "theme-outside"))
+    elif logo and not logo.is_file():
         problems.append(error(shown, doc.line_of(("logo",)), f"logo '{spec.logo}' not found", "logo-missing"))
     for colour in spec.colours:
         if not re.fullmatch(r"[a-z][a-z0-9-]*", colour):

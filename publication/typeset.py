@@ -16,7 +16,7 @@ from urllib.request import url2pathname
 import weasyprint
 from weasyprint.urls import URLFetcher
 
-from .errors import Issue, error, warning
+from .errors import Issue, error, raise_if_errors, warning
 from .reproducible import location_independent
 
 
@@ -90,6 +90,13 @@ def typeset(html: str, base_url: Path, allowed_roots: list[Path], fetcher: Confi
 
 def write_pdf(document: weasyprint.document.Document, identifier: bytes, **options) -> bytes:
     """The PDF's bytes, the same wherever the project lives (see reproducible.py)."""
+    fetcher = document.url_fetcher
+    already_refused = len(getattr(fetcher, "refused", ()))
     with collected_warnings():
         pdf = document.write_pdf(pdf_identifier=identifier, **options)
+    # Attachments (<link rel="attachment">) are only fetched now, while the PDF is written.
+    refused_now = list(dict.fromkeys(getattr(fetcher, "refused", ())[already_refused:]))
+    raise_if_errors([error("layouts", None, f"refused to attach '{url}': only files inside the project can be "
+                           "attached; copy the file into the project and refer to it there", "outside-project")
+                     for url in refused_now])
     return location_independent(pdf, identifier)

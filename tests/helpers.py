@@ -1,0 +1,136 @@
+"""Helpers shared by the bad-input tests: failing builds, dist/ snapshots, reading PDFs back."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pypdfium2
+from pypdf import PdfReader
+from PIL import Image
+
+from conftest import REPO
+from publication.build import BuildOptions, BuildResult, build
+from publication.errors import BuildFailed
+from publication.geometry import geometry_for
+
+PREVIOUS_PDF = b"%PDF-1.7\n% the output of an earlier, successful build\n"
+PREVIOUS_HTML = b"<!DOCTYPE html><p>earlier build</p>\n"
+
+
+def seed_previous_outputs(root: Path) -> dict[str, bytes]:
+    """Put an earlier build's outputs in dist/ and return a snapshot of dist/."""
+    dist = root / "dist"
+    dist.mkdir(parents=True, exist_ok=True)
+    (dist / "testbrochure.pdf").write_bytes(PREVIOUS_PDF)
+    (dist / "testbrochure.html").write_bytes(PREVIOUS_HTML)
+    return dist_snapshot(root)
+
+
+def dist_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file in dist/, hidden ones included, with its bytes."""
+    dist = root / "dist"
+    return {path.relative_to(dist).as_posix(): path.read_bytes()
+            for path in sorted(dist.rglob("*")) if path.is_file()} if dist.is_dir() else {}
+
+
+def failed_build(root: Path, options: BuildOptions = BuildOptions()) -> list[str]:
+    """Build a project that must fail; returns its issues as the CLI prints them, and checks dist/."""
+    before = seed_previous_outputs(root)
+    try:
+        build(root, options)
+    except BuildFailed as failed:
+        assert dist_snapshot(root) == before, "a failed build changed dist/"
+        return sorted(str(issue) for issue in failed.issues)
+    raise AssertionError("the build succeeded, but it should have failed")
+
+
+def built(root: Path, options: BuildOptions = BuildOptions()) -> tuple[BuildResult, Path]:
+    result = build(root, options)
+    return result, root / "dist" / f"{result.project.slug}.pdf"
+
+
+def run_cli(*args: str | Path, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The real command line, in a subprocess, run from the repository so it uses this checkout."""
+    return subprocess.run([sys.executable, "-m", "publication", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "COLUMNS": "200"})
+
+
+def pdf_text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def page_texts(pdf: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(pdf).pages]
+
+
+def flat_text(pdf: Path) -> str:
+    """The PDF's text with words hyphenated at a line end joined again and all spacing single."""
+    return re.sub(r"\s+", " ", re.sub(r"[\u2010\u00ad-]\n", "", pdf_text(pdf)))
+
+
+def embedded_images(pdf: Path) -> list[Image.Image]:
+    """Every image in the PDF once (WeasyPrint lists them in every page's resources), decoded, as RGB."""
+    images = {}
+    for page in PdfReader(pdf).pages:
+        for placed in page.images:
+            images.setdefault(placed.indirect_reference.idnum, placed.image.convert("RGB"))
+    return list(images.values())
+
+
+def characters_outside_the_page(pdf: Path) -> list[str]:
+    """Descriptions of every visible character whose box is not inside its page."""
+    outside = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for number, page in enumerate(document, start=1):
+            width, height = page.get_size()
+            text = page.get_textpage()
+            for index in range(text.count_chars()):
+                left, bottom, right, top = text.get_charbox(index)
+                if right - left > 0 and not (left >= 0 and bottom >= 0 and right <= width and top <= height):
+                    outside.append(f"page {number}: {text.get_text_range(index, 1)!r} at {left:.0f},{bottom:.0f}")
+    finally:
+        document.close()
+    return outside
+
+
+def body_text(pdf: Path) -> str:
+    """The text inside the type area of every page, without running footers."""
+    geometry = geometry_for("A4")
+    points = 72 / 25.4
+    texts = []
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        for page in document:
+            width, height = page.get_size()
+            texts.append(page.get_textpage().get_text_bounded(
+                0, geometry.margin_bottom * points, width, height - geometry.margin_top * points))
+    finally:
+        document.close()
+    return "\n".join(texts)
+
+
+def write_png16(path: Path, width: int, height: int, pixel) -> None:
+    """A 16-bit-per-channel RGBA PNG (colour type 6, depth 16), which Pillow cannot write itself.
+
+    `pixel(x, y)` returns (r, g, b, a) in 0..65535."""
+    rows = b"".join(b"\x00" + b"".join(struct.pack(">4H", *pixel(x, y)) for x in range(width))
+                    for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, 6, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+                     + chunk(b"IEND", b""))
+
+
+def noise_image(size: tuple[int, int]) -> Image.Image:
+    """An image that does not compress, so that cutting its file short really loses pixels."""
+    return Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
