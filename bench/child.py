@@ -74,7 +74,7 @@ def warm_rebuilds(root: Path, article: str, word: str, runs: int, via_preview: b
             snapshot = previewer.build_once()
             if snapshot.edition is None or snapshot.failure:
                 raise SystemExit(f"the preview's build failed: {snapshot.failure}")
-            stats = getattr(previewer, "warm_stats", None)
+            stats = getattr(getattr(previewer, "warm", None), "last", None)  # when the preview uses a WarmBuilder
             return {"mode": getattr(stats, "mode", "preview"), "pages_laid_out": getattr(stats, "pages_laid_out", 0),
                     "pages_reused": getattr(stats, "pages_reused", 0), "pages": len(snapshot.edition.pages)}
     else:

@@ -135,6 +135,38 @@ def _print_comparison(comparison, written: Path | None) -> None:
 
 
 @main.command()
+@project_argument
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default keeps the preview on this computer; give this "
+                   "computer's network address to show it to colleagues (it answers only to that address).")
+@reporting
+def preview(project_dir: Path, port: int, host: str) -> None:
+    """Show the brochure as it will print, in the browser, rebuilt on every save."""
+    from .content import CONFIG_NAME, load_project
+    from .preview_server import serve
+
+    if not (project_dir / "content" / CONFIG_NAME).is_file():
+        load_project(project_dir)  # reports the missing project the way a build does
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(f"warning: listening on {host}, so other computers on the network can see the preview",
+                      style="yellow", markup=False)
+
+    def ready(url: str) -> None:
+        console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False,
+                      soft_wrap=True)
+        console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False)
+
+    try:
+        serve(project_dir, host, port, on_ready=ready)
+    except OSError as exc:
+        console.print(f"Cannot listen on {host}:{port}: {exc.strerror}; choose another port with --port.",
+                      style="bold red", markup=False)
+        sys.exit(1)
+
+
+@main.command()
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sheet", type=click.Choice(["A4", "A3"]), default=None,
               help="Landscape sheet size; default: the smallest that takes two pages at 100 %.")

@@ -96,6 +96,20 @@ def _unsafe_structure(text: str, source: str, line_offset: int) -> Issue | None:
     return None
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps an impossible date (2016-13-21) as text, so that validation
+    reports it with its line instead of the loader failing without one."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def load_yaml(text: str, source: str, line_offset: int = 0) -> tuple[YamlDocument | None, list[Issue]]:
     """Parse one YAML document. Returns (document or None, issues)."""
     issues: list[Issue] = []
@@ -111,7 +125,7 @@ def load_yaml(text: str, source: str, line_offset: int = 0) -> tuple[YamlDocumen
     doc = YamlDocument(None)
     _walk(node, (), doc, issues, source, line_offset)
     try:
-        data = yaml.SafeLoader(text).get_single_data()
+        data = _Loader(text).get_single_data()
     except yaml.YAMLError as exc:
         return None, [_syntax_issue(exc, text, source, line_offset)]
     return YamlDocument(data, doc.key_lines, doc.value_lines), issues

@@ -121,6 +121,8 @@ CASES = [
           "a value that contains ': ' must be put in quotes",)),
     Case("yaml", "wrong-type-date", lambda p: p.edit("publication.yml", "date: 2020-05-01", "date: 1 mei"),
          (f"{CONFIG}:3: 'date' must be a date like 2016-11-01, not '1 mei'",)),
+    Case("yaml", "impossible-date", lambda p: p.edit("publication.yml", "date: 2020-05-01", "date: 2020-13-21"),
+         (f"{CONFIG}:3: 'date' must be a date like 2016-11-01, not '2020-13-21'",)),
     Case("yaml", "wrong-type-list", lambda p: p.edit("publication.yml", "articles:\n  - 01-artikel.md",
                                                      "articles: 01-artikel.md"),
          (f"{CONFIG}:15: 'articles' must be a list (lines starting with '- '), not '01-artikel.md'",)),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,6 +16,7 @@ from pypdf import PdfReader
 from conftest import REPO
 from helpers import PREVIOUS_PDF, dist_snapshot, flat_text, seed_previous_outputs
 from publication.build import build
+from publication import output
 from publication.output import write_atomic
 
 LONG_TABLE = "| Rij | Waarde |\n|---|---|\n" + "".join(f"| rij {n} | waarde {n} |\n" for n in range(1, 201))
@@ -109,3 +112,22 @@ def test_concurrent_builds_of_one_project_both_succeed_and_leave_a_whole_pdf(pro
     assert "rij 1 waarde 1" in text and "rij 200 waarde 200" in text
     html = (project.root / "dist" / "testbrochure.html").read_text(encoding="utf-8")
     assert html.rstrip().endswith("</html>")
+
+
+def test_ctrl_c_while_outputs_are_renamed_lets_every_rename_finish_first(tmp_path, monkeypatch):
+    """Ctrl-C between two renames would leave a mix of old and new files: it waits."""
+    renamed = []
+    real_replace = os.replace
+
+    def replace_then_interrupt(source, target):
+        real_replace(source, target)
+        renamed.append(Path(target).name)
+        if len(renamed) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(output.os, "replace", replace_then_interrupt)
+    outputs = [output.Output(f"{name}.pdf", b"%PDF-new", "test") for name in ("a", "b", "c")]
+    with pytest.raises(KeyboardInterrupt):
+        output.write_outputs(tmp_path / "dist", outputs)
+    assert renamed == ["a.pdf", "b.pdf", "c.pdf"]
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [".lock", "a.pdf", "b.pdf", "c.pdf"]

@@ -189,3 +189,19 @@ def test_a_warm_incremental_build_writes_the_same_files_as_a_cold_build(project,
     assert len([name for name in warm_files if name.endswith(".pdf")]) >= 3
     for name, data in cold_files.items():
         assert warm_files[name] == data, f"{name} differs between a warm incremental and a cold build"
+
+
+def test_the_live_preview_rebuilds_incrementally(project):
+    from publication.preview import Previewer
+
+    write_three_articles(project)
+    previewer = Previewer(project.root)
+    first = previewer.build_once().edition
+    assert previewer.warm.last.mode == "full"
+    project.edit("02-artikel.md", "merkteken2 staat", "merkteken2 stond")
+    second = previewer.build_once().edition
+    assert (previewer.warm.last.mode, previewer.warm.last.first_changed) == ("incremental", "02-artikel")
+    assert len(second.pages) == len(first.pages)
+    assert any("merkteken2 stond" in page.text for page in second.pages)
+    changed = [new.number for old, new in zip(first.pages, second.pages) if old.digest != new.digest]
+    assert 0 < len(changed) <= previewer.warm.last.pages_laid_out  # no page outside the edited article changed

@@ -1,0 +1,369 @@
+"""The live preview's model: one warm process that rebuilds on save and keeps pages in memory.
+
+A build runs in a single builder thread, so WeasyPrint, fontconfig and the parsed
+layouts stay loaded between saves. A successful build becomes an `Edition`: the pages
+rasterised from the PDF bytes, never written to disk. A failed build leaves the last
+good edition in place and records what went wrong. Every change of state bumps a
+version number; the server waits on it to push the new state to open browser pages.
+
+How the pages are laid out, written and checked is a `Pipeline`. When the print target
+and its preflight are installed (publication/press.py, publication/preflight.py), the
+preview shows the print PDF itself, with the preflight's findings beside their pages;
+otherwise it shows a quick screen rendering with the bleed and no preflight. A preflight
+returns findings: objects with a `message` and, where known, `page` (1-based), `severity`,
+`check` or `code`, `source` ("file:line") or `path` and `line`, and `area` (x, y, width,
+height in mm from the top left of the trimmed page).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import io
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pypdfium2
+import watchfiles
+
+from .build import Rendition
+from .content import Project, load_project
+from .errors import BuildFailed, Issue
+from .geometry import Geometry
+from .layout import BUILTIN_ASSETS
+from .targets import Layout
+from .theme import load_theme
+from .typeset import write_pdf
+from .warm import WarmBuilder
+
+PREVIEW_LAYOUT = Layout(colour_space="rgb", bleed=3.0, ppi=150)
+"""Screen colours and screen-resolution photos keep a rebuild quick; the bleed is kept
+so that the trim and bleed guides show what the printer will cut."""
+
+SAFETY_ZONE_MM = 5.0
+"""How far inside the trim text and logos should stay, as print shops ask; the print
+preflight's own value is shown instead when it is installed."""
+
+PAGE_DPI = 110
+ZOOM_DPI = 220
+WATCHED_FOLDERS = ("content", "layouts", "assets")
+
+# PDFium is not thread-safe, across documents too: every call into it holds this lock.
+_PDFIUM = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """How the preview lays out, writes and checks the brochure."""
+
+    name: str
+    layout: Callable[[Project], Layout]
+    write: Callable[[Project, Rendition], bytes]
+    preflight: Callable[[Project, Rendition, bytes], Iterable[Any]] | None = None
+    safety_zone: float = SAFETY_ZONE_MM
+
+
+SCREEN = Pipeline("screen", lambda project: PREVIEW_LAYOUT,
+                  lambda project, rendition: write_pdf(rendition.document, rendition.identifier))
+
+
+def print_pipeline() -> Pipeline | None:
+    """The print target and its preflight, when this installation has them."""
+    try:
+        press = importlib.import_module(f"{__package__}.press")
+        checks = importlib.import_module(f"{__package__}.preflight")
+    except ImportError:
+        return None
+
+    def write(project: Project, rendition: Rendition) -> bytes:
+        return press.PRINT.finish(project, rendition, press.PRINT)[0].data
+
+    def preflight(project: Project, rendition: Rendition, pdf: bytes):
+        return checks.preflight(project, rendition, pdf, press.font_dirs(project)).findings
+
+    return Pipeline("print", press.print_layout, write, preflight, getattr(checks, "SAFETY_ZONE_MM", SAFETY_ZONE_MM))
+
+
+def default_pipeline() -> Pipeline:
+    return print_pipeline() or SCREEN
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something to show a reviewer: a preflight finding, a build warning or a build error."""
+
+    message: str
+    severity: str = "warning"  # "error", "warning" or "info"
+    page: int | None = None
+    code: str = ""
+    where: str = ""  # "file:line" in the sources, when known
+    area: tuple[float, float, float, float] | None = None  # mm from the top left of the trimmed page
+
+    @classmethod
+    def from_issue(cls, issue: Issue) -> Finding:
+        where = issue.path if issue.line is None else f"{issue.path}:{issue.line}"
+        return cls(issue.message, issue.severity.value, None, issue.code, where)
+
+    @classmethod
+    def from_preflight(cls, item: Any) -> Finding:
+        """Accept any object with a `message`; the other attributes are optional."""
+        severity = getattr(item, "severity", "warning")
+        severity = getattr(severity, "value", severity)
+        path, line = getattr(item, "path", None), getattr(item, "line", None)
+        where = getattr(item, "source", "") or ("" if not path else (str(path) if not line else f"{path}:{line}"))
+        page, area = getattr(item, "page", None), getattr(item, "area", None)
+        code = getattr(item, "code", "") or getattr(item, "check", "")
+        return cls(str(getattr(item, "message", item)), str(severity), int(page) if page else None, str(code),
+                   str(where), tuple(float(part) for part in area) if area else None)
+
+
+@dataclass(frozen=True)
+class PageImage:
+    number: int
+    png: bytes
+    text: str
+
+    @cached_property
+    def digest(self) -> str:
+        """Names the picture, so that a page that did not change is not fetched again."""
+        return hashlib.sha256(self.png).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The pages of one successful build."""
+
+    epoch: int
+    title: str
+    pipeline: str
+    pdf: bytes
+    pages: tuple[PageImage, ...]
+    geometry: Geometry
+    safety_zone: float
+    findings: tuple[Finding, ...]
+    built_at: str
+    seconds: float
+    preflight_pending: bool = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the browser shows. `failure` lists the errors of the latest build, if it failed."""
+
+    version: int = 0
+    building: bool = False
+    edition: Edition | None = None
+    failure: tuple[Finding, ...] = ()
+    failed_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        edition = self.edition
+        return {
+            "version": self.version,
+            "building": self.building,
+            "failure": [asdict(finding) for finding in self.failure],
+            "failedAt": self.failed_at,
+            "edition": None if edition is None else {
+                "epoch": edition.epoch,
+                "title": edition.title,
+                "pipeline": edition.pipeline,
+                "builtAt": edition.built_at,
+                "seconds": round(edition.seconds, 2),
+                "geometry": asdict(edition.geometry),
+                "safetyZone": edition.safety_zone,
+                "findings": [asdict(finding) for finding in edition.findings],
+                "preflightPending": edition.preflight_pending,
+                "pages": [{"number": page.number, "digest": page.digest, "text": page.text}
+                          for page in edition.pages],
+            },
+        }
+
+
+def rasterise(pdf: bytes, dpi: int, numbers: Iterable[int] | None = None) -> list[tuple[int, bytes, str]]:
+    """(page number, PNG, page text) for the given 1-based pages of a PDF, or for all of them.
+
+    Each picture shows the bleed box: the trimmed page and its bleed, without the slug
+    and crop marks a print PDF has around them."""
+    results = []
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            for number in numbers or range(1, len(document) + 1):
+                page = document[number - 1]
+                page.set_cropbox(*page.get_bleedbox())
+                bitmap = page.render(scale=dpi / 72)
+                buffer = io.BytesIO()
+                # Level 1 is several times faster than the default and barely larger for photos.
+                bitmap.to_pil().save(buffer, "PNG", compress_level=1)
+                text = page.get_textpage().get_text_bounded()
+                results.append((number, buffer.getvalue(), " ".join(text.split())))
+        finally:
+            document.close()
+    return results
+
+
+def _now() -> str:
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
+def _is_watched(root: Path):
+    editors_and_tools = watchfiles.DefaultFilter()  # swap files, .git, __pycache__ and the like
+
+    def accept(change: watchfiles.Change, path: str) -> bool:
+        try:
+            relative = Path(path).relative_to(root)
+        except ValueError:
+            return False
+        return bool(relative.parts) and relative.parts[0] in WATCHED_FOLDERS and editors_and_tools(change, path)
+    return accept
+
+
+@dataclass
+class Previewer:
+    """Builds the project on request, one build at a time, and publishes snapshots."""
+
+    root: Path
+    pipeline: Pipeline = field(default_factory=default_pipeline)
+    dpi: int = PAGE_DPI
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        self._snapshot = Snapshot()
+        self._changed = threading.Condition()
+        self._requested = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._recent: dict[str, tuple[Edition, PageImage]] = {}
+        self._zoomed: dict[str, bytes] = {}
+        self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
+
+    # --- state, for the server -------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def wait_for_change(self, seen_version: int, timeout: float) -> Snapshot:
+        """The newest snapshot, once its version differs from `seen_version` or after `timeout`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._snapshot.version != seen_version or self.stopping, timeout)
+            return self._snapshot
+
+    def wait_until(self, condition: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
+        with self._changed:
+            self._changed.wait_for(lambda: condition(self._snapshot), timeout)
+            return self._snapshot
+
+    def page_png(self, digest: str, zoomed: bool = False) -> bytes | None:
+        """A page of the current or the previous edition, by its digest."""
+        found = self._recent.get(digest)
+        if found is None:
+            return None
+        edition, page = found
+        if not zoomed:
+            return page.png
+        png = self._zoomed.get(digest)
+        if png is None:
+            [(_, png, _)] = rasterise(edition.pdf, ZOOM_DPI, [page.number])
+            self._zoomed[digest] = png
+        return png
+
+    # --- building ----------------------------------------------------------------------
+
+    def _publish(self, **changes: Any) -> Snapshot:
+        with self._changed:
+            self._snapshot = replace(self._snapshot, version=self._snapshot.version + 1, **changes)
+            self._changed.notify_all()
+            return self._snapshot
+
+    def _lay_out(self, epoch: int) -> tuple[Edition, Callable[[], list[Finding]] | None]:
+        """The new pages, and the preflight still to run on them (None if there is none)."""
+        started = time.perf_counter()
+        project, issues = load_project(self.root)
+        theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
+        rendition = self.warm.render(project, theme, self.pipeline.layout(project))
+        pdf = self.pipeline.write(project, rendition)
+        pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi))
+        findings = tuple(Finding.from_issue(issue) for issue in dict.fromkeys([*issues, *rendition.issues]))
+        check = self.pipeline.preflight
+        edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
+                          self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
+                          preflight_pending=check is not None)
+        if check is None:
+            return edition, None
+
+        def preflight() -> list[Finding]:
+            try:
+                return [Finding.from_preflight(item) for item in check(project, rendition, pdf)]
+            except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
+                return [Finding(f"the preflight could not run: {type(exc).__name__}: {exc}", "error",
+                                code="preflight-crashed")]
+        return edition, preflight
+
+    def build_once(self) -> Snapshot:
+        """Rebuild now, in the calling thread; the last good edition stays until this one succeeds.
+
+        The pages are shown as soon as they are rasterised; the preflight's findings follow."""
+        previous = self._snapshot.edition
+        self._publish(building=True)
+        try:
+            edition, preflight = self._lay_out(previous.epoch + 1 if previous else 1)
+        except BuildFailed as failed:
+            return self._publish(building=False, failure=tuple(map(Finding.from_issue, failed.issues)),
+                                 failed_at=_now())
+        except Exception as exc:  # noqa: BLE001 - the preview outlives any single bad build
+            crash = Finding(f"internal error: {type(exc).__name__}: {exc}", "error", code="internal")
+            return self._publish(building=False, failure=(crash,), failed_at=_now())
+        self._recent = {page.digest: (edition, page) for page in edition.pages} | \
+            ({page.digest: (previous, page) for page in previous.pages} if previous else {})
+        self._zoomed = {digest: png for digest, png in self._zoomed.items() if digest in self._recent}
+        if preflight is None:
+            return self._publish(building=False, edition=edition, failure=(), failed_at="")
+        self._publish(edition=edition, failure=(), failed_at="")
+        checked = replace(edition, findings=edition.findings + tuple(preflight()), preflight_pending=False)
+        return self._publish(building=False, edition=checked)
+
+    def request_build(self) -> None:
+        self._requested.set()
+
+    def _build_loop(self) -> None:
+        while not self.stopping:
+            if self._requested.wait(timeout=0.5):
+                self._requested.clear()
+                if not self.stopping:
+                    self.build_once()
+
+    def _watch_loop(self) -> None:
+        try:
+            self._watch(force_polling=False)
+        except Exception:  # noqa: BLE001 - e.g. the system's inotify watches are used up
+            self._watch(force_polling=True)
+
+    def _watch(self, force_polling: bool) -> None:
+        for _changes in watchfiles.watch(self.root, watch_filter=_is_watched(self.root), stop_event=self._stopping,
+                                         debounce=800, step=100, force_polling=force_polling):
+            self.request_build()
+
+    def start(self) -> None:
+        """Build once, then rebuild whenever a file in content/, layouts/ or assets/ changes."""
+        for target in (self._build_loop, self._watch_loop):
+            thread = threading.Thread(target=target, name=f"preview-{target.__name__.strip('_')}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.request_build()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=10)

@@ -1,0 +1,374 @@
+// The live preview page: listens to the server's event stream and shows the pages as
+// spreads. New pages replace the old ones only once all their images are decoded, so
+// the screen never flashes blank; while a build runs or fails, the last good pages stay.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const GUIDES = ["bleed", "trim", "safety", "margins"];
+const SIZE_KEY = "publication-preview-size";
+
+let shown = { key: null, epoch: null, before: new Map(), digests: new Map(), edition: null };
+let latestKey = null;
+
+// An edition is shown again when its preflight findings arrive; its pictures stay the same.
+const editionKey = (edition) => `${edition.epoch}/${edition.preflightPending ? "pending" : "checked"}`;
+let zoomedPage = null;
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "class") node.className = value;
+    else if (name.startsWith("data-")) node.setAttribute(name, value);
+    else node[name] = value;
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+// --- pages and spreads ------------------------------------------------------------
+
+function side(number) {
+  return number % 2 === 1 ? "right" : "left";
+}
+
+function spreadsOf(pages) {
+  // The cover stands alone on the right, then left/right pairs; an even last page stands alone.
+  const spreads = [[pages[0]]];
+  for (let i = 1; i < pages.length; i += 2) spreads.push(pages.slice(i, i + 2));
+  return spreads;
+}
+
+function spreadLabel(spread, total) {
+  if (spread.length === 2) return `Pages ${spread[0].number}–${spread[1].number}`;
+  const number = spread[0].number;
+  if (number === 1) return "Cover";
+  if (number === total) return "Back cover";
+  return `Page ${number}`;
+}
+
+function geometryStyle(edition) {
+  const geometry = edition.geometry;
+  return {
+    "--w": geometry.page_width, "--h": geometry.page_height, "--b": geometry.bleed,
+    "--mt": geometry.margin_top, "--mb": geometry.margin_bottom,
+    "--mi": geometry.margin_inner, "--mo": geometry.margin_outer, "--gap": geometry.column_gap,
+    "--safe": edition.safetyZone,
+  };
+}
+
+function setVariables(node, variables) {
+  for (const [name, value] of Object.entries(variables)) node.style.setProperty(name, value);
+}
+
+function guides(geometry, inner) {
+  const margins = element("div", { class: "guide guide-margins" });
+  if (inner) {
+    for (let column = 1; column < geometry.columns; column++) {
+      const gutter = element("div", { class: "guide-gutter" });
+      gutter.style.setProperty("--column", column);
+      gutter.style.setProperty("--columns", geometry.columns);
+      margins.append(gutter);
+    }
+  }
+  return ["bleed", "trim", "safety"].map((name) => element("div", { class: `guide guide-${name}` })).concat(margins);
+}
+
+function findingsFor(edition, number) {
+  return edition.findings.filter((finding) => finding.page === number);
+}
+
+function pageFigure(edition, page, options = {}) {
+  const total = edition.pages.length;
+  const inner = page.number !== 1 && !(page.number === total && total % 2 === 0);
+  const source = `/pages/${page.digest}${options.zoomed ? "@zoom" : ""}.png`;
+  const image = element("img", { src: source, alt: `Page ${page.number}`, decoding: "async", draggable: false });
+  const sheet = element("div", { class: "sheet" }, image, ...guides(edition.geometry, inner),
+    ...findingsFor(edition, page.number).filter((finding) => finding.area).map(areaMark));
+  const figure = element("figure", {
+    class: `page page--${side(page.number)}`, "data-number": page.number, "data-digest": page.digest,
+  }, sheet);
+  const count = findingsFor(edition, page.number).length;
+  if (!options.bare) {
+    const badge = count ? element("span", { class: "badge", title: `${count} finding${count > 1 ? "s" : ""}` }, String(count)) : null;
+    figure.append(element("figcaption", {}, element("span", { class: "folio" }, String(page.number)), badge));
+    // The page's words, for screen readers and the browser's own find-in-page.
+    figure.append(element("p", { class: "page-text visually-hidden" }, page.text));
+  }
+  if (count) figure.classList.add(`page--${worst(findingsFor(edition, page.number))}`);
+  return figure;
+}
+
+function areaMark(finding) {
+  // Where the preflight found the problem, in mm from the top left of the trimmed page.
+  const mark = element("div", { class: `area area--${finding.severity}`, title: finding.message });
+  const [x, y, width, height] = finding.area;
+  setVariables(mark, { "--ax": x, "--ay": y, "--aw": width, "--ah": height });
+  return mark;
+}
+
+function worst(findings) {
+  if (findings.some((f) => f.severity === "error")) return "error";
+  if (findings.some((f) => f.severity === "warning")) return "warning";
+  return "info";
+}
+
+const SEVERITY_NAMES = { error: "Error", warning: "Warning", info: "Note" };
+
+function note(finding) {
+  const head = element("span", { class: "note-head" },
+    element("span", { class: "note-severity" }, SEVERITY_NAMES[finding.severity] || finding.severity),
+    finding.page ? element("span", { class: "note-page" }, `page ${finding.page}`) : null);
+  return element("li", { class: `note note--${finding.severity}` }, head,
+    element("span", { class: "note-message" }, finding.message),
+    finding.where ? element("code", { class: "note-where" }, finding.where) : null);
+}
+
+function spreadSection(edition, spread, index) {
+  const slots = element("div", { class: "spread-pages" });
+  if (spread.length === 1 && side(spread[0].number) === "right") slots.append(element("div", { class: "slot" }));
+  for (const page of spread) {
+    const figure = pageFigure(edition, page);
+    Object.assign(figure, { tabIndex: 0, role: "button", ariaLabel: `Page ${page.number}: open it large` });
+    figure.addEventListener("click", () => openZoom(page.number));
+    figure.addEventListener("keydown", (event) => { if (event.key === "Enter") openZoom(page.number); });
+    slots.append(figure);
+  }
+  const notes = spread.flatMap((page) => findingsFor(edition, page.number));
+  const items = notes.map((finding) => {
+    // Pointing at a note points at its page.
+    const item = note(finding);
+    const figure = slots.querySelector(`.page[data-number="${finding.page}"]`);
+    item.addEventListener("mouseenter", () => figure.classList.add("page--pointed"));
+    item.addEventListener("mouseleave", () => figure.classList.remove("page--pointed"));
+    return item;
+  });
+  return element("section", { class: "spread", id: `spread-${index}`, "data-index": index },
+    element("div", { class: "spread-body" },
+      element("h2", { class: "spread-label" }, spreadLabel(spread, edition.pages.length)), slots),
+    element("aside", { class: "notes", "aria-label": "Preflight" },
+      items.length ? element("ol", {}, ...items) : element("p", { class: "notes-clear" }, "No findings")));
+}
+
+function thumbnail(edition, spread, index) {
+  const pages = element("div", { class: "thumb-pages" });
+  if (spread.length === 1 && side(spread[0].number) === "right") pages.append(element("div", { class: "slot" }));
+  for (const page of spread) pages.append(pageFigure(edition, page, { bare: true }));
+  const button = element("button", { type: "button", class: "thumb", "data-index": index },
+    pages, element("span", { class: "thumb-label" }, spreadLabel(spread, edition.pages.length)));
+  button.addEventListener("click", () => $(`spread-${index}`).scrollIntoView({ behavior: "smooth", block: "center" }));
+  return button;
+}
+
+function generalFindings(edition) {
+  const general = edition.findings.filter((finding) => !finding.page);
+  const box = $("general");
+  box.replaceChildren();
+  box.hidden = general.length === 0;
+  if (general.length) {
+    box.append(element("h2", {}, "Notes on the whole brochure"), element("ol", {}, ...general.map(note)));
+  }
+}
+
+async function showEdition(edition) {
+  const spreads = spreadsOf(edition.pages);
+  const list = element("div", { id: "spread-list" }, ...spreads.map((spread, i) => spreadSection(edition, spread, i)));
+  const thumbs = spreads.map((spread, i) => thumbnail(edition, spread, i));
+  setVariables(document.documentElement, geometryStyle(edition));
+  fitSpreads();
+  // Swap only when every new picture is ready, and only if no newer edition arrived meanwhile.
+  await Promise.all([...list.querySelectorAll("img")].map((img) => img.decode().catch(() => null)));
+  if (editionKey(edition) !== latestKey) return;
+
+  const previous = shown.epoch === edition.epoch ? shown.before : shown.digests;
+  const scroll = $("spreads").scrollTop;
+  $("spread-list").replaceWith(list);
+  $("thumbnails").replaceChildren(...thumbs);
+  $("spreads").scrollTop = scroll;
+  generalFindings(edition);
+  if (previous.size) {
+    for (const figure of document.querySelectorAll(".page[data-digest]")) {
+      if (previous.get(Number(figure.dataset.number)) !== figure.dataset.digest) figure.classList.add("page--changed");
+    }
+  }
+  const digests = new Map(edition.pages.map((p) => [p.number, p.digest]));
+  shown = { key: editionKey(edition), epoch: edition.epoch, before: previous, digests, edition };
+  $("empty").hidden = true;
+  $("title").textContent = edition.title;
+  $("pipeline").textContent = edition.pipeline === "print" ? "Print PDF · with preflight" : "Screen rendering · with bleed";
+  document.title = `${edition.title} · preview`;
+  document.body.dataset.epoch = edition.epoch;
+  applySearch();
+  observeSpreads();
+  if (zoomedPage !== null) openZoom(Math.min(zoomedPage, edition.pages.length));
+}
+
+// --- status and errors --------------------------------------------------------------
+
+function showStatus(state) {
+  const edition = state.edition;
+  let text;
+  let kind;
+  if (state.building) {
+    kind = "building";
+    if (!edition) text = "Building the first pages…";
+    else if (edition.preflightPending) text = "New pages · running the preflight…";
+    else text = "Rebuilding…";
+  } else if (state.failure.length) {
+    kind = "failed";
+    text = edition ? "Error in the last save · showing the last good pages" : "The brochure could not be built";
+  } else if (edition) {
+    kind = "ok";
+    text = `Up to date · ${edition.pages.length} pages · ${edition.builtAt}, ${edition.seconds.toFixed(1)} s`;
+  } else {
+    kind = "building";
+    text = "Waiting for the first build…";
+  }
+  document.body.dataset.state = kind;
+  $("status").className = `status status--${kind}`;
+  $("status-text").textContent = text;
+}
+
+function showBanner(state) {
+  const banner = $("banner");
+  if (!state.failure.length) {
+    banner.hidden = true;
+    $("banner-issues").replaceChildren();
+    return;
+  }
+  if (!state.edition) $("empty").textContent = "Nothing to show yet: fix the problem above and save.";
+  $("banner-note").textContent = state.edition
+    ? `Fix it and save again; until then these are the pages from ${state.edition.builtAt}.`
+    : "Fix it and save again to see the pages.";
+  $("banner-issues").replaceChildren(...state.failure.map((issue) =>
+    element("li", {}, issue.where ? element("code", {}, issue.where) : null, element("span", {}, issue.message))));
+  banner.hidden = false;
+}
+
+function onState(state) {
+  showStatus(state);
+  showBanner(state);
+  if (state.edition && editionKey(state.edition) !== shown.key) {
+    latestKey = editionKey(state.edition);
+    showEdition(state.edition);
+  }
+}
+
+function connect() {
+  const events = new EventSource("/events");
+  events.addEventListener("state", (event) => onState(JSON.parse(event.data)));
+  events.addEventListener("error", () => {
+    if (events.readyState !== EventSource.OPEN) {
+      document.body.dataset.state = "offline";
+      $("status").className = "status status--offline";
+      $("status-text").textContent = "Connection lost · is “publication preview” still running?";
+    }
+  });
+}
+
+// --- guides, size, search, the spread in view -----------------------------------------
+
+function setupGuides() {
+  for (const guide of GUIDES) {
+    const box = $(`toggle-${guide}`);
+    const key = `publication-preview-${guide}`;
+    box.checked = localStorage.getItem(key) === "1";
+    const apply = () => {
+      document.body.classList.toggle(`show-${guide}`, box.checked);
+      localStorage.setItem(key, box.checked ? "1" : "0");
+    };
+    box.addEventListener("change", apply);
+    apply();
+  }
+}
+
+function fitSpreads() {
+  // Size 1 fits a whole spread, its label and its notes into the visible pasteboard.
+  const board = $("spreads");
+  const style = getComputedStyle(document.documentElement);
+  const width = Number(style.getPropertyValue("--w")), height = Number(style.getPropertyValue("--h"));
+  const across = (board.clientWidth - 60 - 290 - 28 - 24) / (2 * width);
+  const down = (board.clientHeight - 26 - 40 - 26 - 30) / height;
+  document.documentElement.style.setProperty("--fit", `${Math.max(0.5, Math.min(across, down)).toFixed(3)}px`);
+}
+
+function setupSize() {
+  const slider = $("size");
+  slider.value = localStorage.getItem(SIZE_KEY) || "1";
+  const apply = () => {
+    document.documentElement.style.setProperty("--size", slider.value);
+    localStorage.setItem(SIZE_KEY, slider.value);
+  };
+  slider.addEventListener("input", apply);
+  window.addEventListener("resize", fitSpreads);
+  apply();
+  fitSpreads();
+}
+
+function applySearch() {
+  const query = $("search").value.trim().toLowerCase();
+  document.body.classList.toggle("searching", query.length > 0);
+  if (!shown.edition) return;
+  const matches = new Set(shown.edition.pages.filter((p) => query && p.text.toLowerCase().includes(query)).map((p) => p.number));
+  for (const figure of document.querySelectorAll(".page[data-number]")) {
+    figure.classList.toggle("page--match", matches.has(Number(figure.dataset.number)));
+  }
+}
+
+let observer = null;
+function observeSpreads() {
+  if (observer) observer.disconnect();
+  observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const index = entry.target.dataset.index;
+      for (const thumb of document.querySelectorAll(".thumb")) {
+        thumb.classList.toggle("thumb--current", thumb.dataset.index === index);
+      }
+    }
+  }, { root: $("spreads"), threshold: 0.35 });
+  for (const spread of document.querySelectorAll(".spread")) observer.observe(spread);
+}
+
+// --- the zoomed page ------------------------------------------------------------------
+
+function openZoom(number) {
+  const edition = shown.edition;
+  if (!edition) return;
+  const page = edition.pages[number - 1];
+  zoomedPage = number;
+  $("zoom-title").textContent = `Page ${number} of ${edition.pages.length}`;
+  $("zoom-stage").replaceChildren(pageFigure(edition, page, { zoomed: true, bare: true }));
+  const notes = findingsFor(edition, number);
+  $("zoom-notes").replaceChildren(element("h2", {}, "Preflight"),
+    notes.length ? element("ol", {}, ...notes.map(note)) : element("p", { class: "notes-clear" }, "No findings on this page"));
+  $("zoom-prev").disabled = number <= 1;
+  $("zoom-next").disabled = number >= edition.pages.length;
+  $("zoom").hidden = false;
+  document.body.classList.add("zooming");
+}
+
+function closeZoom() {
+  zoomedPage = null;
+  $("zoom").hidden = true;
+  document.body.classList.remove("zooming");
+}
+
+function setupZoom() {
+  $("zoom-close").addEventListener("click", closeZoom);
+  $("zoom-prev").addEventListener("click", () => openZoom(zoomedPage - 1));
+  $("zoom-next").addEventListener("click", () => openZoom(zoomedPage + 1));
+  document.addEventListener("keydown", (event) => {
+    if (zoomedPage === null || event.target.tagName === "INPUT") return;
+    if (event.key === "Escape") closeZoom();
+    if (event.key === "ArrowLeft" && zoomedPage > 1) openZoom(zoomedPage - 1);
+    if (event.key === "ArrowRight" && zoomedPage < shown.edition.pages.length) openZoom(zoomedPage + 1);
+  });
+}
+
+setupGuides();
+setupSize();
+setupZoom();
+$("search").addEventListener("input", applySearch);
+connect();
