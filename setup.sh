@@ -28,4 +28,11 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e '.[test]'
+# VS Code's YAML engine, for the test that a new publication.yml validates in the editor.
+# Node.js is not installed here (Debian's npm conflicts with NodeSource's nodejs); without it
+# tests/test_editor.py is skipped.
+if command -v npm >/dev/null 2>&1; then
+  npm install --silent --no-audit --no-fund --prefix .cache/tools yaml-language-server@1 >/dev/null \
+    || echo "yaml-language-server not installed; tests/test_editor.py will be skipped"
+fi
 publication build

@@ -18,11 +18,12 @@ import weasyprint
 
 from .content import Project, load_project
 from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
-from .geometry import Geometry, geometry_for
+from .geometry import Geometry
 from .images import ImageRequest, PreparedImage, prepare
-from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, layout_dirs, render_document
+from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, layout_dirs, render_document, stylesheets
 from .manifest import manifest_output
 from .markdown import Figure, RenderedArticle, render_article
+from .page_layouts import page_geometry, page_layout_for
 from .output import Output, write_outputs
 from . import impose, screen  # noqa: F401 - they register their targets
 from . import targets as registry
@@ -124,7 +125,7 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
            typesetter: Typesetter = typeset) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint layout for one Layout. Raises BuildFailed on errors."""
     config = project.config
-    geometry = geometry_for(config.page.size, bleed=layout.bleed)
+    geometry = page_geometry(config.page, bleed=layout.bleed)
     dist = project.dist_dir
     images = _ImageStage(project, dist, layout)
     issues: list[Issue] = []
@@ -154,11 +155,16 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
     raise_if_errors(issues)
 
     allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
-    styles = check_stylesheets(theme.stylesheets, [project.root, BUILTIN_ASSETS.parent], allowed)
+    styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ASSETS.parent], allowed)
     issues += styles.issues
     raise_if_errors(issues)
 
     laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
+    pages = len(laid_out.document.pages)
+    blank_pages = page_layout_for(config.page).blank_pages_needed(pages, layout.pages_multiple_of)
+    if blank_pages:
+        html, _ = render_document(project, articles, photos, theme, geometry, layout, asset_url, blank_pages)
+        laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
     layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
     issues += locate_refused([issue for issue in laid_out.issues if issue.message not in styles.reported],
                              layout_files, [project.root, BUILTIN_ASSETS.parent])

@@ -1,24 +1,62 @@
-"""Validation without typesetting: the same checks the build runs before layout."""
+"""Validation without typesetting: the checks the build runs before WeasyPrint, in its order.
+
+Everything a user can get wrong is read and checked here: publication.yml, the articles,
+the theme, every photo (opened, not resized) and the layouts (rendered to HTML and thrown
+away). Only the typesetting is skipped, so `check` takes a fraction of a second and
+reports the same errors as `build` for everything a writer can cause. Two things need a
+build: WeasyPrint's own warnings, and the stylesheet check (a theme's CSS), which parses the
+CSS with WeasyPrint and would take `check` over a second.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .content import load_project
+from .content import Project, load_project
 from .errors import Issue, raise_if_errors
-from .images import ImageRequest, _open
-from .markdown import render_article
+from .page_layouts import page_geometry
+from .images import _open
+from .layout import BUILTIN_ASSETS, PlacedPhoto, render_document
+from .markdown import RenderedArticle, render_article
+from .targets import STANDARD
+from .theme import load_theme
+
+
+def _photo_issues(project: Project, articles: list[RenderedArticle]) -> list[Issue]:
+    """Open every photo the way the image stage does, with the same file and line."""
+    issues: list[Issue] = []
+    opened = [(figure.path, figure.source, figure.line) for article in articles
+              for figure in article.figures if figure.path is not None]
+    for key in ("cover", "back_cover"):
+        photo = getattr(project.config, key).photo
+        if photo:
+            opened.append(((project.content_dir / photo).resolve(), project.config_display_path,
+                           project.photo_lines.get(key)))
+    for path, source, line in opened:
+        _, problem = _open(path, source, line, draft=True)
+        if problem:
+            issues.append(problem)
+    return issues
 
 
 def check_project(root: Path) -> list[Issue]:
+    """Raise BuildFailed with every error the build would report; return the warnings."""
     project, issues = load_project(root)
+    theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
+    articles: list[RenderedArticle] = []
     for source in project.articles:
         article, more = render_article(source, project)
+        articles.append(article)
         issues += more
-        for figure in article.figures:
-            if figure.path is not None:
-                _, problem = _open(figure.path, figure.source, figure.line)
-                if problem:
-                    issues.append(problem)
+    issues += _photo_issues(project, articles)
+    raise_if_errors(issues)
+
+    photos = {key: PlacedPhoto("", getattr(project.config, key).photo_alt) if getattr(project.config, key).photo
+              else None for key in ("cover", "back_cover")}  # as the build passes them: a missing photo is None
+    # The templates are the same for every output; rendering them once finds their errors.
+    geometry = page_geometry(project.config.page, bleed=STANDARD.layout.bleed)
+    _, more = render_document(project, articles, photos, theme, geometry, STANDARD.layout, lambda path: "")
+    issues += more
+    issues = list(dict.fromkeys(issues))
     raise_if_errors(issues)
     return issues

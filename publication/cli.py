@@ -89,6 +89,40 @@ def check(project_dir: Path) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@reporting
+def new(folder: Path) -> None:
+    """Start a new publication in FOLDER: settings, an example article, example photos."""
+    from .scaffold import create_project
+
+    try:
+        written = create_project(folder)
+    except BuildFailed as failed:
+        _print_issues(failed.issues)
+        console.print("Nothing was written.", style="bold red")
+        sys.exit(1)
+    for path in written:
+        console.print(f"  wrote {path.relative_to(folder.resolve())}", markup=False)
+    console.print(f"New publication in '{folder}'. Next: edit '{folder / 'content' / 'publication.yml'}', "
+                  f"then run 'publication build {folder}'.", style="bold green", markup=False)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["publication", "article"]), default="publication")
+@click.option("--update", is_flag=True, help="Rewrite the schema files shipped in the package (after editing models.py).")
+@reporting
+def schema(kind: str, update: bool) -> None:
+    """Print the JSON Schema of publication.yml, or of an article's front matter."""
+    from .schema import schema_text, write_schemas
+
+    if update:
+        for path in write_schemas():
+            console.print(f"  wrote {path}", markup=False)
+        return
+    click.echo(schema_text(kind), nl=False)
+
+
+@main.command()
 @project_argument
 @click.option("--since", is_flag=False, flag_value="last", default=None, metavar="[PREVIOUS.pdf]",
               help="Also compare with an earlier proof (alone: the last proof in dist/) and write the changed pages.")

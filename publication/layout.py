@@ -17,6 +17,7 @@ from .content import Project
 from .errors import Issue, error
 from .geometry import Geometry
 from .markdown import RenderedArticle
+from .page_layouts import page_layout_for
 from .reproducible import source_dates, w3c_date
 from .targets import Layout
 from .theme import Theme
@@ -64,9 +65,16 @@ def environment(project_root: Path) -> jinja2.Environment:
     return env
 
 
+def stylesheets(project: Project, theme: Theme) -> tuple[Path, ...]:
+    """The page layout's stylesheet (chosen in publication.yml), then the theme's."""
+    design = page_layout_for(project.config.page).stylesheet_path([project.root / "assets", BUILTIN_ASSETS])
+    return (design, *theme.stylesheets)
+
+
 def render_document(project: Project, articles: list[RenderedArticle], photos: dict[str, PlacedPhoto],
-                    theme: Theme, geometry: Geometry, layout: Layout, asset_url) -> tuple[str, list[Issue]]:
-    """Render the whole brochure to one HTML string."""
+                    theme: Theme, geometry: Geometry, layout: Layout, asset_url,
+                    blank_pages: int = 0) -> tuple[str, list[Issue]]:
+    """Render the whole brochure to one HTML string; `blank_pages` go before the colofon."""
     env = environment(project.root)
     config = project.config
     context = {
@@ -77,7 +85,8 @@ def render_document(project: Project, articles: list[RenderedArticle], photos: d
         "geometry": geometry,
         "layout": layout,
         "extra_css": [Markup(css) for css in layout.extra_css],
-        "stylesheets": [asset_url(path) for path in theme.stylesheets],
+        "stylesheets": [asset_url(path) for path in stylesheets(project, theme)],
+        "blank_pages": blank_pages,
         "logo": asset_url(theme.logo) if theme.logo else "",
         "colour_properties": theme.css_properties(layout.colour_space),
         "page_properties": geometry.css_properties(),

@@ -15,6 +15,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import Issue, error
+from .page_layouts import DEFAULT_FOR_SIZE, PAGE_LAYOUTS
 from .sourcemap import YamlDocument
 
 
@@ -59,6 +60,13 @@ class Colofon(Model):
 
 class PageSettings(Model):
     size: Literal["A4", "A5"] = Field("A4", description="Trimmed page size.")
+    layout: Literal[tuple(PAGE_LAYOUTS)] | None = Field(  # type: ignore[valid-type]
+        None, description="brochure: two columns, made for A4; pocket: one column, made for A5 and a multiple "
+        "of 4 pages. Leave it out for brochure on A4 and pocket on A5.")
+
+    @property
+    def layout_name(self) -> str:
+        return self.layout or DEFAULT_FOR_SIZE[self.size]
 
 
 class ProofSettings(Model):

@@ -23,6 +23,9 @@ class Layout:
     bleed: float = 0.0
     ppi: int = 300
     extra_css: tuple[str, ...] = ()
+    pages_multiple_of: int = 1
+    """A bound copy needs a multiple of pages (4 for saddle stitch); blank pages before the
+    colofon make up the difference. The page layout may ask for a multiple of its own."""
 
 
 Finisher = Callable[["Project", "Rendition", "Target"], "list[Output]"]

@@ -1,0 +1,137 @@
+"""`publication new`: the new folder builds at once, and its files point at the schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from pypdf import PdfReader
+
+from conftest import REPO
+from publication.build import build
+from publication.check import check_project
+from publication.cli import main
+from publication.errors import BuildFailed
+from publication.scaffold import create_project
+
+
+@pytest.fixture(scope="module")
+def new_project(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("new") / "vervolgbijeenkomst-2017"
+    result = CliRunner().invoke(main, ["new", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(new_project):
+    return build(new_project)
+
+
+def test_new_folder_has_settings_example_article_empty_photos_and_gitignore(new_project):
+    content = new_project / "content"
+    assert (content / "publication.yml").is_file()
+    assert sorted(p.name for p in content.glob("*.md")) == ["01-voorbeeld.md"]
+    assert (content / "photos").is_dir() and not any((content / "photos").iterdir())
+    ignored = (new_project / ".gitignore").read_text().split()
+    assert "dist/" in ignored and ".cache/" in ignored
+
+
+def test_new_folder_builds_and_the_pdf_shows_the_example(built):
+    pdf = built.project.dist_dir / f"{built.project.slug}.pdf"
+    assert pdf.name == "vervolgbijeenkomst-2017.pdf"
+    reader = PdfReader(pdf)
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    assert "Vervolgbijeenkomst 2017" in text
+    for element in ("Zo schrijft u een artikel", "Een tussenkop", "Een citaat springt eruit",
+                    "Naam van de spreker", "Een kader", "Colofon"):
+        assert element in text
+    assert built.warnings == ()
+
+
+def test_example_article_uses_every_element(built):
+    html = built.renditions[0].html
+    for marker in ('class="lead"', "<h2 ", "<h3 ", 'class="pullquote"', 'class="attribution"',
+                   'class="photo inline"', 'class="photo full-width"', 'class="box"', "<figcaption>",
+                   'class="credit"', "<em>", "<strong>"):
+        assert marker in html, marker
+
+
+def test_example_photos_are_labelled_and_sharp_enough_for_print(new_project):
+    photos = sorted((new_project / "content" / "voorbeeld").glob("*.jpg"))
+    assert len(photos) == 4
+    cover = Image.open(new_project / "content" / "voorbeeld" / "omslag.jpg")
+    # The cover fills an A4 page plus 3 mm bleed: 216 x 303 mm at 300 ppi.
+    assert cover.width >= 216 / 25.4 * 300 and cover.height >= 303 / 25.4 * 300
+
+
+def test_pdf_uses_only_the_fonts_shipped_in_assets(built):
+    pdf = built.project.dist_dir / f"{built.project.slug}.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+", 1)[-1] for line in fonts.splitlines()[2:]}
+    assert names and all(name.startswith(("Source-Sans-Pro", "Source-Serif-Pro")) for name in names), names
+
+
+def test_scaffolded_files_name_schemas_that_exist(new_project):
+    for name in ("publication.yml", "01-voorbeeld.md"):
+        path = new_project / "content" / name
+        match = re.search(r"# yaml-language-server: \$schema=(\S+)", path.read_text(encoding="utf-8"))
+        assert match, name
+        assert (path.parent / match.group(1)).resolve().is_file(), match.group(1)
+
+
+def test_vs_code_is_told_to_offer_the_yaml_extension(new_project):
+    recommended = json.loads((new_project / ".vscode" / "extensions.json").read_text(encoding="utf-8"))
+    assert "redhat.vscode-yaml" in recommended["recommendations"]
+
+
+def test_new_project_passes_check(new_project):
+    assert check_project(new_project) == []
+
+
+def test_date_and_edition_come_from_the_day_it_was_made(tmp_path):
+    create_project(tmp_path / "p", today=dt.date(2017, 3, 9))
+    text = (tmp_path / "p" / "content" / "publication.yml").read_text(encoding="utf-8")
+    assert "date: 2017-03-09" in text and "edition: maart 2017" in text
+
+
+def test_new_refuses_a_folder_that_is_not_empty(tmp_path):
+    (tmp_path / "bestaand").mkdir()
+    (tmp_path / "bestaand" / "notities.txt").write_text("van iemand anders")
+    with pytest.raises(BuildFailed) as failed:
+        create_project(tmp_path / "bestaand")
+    assert "is not empty" in str(failed.value)
+    assert sorted(p.name for p in (tmp_path / "bestaand").iterdir()) == ["notities.txt"]
+
+
+def test_new_command_refuses_a_folder_in_use_and_says_nothing_was_written(tmp_path):
+    (tmp_path / "bestaand").mkdir()
+    (tmp_path / "bestaand" / "notities.txt").write_text("van iemand anders")
+    result = CliRunner().invoke(main, ["new", str(tmp_path / "bestaand")])
+    assert result.exit_code == 1
+    assert "'bestaand' is not empty" in result.output and "Nothing was written." in result.output
+    assert "dist/" not in result.output
+
+
+def test_sample_publication_yml_names_the_shipped_schema():
+    text = (REPO / "content" / "publication.yml").read_text(encoding="utf-8")
+    match = re.search(r"# yaml-language-server: \$schema=(\S+)", text)
+    assert match and (REPO / "content" / match.group(1)).resolve().is_file()
+
+
+def test_new_project_builds_as_a5_pocket_edition_too(tmp_path):
+    create_project(tmp_path / "boekje")
+    config = tmp_path / "boekje" / "content" / "publication.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "  size: A4\n" in text
+    config.write_text(text.replace("  size: A4\n", "  size: A5\n"), encoding="utf-8")
+    result = build(tmp_path / "boekje")
+    reader = PdfReader(result.project.dist_dir / "boekje.pdf")
+    assert len(reader.pages) % 4 == 0
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(148 * 72 / 25.4, abs=0.5)
+    assert result.warnings == ()
