@@ -6,18 +6,20 @@ load content -> theme -> for each distinct layout: photos, Markdown, HTML, Weasy
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import weasyprint
 
 from .content import Project, load_project
 from .errors import BuildFailed, Issue, Severity, error, raise_if_errors
 from .geometry import Geometry
-from .images import ImageRequest, prepare
+from .images import ImageRequest, PreparedImage, prepare
 from .layout import BUILTIN_ASSETS, BUILTIN_LAYOUTS, PlacedPhoto, layout_dirs, render_document, stylesheets
 from .manifest import manifest_output
 from .markdown import Figure, RenderedArticle, render_article
@@ -30,7 +32,7 @@ from .preflight import Report
 from .stylecheck import check_stylesheets, locate_refused
 from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
-from .typeset import typeset
+from .typeset import Typeset, typeset, write_pdf
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,21 @@ class Rendition:
     document: weasyprint.document.Document
     articles: tuple[RenderedArticle, ...]
     issues: tuple[Issue, ...]
+    images: tuple[PreparedImage, ...] = ()
+    """Every photo as placed; `from_cache` says whether it was processed in this render."""
+
+    @property
+    def images_processed(self) -> int:
+        return sum(not image.from_cache for image in self.images)
 
     @property
     def identifier(self) -> bytes:
         return hashlib.sha256(self.html.encode()).hexdigest()[:32].encode()
+
+    @functools.cached_property
+    def plain_pdf(self) -> bytes:
+        """The PDF as WeasyPrint writes it, made once for all the targets that start from it."""
+        return write_pdf(self.document, self.identifier)
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class _ImageStage:
     relative_to: Path
     layout: Layout
     issues: list[Issue] = field(default_factory=list)
+    prepared: list[PreparedImage] = field(default_factory=list)
 
     @property
     def cache_dir(self) -> Path:
@@ -92,6 +106,7 @@ class _ImageStage:
         if problem:
             self.issues.append(problem)
             return ""
+        self.prepared.append(prepared)
         return Path(os.path.relpath(prepared.output, self.relative_to)).as_posix()
 
     def figure_url(self, figure: Figure, geometry: Geometry) -> str:
@@ -109,7 +124,12 @@ def resolve_targets(names: tuple[str, ...] | None) -> list[Target]:
     return [TARGETS[name] for name in dict.fromkeys(chosen)]
 
 
-def render(project: Project, theme: Theme, layout: Layout, strict: bool = False) -> Rendition:
+Typesetter = Callable[[str, Path, list[Path]], Typeset]
+"""(html, base_url, allowed_roots) -> Typeset: `typeset`, or a warm one (see warm.py)."""
+
+
+def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
+           typesetter: Typesetter = typeset) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint layout for one Layout. Raises BuildFailed on errors."""
     config = project.config
     geometry = page_geometry(config.page, bleed=layout.bleed)
@@ -124,12 +144,12 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
         issues += more
 
     photos: dict[str, PlacedPhoto | None] = dict.fromkeys(("cover", "back_cover"))  # a missing photo is None, not undefined
-    full_page = (geometry.page_width + 2 * geometry.bleed, geometry.page_height + 2 * geometry.bleed)
     for key in ("cover", "back_cover"):
         part = getattr(config, key)
         if part.photo:
             path = (project.content_dir / part.photo).resolve()
-            request = ImageRequest(path, project.config_display_path, project.photo_lines.get(key), *full_page)
+            request = ImageRequest(path, project.config_display_path, project.photo_lines.get(key),
+                                   *geometry.cover_photo_box(key))
             photos[key] = PlacedPhoto(images.url(request), part.photo_alt)
     issues += images.issues
     raise_if_errors(issues)
@@ -146,22 +166,27 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False)
     issues += styles.issues
     raise_if_errors(issues)
 
-    laid_out = typeset(html, dist / f"{project.slug}.html", allowed)
+    laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
     pages = len(laid_out.document.pages)
     blank_pages = page_layout_for(config.page).blank_pages_needed(pages, layout.pages_multiple_of)
     if blank_pages:
         html, _ = render_document(project, articles, photos, theme, geometry, layout, asset_url, blank_pages)
-        laid_out = typeset(html, dist / f"{project.slug}.html", allowed)
+        laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
     layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
     issues += locate_refused([issue for issue in laid_out.issues if issue.message not in styles.reported],
                              layout_files, [project.root, BUILTIN_ASSETS.parent])
     if strict and (laid_out.issues or styles.issues):
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
-    return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues))
+    return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues),
+                     tuple(images.prepared))
 
 
-def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
+Renderer = Callable[[Project, Theme, Layout, bool], Rendition]
+
+
+def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer = render) -> BuildResult:
+    """Build the targets; `renderer` lays out each distinct Layout once (a WarmBuilder passes its own)."""
     started = time.perf_counter()
     project, issues = load_project(root)
     targets = resolve_targets(options.targets)
@@ -172,7 +197,7 @@ def build(root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
     for target in targets:
         layout = layouts[target.name]
         if layout not in renditions:
-            renditions[layout] = render(project, theme, layout, options.strict)
+            renditions[layout] = renderer(project, theme, layout, options.strict)
             issues += renditions[layout].issues
 
     outputs: list[Output] = []

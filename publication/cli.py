@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 import traceback
 from pathlib import Path
@@ -246,19 +245,21 @@ def preview(project_dir: Path, port: int, host: str) -> None:
 @reporting
 def impose(pdf: Path, sheet: str | None, creep: float, output: Path | None) -> None:
     """Impose PDF as a saddle-stitched booklet: 2-up, duplex, flip on the short edge."""
-    from pypdf.errors import PdfReadError
+    import re
+
+    from pikepdf import PdfError
 
     from .errors import BuildFailed, error
     from .impose import SHEETS, impose as impose_pdf, sheet_for
     from .output import write_atomic
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file is reported once, below
     data = pdf.read_bytes()
     try:
         size = SHEETS[sheet] if sheet else sheet_for(data)
         booklet = impose_pdf(data, size, creep)
-    except (PdfReadError, ValueError) as exc:
-        raise BuildFailed([error(pdf, None, f"cannot read this PDF ({exc}); build it again or check that it "
+    except (PdfError, ValueError) as exc:
+        reason = re.sub(r"^stream <[^>]*>: ", "", str(exc))  # qpdf names the in-memory stream, not the file
+        raise BuildFailed([error(pdf, None, f"cannot read this PDF ({reason}); build it again or check that it "
                                  "is a complete PDF file", "bad-pdf")]) from exc
     target = output or pdf.with_name(f"{pdf.stem}-booklet.pdf")
     write_atomic(target, booklet)

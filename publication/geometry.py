@@ -23,6 +23,9 @@ class Geometry:
     column_gap: float
     columns: int
     bleed: float
+    cover_photo_share: float = 0.62
+    back_photo_share: float = 0.70
+    """Shares of the full page height (bleed included) that the cover and back cover photos fill."""
 
     @property
     def text_width(self) -> float:
@@ -47,6 +50,11 @@ class Geometry:
     def placed_height(self, placement: str) -> float | None:
         """Height in mm of a photo that fills a fixed box (object-fit: cover); None if it keeps its ratio."""
         return self.page_height + 2 * self.bleed if placement == "full-bleed" else None
+
+    def cover_photo_box(self, key: str) -> tuple[float, float]:
+        """Width and height in mm of the box that the "cover" or "back_cover" photo fills."""
+        share = self.cover_photo_share if key == "cover" else self.back_photo_share
+        return (self.page_width + 2 * self.bleed, round(share * (self.page_height + 2 * self.bleed), 2))
 
     def css_properties(self) -> dict[str, str]:
         return {

@@ -44,6 +44,8 @@ class PreparedImage:
     pixel_height: int
     original_width: int
     original_height: int
+    from_cache: bool = False
+    """True when the prepared file came from the cache and no pixels were processed."""
 
     @property
     def effective_ppi(self) -> float:
@@ -169,7 +171,8 @@ def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300, output_profi
             width, height = cached.size
             original = cached.info.get("comment", b"").decode().split("x")
         if len(original) == 2:
-            return PreparedImage(request, output, width, height, int(original[0]), int(original[1])), None
+            return PreparedImage(request, output, width, height, int(original[0]), int(original[1]),
+                                 from_cache=True), None
     image, problem = _open(request.path, request.display, request.line)
     if image is None:
         return None, problem

@@ -14,9 +14,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-from pypdf.generic import NameObject, RectangleObject
+import pikepdf
 
+from .reproducible import save_reproducibly
 from .targets import STANDARD, Target, register
 
 MM = 72 / 25.4
@@ -68,8 +68,9 @@ def booklet_order(page_count: int, blanks_before_last: bool = True) -> list[Shee
 
 def sheet_for(pdf: bytes) -> SheetSize:
     """The smallest sheet that takes two of the PDF's first page side by side at 100 %."""
-    trim = PdfReader(io.BytesIO(pdf)).pages[0].trimbox
-    width, height = sorted((float(trim.width), float(trim.height)))
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        left, bottom, right, top = (float(value) for value in document.pages[0].trimbox)
+    width, height = sorted((right - left, top - bottom))
     for sheet in sorted(SHEETS.values(), key=lambda s: s.width):
         if 2 * width <= sheet.width + MM and height <= sheet.height + MM:
             return sheet
@@ -77,50 +78,55 @@ def sheet_for(pdf: bytes) -> SheetSize:
 
 
 def impose(pdf: bytes, sheet: SheetSize, creep_mm: float = 0.0) -> bytes:
-    """A booklet of `pdf` on `sheet`: each page's trim box scaled to fit half a sheet, centred."""
-    reader = PdfReader(io.BytesIO(pdf))
-    writer = PdfWriter()
-    half = sheet.width / 2
-    for side in booklet_order(len(reader.pages)):
-        page = writer.add_blank_page(sheet.width, sheet.height)
-        for slot, index in ((0, side.left), (1, side.right)):
-            if index is not None:
-                towards_spine = side.sheet * creep_mm * MM * (1 if slot == 0 else -1)
-                _place(page, reader.pages[index], slot * half, half, sheet.height, towards_spine)
-    writer.add_metadata({key: value for key, value in (reader.metadata or {}).items()
-                         if key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate")})
-    writer.add_metadata({"/Producer": "publication impose (pypdf)"})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
+    """A booklet of `pdf` on `sheet`: each page's trim box scaled to fit half a sheet, centred.
+
+    Each page goes onto the sheet whole, as a form XObject: its content is not parsed or
+    rewritten, which keeps imposing fast however much text a page holds.
+    """
+    with pikepdf.open(io.BytesIO(pdf)) as source:
+        booklet = pikepdf.new()
+        half = sheet.width / 2
+        for side in booklet_order(len(source.pages)):
+            booklet.add_blank_page(page_size=(sheet.width, sheet.height))
+            page = booklet.pages[-1]
+            for slot, index in ((0, side.left), (1, side.right)):
+                if index is not None:
+                    towards_spine = side.sheet * creep_mm * MM * (1 if slot == 0 else -1)
+                    _place(booklet, page, source.pages[index], slot, half, sheet.height, towards_spine)
+        for key in ("/Title", "/Author", "/Subject", "/Keywords", "/CreationDate", "/ModDate"):
+            if key in source.docinfo:
+                booklet.docinfo[key] = source.docinfo[key]
+        booklet.docinfo["/Producer"] = "publication impose (pikepdf)"
+        return save_reproducibly(booklet)
 
 
-def _place(sheet: PageObject, page: PageObject, left: float, width: float, height: float, shift: float) -> None:
-    """Put `page` centred in the half of `sheet` starting at `left`, moved `shift` points to the right."""
+def _place(booklet: pikepdf.Pdf, sheet: pikepdf.Page, page: pikepdf.Page, slot: int, width: float, height: float,
+           shift: float) -> None:
+    """Put `page` centred in the left (slot 0) or right half of `sheet`, moved `shift` points to the right."""
+    left = slot * width
     trim = [float(value) for value in page.trimbox]
     page_width, page_height = trim[2] - trim[0], trim[3] - trim[1]
     scale = min(width / page_width, height / page_height)
     x = left + (width - page_width * scale) / 2 - trim[0] * scale + shift
     y = (height - page_height * scale) / 2 - trim[1] * scale
-    # pypdf clips a merged page at its crop box: clip at the trim, so the bleed and marks of a print
-    # PDF stay off the sheet, and at the fold, so a page moved by creep loses its inner margin
-    # instead of covering the facing page.
+    # Clip at the trim, so the bleed and marks of a print PDF stay off the sheet, and at the fold,
+    # so a page moved by creep loses its inner margin instead of covering the facing page.
     if shift > 0:
         trim[2] -= shift / scale
     elif shift < 0:
         trim[0] -= shift / scale
-    page.cropbox = RectangleObject(trim)
-    if "/Annots" in page:
-        del page[NameObject("/Annots")]  # links are for screens, not for paper
-    sheet.merge_transformed_page(page, Transformation().scale(scale, scale).translate(x, y))
+    form = booklet.copy_foreign(page.as_form_xobject(handle_transformations=False))
+    form.BBox = pikepdf.Array(trim)  # links (/Annots) stay behind: they are for screens, not for paper
+    name = sheet.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(f"/Page{slot}"))
+    placement = f"q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm {name} Do Q\n".encode()
+    sheet.contents_add(pikepdf.Stream(booklet, placement), prepend=False)
 
 
 def _finish_booklet(project, rendition, target: Target):
     from .output import Output
-    from .typeset import write_pdf
 
     sheet = SHEETS[SHEET_FOR_PAGE_SIZE[project.config.page.size]]
-    booklet = impose(write_pdf(rendition.document, rendition.identifier), sheet)
+    booklet = impose(rendition.plain_pdf, sheet)
     return [Output(target.output_name(project.slug), booklet,
                    f"a booklet for office printers: {project.config.page.size} pages 2-up on {sheet.name} sheets; "
                    "print double-sided, flip on the short edge, fold and staple")]

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable
 import pypdfium2
 import watchfiles
 
-from .build import Rendition, render
+from .build import Rendition
 from .content import Project, load_project
 from .errors import BuildFailed, Issue
 from .geometry import Geometry
@@ -39,6 +39,7 @@ from .layout import BUILTIN_ASSETS
 from .targets import Layout
 from .theme import load_theme
 from .typeset import write_pdf
+from .warm import WarmBuilder
 
 PREVIEW_LAYOUT = Layout(colour_space="rgb", bleed=3.0, ppi=150)
 """Screen colours and screen-resolution photos keep a rebuild quick; the bleed is kept
@@ -239,6 +240,7 @@ class Previewer:
         self._threads: list[threading.Thread] = []
         self._recent: dict[str, tuple[Edition, PageImage]] = {}
         self._zoomed: dict[str, bytes] = {}
+        self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
 
     # --- state, for the server -------------------------------------------------------
 
@@ -288,7 +290,7 @@ class Previewer:
         started = time.perf_counter()
         project, issues = load_project(self.root)
         theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
-        rendition = render(project, theme, self.pipeline.layout(project))
+        rendition = self.warm.render(project, theme, self.pipeline.layout(project))
         pdf = self.pipeline.write(project, rendition)
         pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi))
         findings = tuple(Finding.from_issue(issue) for issue in dict.fromkeys([*issues, *rendition.issues]))

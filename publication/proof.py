@@ -31,7 +31,6 @@ from .output import Output, write_outputs
 from .overlay import Sheet, apply_marks, render_sheets, text
 from .reproducible import pdf_date, save_reproducibly, source_dates
 from .targets import STANDARD, Target, register
-from .typeset import write_pdf
 
 if TYPE_CHECKING:
     from .build import BuildResult, Rendition
@@ -267,7 +266,7 @@ def finish_proof(project: "Project", rendition: "Rendition", target: Target) -> 
     sheets = [_sheet(content, index + 1, len(contents), stamp, margin) for index, content in enumerate(contents)]
     marks = render_sheets(sheets, MARKS_CSS)
 
-    pdf = pikepdf.open(io.BytesIO(write_pdf(rendition.document, rendition.identifier)))
+    pdf = pikepdf.open(io.BytesIO(rendition.plain_pdf))  # the same bytes as the standard PDF, written once
     apply_marks(pdf, marks, {index: index for index in range(len(contents))}, LAYER_NAME)
     _bookmark_sources(pdf, contents, stamp.words["sources"])
     pdf.docinfo["/Title"] = f"{project.config.title} ({stamp.words['proof']} {version.label})"

@@ -55,10 +55,8 @@ class Target:
 
 def _write_plain(project: "Project", rendition: "Rendition", target: Target) -> "list[Output]":
     from .output import Output
-    from .typeset import write_pdf
 
-    pdf = write_pdf(rendition.document, rendition.identifier)
-    return [Output(target.output_name(project.slug), pdf, target.purpose),
+    return [Output(target.output_name(project.slug), rendition.plain_pdf, target.purpose),
             Output(f"{project.slug}.html", rendition.html.encode(), "the HTML the brochure was typeset from")]
 
 

@@ -69,11 +69,16 @@ class Typeset:
     issues: tuple[Issue, ...]
 
 
-def typeset(html: str, base_url: Path, allowed_roots: list[Path]) -> Typeset:
-    """Lay out the HTML. WeasyPrint's warnings and refused files become issues."""
-    fetcher = ConfinedFetcher(allowed_roots)
+def typeset(html: str, base_url: Path, allowed_roots: list[Path], fetcher: ConfinedFetcher | None = None,
+            **render_options) -> Typeset:
+    """Lay out the HTML. WeasyPrint's warnings and refused files become issues.
+
+    A warm process passes its own `fetcher` and WeasyPrint's `font_config` and `cache`.
+    """
+    fetcher = fetcher or ConfinedFetcher(allowed_roots)
     with collected_warnings() as messages:
-        document = weasyprint.HTML(string=html, base_url=base_url.as_uri(), url_fetcher=fetcher).render()
+        document = weasyprint.HTML(string=html, base_url=base_url.as_uri(),
+                                   url_fetcher=fetcher).render(**render_options)
     issues: list[Issue] = [error("layouts or content", None, f"refused to load '{url}': only files inside the project "
                                  "can be used; copy the file into the project and refer to it there", "outside-project")
                            for url in dict.fromkeys(fetcher.refused)]

@@ -1,0 +1,500 @@
+"""The benchmark: our build against WeasyPrint's own CLI and against Vivliostyle, side by side.
+
+    python3 bench/run.py [--runs 3] [--scaling-runs N] [--pages 200] [--no-peer] [--output bench/results.md]
+
+Everything runs in a scratch folder (photos upscaled to 24 megapixels included), never in
+the repository. Each figure is timed in fresh child processes, the runs of the compared
+commands interleaved so that load from elsewhere on the machine hits both alike. Peak
+RSS comes from os.wait4, per child process. Prints a table of ratios and writes it, with
+the machine and the versions, to bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+CHILD = REPO / "bench" / "child.py"
+PEER_DIR = Path.home() / ".cache" / "publication-bench" / "vivliostyle"
+PEER_PACKAGE = "@vivliostyle/cli@11"
+TARGET_PAGES = 200
+PHOTO_PIXELS = 24_000_000
+REQUIRED_PPI = 300
+# One word in one article, for the warm rebuilds: an article in the middle, and the first one.
+EDITS = (("middle article", "03-bruggenbouwers.md", "dorp"), ("first article", "01-sociale-innovatie.md", "regio"))
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    report: dict
+
+
+@dataclass
+class Figure:
+    """The runs of one command."""
+
+    label: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def walls(self) -> list[float]:
+        return [run.wall for run in self.runs]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(run.cpu for run in self.runs)
+
+    @property
+    def rss_mb(self) -> float:
+        return max(run.rss_mb for run in self.runs)
+
+    def spread(self) -> str:
+        return f"{min(self.walls):.2f}–{max(self.walls):.2f}"
+
+
+def measure(command: list[str], cwd: Path | None = None) -> Run:
+    """Run a command to the end; its wall time, CPU time and peak RSS (children it waited for included)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, env=child_environment())
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, command))} failed ({process.returncode}):\n{stderr[-3000:]}")
+    report = json.loads(stdout.strip().splitlines()[-1]) if stdout.strip().startswith("{") else {}
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, report)
+
+
+def child_environment() -> dict[str, str]:
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = str(REPO) + os.pathsep + environment.get("PYTHONPATH", "")
+    return environment
+
+
+def ours(root: Path, *targets: str) -> list[str]:
+    """The build through the Python API, reporting pages and photos processed (bench/child.py)."""
+    return [sys.executable, str(CHILD), "build", str(root), *[f"--target={name}" for name in targets]]
+
+
+def cli(root: Path, *targets: str) -> list[str]:
+    """`publication build`, as a user runs it."""
+    return [sys.executable, "-m", "publication", "build", str(root), *[f"--target={name}" for name in targets]]
+
+
+def pdf_pages(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(pdf).pages)
+
+
+def weasyprint_cli(html: Path, pdf: Path) -> list[str]:
+    # The CLI of the same interpreter: `weasyprint` is a pyenv shim here, whose start-up is not WeasyPrint's.
+    return [sys.executable, "-m", "weasyprint", str(html), str(pdf)]
+
+
+def interleave(runs: int, figures: list[tuple[Figure, list[str]]], progress: str) -> None:
+    for number in range(runs):
+        for figure, command in figures:
+            print(f"  {progress} run {number + 1}/{runs}: {figure.label}", flush=True)
+            figure.runs.append(measure(command))
+
+
+# --- projects ----------------------------------------------------------------------------
+
+def copy_sample(destination: Path) -> Path:
+    shutil.copytree(REPO / "content", destination / "content")
+    return destination
+
+
+def repeat_articles(sample: Path, destination: Path, times: int) -> Path:
+    """The sample with its articles repeated `times` times: a long brochure with the same photos."""
+    root = copy_sample(destination)
+    config_path = root / "content" / "publication.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    articles = []
+    for copy in range(times):
+        for name in config["articles"]:
+            new = f"{Path(name).stem}-{copy:02d}.md"
+            shutil.copyfile(root / "content" / name, root / "content" / new)
+            articles.append(new)
+    config["articles"] = articles
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return root
+
+
+def upscale_photos(root: Path, pixels: int) -> list[tuple[str, tuple[int, int]]]:
+    """Replace every photo in the project by one of about `pixels` pixels (only ever in a scratch folder)."""
+    made = []
+    for path in sorted((root / "content" / "photos").glob("*.jpg")):
+        with Image.open(path) as image:
+            scale = (pixels / (image.width * image.height)) ** 0.5
+            size = (round(image.width * scale), round(image.height * scale))
+            extra = {key: image.info[key] for key in ("icc_profile", "exif") if key in image.info}
+            image.convert("RGB").resize(size, Image.Resampling.BICUBIC).save(path, "JPEG", quality=90, **extra)
+        made.append((path.name, size))
+    return made
+
+
+# --- the photo size check ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PhotoBytes:
+    pdf_bytes: int
+    image_bytes: int
+    required_bytes: float
+    lowest_ppi: float
+    highest_ppi: float
+
+    @property
+    def ratio(self) -> float:
+        return self.pdf_bytes / self.required_bytes
+
+
+def photo_bytes(pdf: Path, ppi: float) -> PhotoBytes:
+    """The PDF's size against the same PDF with every photo at exactly `ppi` at its placed size.
+
+    pdfimages gives each placed image's resolution; scaling its stored bytes by
+    (ppi / x-ppi) * (ppi / y-ppi) estimates what it would take at `ppi`, at the same
+    JPEG quality. The rest of the PDF (text, fonts, vectors) counts as it is.
+    """
+    import pikepdf
+
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    lowest: dict[int, tuple[float, float]] = {}
+    for line in listing.splitlines()[2:]:
+        cells = line.split()
+        if len(cells) < 14 or cells[2] == "smask":
+            continue
+        number, x_ppi, y_ppi = int(cells[10]), float(cells[12]), float(cells[13])
+        seen = lowest.get(number)
+        if seen is None or x_ppi * y_ppi < seen[0] * seen[1]:
+            lowest[number] = (x_ppi, y_ppi)  # the largest placement of an image decides what it needs
+    image_bytes = 0
+    required = 0.0
+    with pikepdf.open(pdf) as document:
+        for number, (x_ppi, y_ppi) in lowest.items():
+            size = len(document.get_object((number, 0)).read_raw_bytes())
+            image_bytes += size
+            required += size * (ppi / x_ppi) * (ppi / y_ppi)
+    total = pdf.stat().st_size
+    ppis = [min(pair) for pair in lowest.values()] or [0.0]
+    return PhotoBytes(total, image_bytes, total - image_bytes + required, min(ppis), max(ppis))
+
+
+# --- the peer ----------------------------------------------------------------------------
+
+def install_peer(log: list[str]) -> Path | None:
+    """Vivliostyle CLI in a cache folder outside the repository; None with a reason logged if it cannot be."""
+    executable = PEER_DIR / "node_modules" / ".bin" / "vivliostyle"
+    if executable.exists():
+        return executable
+    if not shutil.which("npm"):
+        log.append("Vivliostyle skipped: npm is not installed.")
+        return None
+    PEER_DIR.mkdir(parents=True, exist_ok=True)
+    (PEER_DIR / "package.json").write_text('{"private": true}\n')
+    print(f"  installing {PEER_PACKAGE} into {PEER_DIR} (once)", flush=True)
+    done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", PEER_PACKAGE], cwd=PEER_DIR,
+                          capture_output=True, text=True, timeout=400)
+    if done.returncode != 0 or not executable.exists():
+        log.append(f"Vivliostyle skipped: `npm install {PEER_PACKAGE}` failed: {done.stderr.strip()[-300:]}")
+        return None
+    return executable
+
+
+def peer_copy(html: Path, project: Path, destination: Path) -> Path:
+    """The same HTML in a folder of its own: Vivliostyle serves only files under its root, not dot-folders."""
+    destination.mkdir(parents=True)
+    shutil.copytree(REPO / "assets", destination / "assets")
+    shutil.copytree(project / ".cache" / "images", destination / "images")
+    assets_url = Path(os.path.relpath(REPO / "assets", html.parent)).as_posix()
+    text = html.read_text(encoding="utf-8")
+    text = text.replace('"../.cache/images/', '"images/').replace(f'"{assets_url}/', '"assets/')
+    copy = destination / "index.html"
+    copy.write_text(text, encoding="utf-8")
+    return copy
+
+
+def vivliostyle(executable: Path, html: Path, pdf: Path) -> list[str]:
+    return [str(executable), "build", str(html), "-o", str(pdf), "--executable-browser", "/usr/bin/chromium",
+            "--log-level", "silent"]
+
+
+# --- the machine -------------------------------------------------------------------------
+
+def command_output(command: list[str]) -> str:
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "not found"
+
+
+def machine() -> list[tuple[str, str]]:
+    import PIL
+    import pydyf
+    import weasyprint
+    from weasyprint.text.ffi import pango
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal")), "0")
+    return [
+        ("machine", f"{cpu}, {os.cpu_count()} cores, {int(memory) / 1024 / 1024:.1f} GiB"),
+        ("system", platform.platform()),
+        ("Python", platform.python_version()),
+        ("WeasyPrint", f"{weasyprint.__version__} (pydyf {pydyf.__version__}, Pango {pango.pango_version() / 10000:.4f})"),
+        ("Pillow", PIL.__version__),
+        ("Node", command_output(["node", "--version"])),
+        ("Vivliostyle CLI", command_output([str(PEER_DIR / "node_modules" / ".bin" / "vivliostyle"), "--version"])
+         .replace("\n", ", ") or "not installed"),
+        ("Chromium", command_output(["/usr/bin/chromium", "--version"])),
+        ("publication", command_output(["git", "-C", str(REPO), "describe", "--always", "--dirty"])),
+    ]
+
+
+# --- the table ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Row:
+    figure: str
+    subject: str
+    reference: str
+    ratio: float | None
+    cpu_ratio: float | None
+    target: str
+    met: str
+    peak_rss: str
+
+
+def compare(figure: str, subject: Figure, reference: Figure, target: float | None, per: tuple[float, float] = (1, 1),
+            subject_cpu: float | None = None) -> Row:
+    """A row: subject against reference, per page when `per` gives the page counts."""
+    ratio = (subject.median / per[0]) / (reference.median / per[1])
+    cpu = subject.cpu if subject_cpu is None else subject_cpu
+    cpu_ratio = (cpu / per[0]) / (reference.cpu / per[1]) if reference.cpu else None
+    met = "—"
+    if target:
+        met = f"{'yes' if ratio <= target else 'no'} / " + ("—" if cpu_ratio is None else
+                                                          'yes' if cpu_ratio <= target else 'no')
+    return Row(figure, f"{subject.median:.2f} s ({subject.spread()})", f"{reference.median:.2f} s ({reference.spread()})",
+               ratio, cpu_ratio, f"≤ {target:.2f}×" if target else "—", met,
+               f"{subject.rss_mb:.0f} / {reference.rss_mb:.0f} MB")
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = ["| figure | ours: median (min–max) | reference: median (min–max) | ratio (wall) | ratio (CPU) | "
+             "target | met (wall / CPU) | peak RSS ours / reference |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        ratio = "—" if row.ratio is None else f"{row.ratio:.2f}×"
+        cpu = "—" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}×"
+        lines.append(f"| {row.figure} | {row.subject} | {row.reference} | {ratio} | {cpu} | {row.target} | "
+                     f"{row.met} | {row.peak_rss} |")
+    return lines
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+# --- the benchmark -----------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each figure (default 3)")
+    parser.add_argument("--scaling-runs", type=int, default=None, help="runs of the ~200-page build (default: --runs)")
+    parser.add_argument("--pages", type=int, default=TARGET_PAGES, help="length of the long brochure (default 200)")
+    parser.add_argument("--no-peer", action="store_true", help="skip Vivliostyle")
+    parser.add_argument("--output", type=Path, default=REPO / "bench" / "results.md", help="default: bench/results.md")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder and print its path")
+    args = parser.parse_args()
+    args.scaling_runs = args.scaling_runs or args.runs
+
+    started = time.perf_counter()
+    load_before = load_average()
+    notes: list[str] = []
+    scratch = Path(tempfile.mkdtemp(prefix="publication-bench-"))
+    try:
+        rows, facts = run_all(args, scratch, notes)
+    finally:
+        if args.keep:
+            print(f"scratch folder kept: {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    seconds = time.perf_counter() - started
+
+    lines = table(rows)
+    print("\n".join(["", *lines, "", *facts, *notes, f"Whole benchmark: {seconds:.0f} s."]))
+    args.output.write_text(report(args, lines, facts, notes, seconds, load_before), encoding="utf-8")
+    print(f"wrote {args.output}")
+
+
+def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]]:
+    rows: list[Row] = []
+    facts: list[str] = []
+    sample = copy_sample(scratch / "sample")
+    print("warming up: the sample once, to fill the photo cache and produce the HTML", flush=True)
+    warmup = measure(ours(sample, "standard")).report
+    html = next((sample / "dist").glob("*.html"))
+    pages = warmup["pages"]
+
+    # Overhead, all targets and the peer, interleaved.
+    standard = Figure("publication build --target standard")
+    plain = Figure("weasyprint CLI on our HTML")
+    everything = Figure("publication build (default targets)")
+    commands = [(standard, cli(sample, "standard")), (plain, weasyprint_cli(html, scratch / "weasyprint.pdf")),
+                (everything, cli(sample))]
+    peer = None if args.no_peer else install_peer(notes)
+    if args.no_peer:
+        notes.append("Vivliostyle skipped: --no-peer.")
+    if peer:
+        peer_figure = Figure("Vivliostyle CLI on our HTML")
+        commands.append((peer_figure, vivliostyle(peer, peer_copy(html, sample, scratch / "peer"), scratch / "peer.pdf")))
+    interleave(args.runs, commands, "sample")
+    rows.append(compare("overhead: `publication build --target standard` vs `weasyprint` on its HTML",
+                        standard, plain, 1.10))
+    default_build = measure(ours(sample)).report  # which targets, from how many layouts
+    rows.append(compare(f"all targets ({', '.join(default_build['target_names'])}) vs one `weasyprint`",
+                        everything, plain, 1.5))
+    facts.append(f"Sample: {pages} pages. Targets available: {', '.join(warmup['available_targets'])}; the default "
+                 f"build makes {', '.join(default_build['target_names'])} from {default_build['renders']} WeasyPrint "
+                 f"layout(s) and writes {', '.join(default_build['targets'])}.")
+    if peer:
+        rows.append(compare("peer: Vivliostyle CLI vs `weasyprint` on the same HTML", peer_figure, plain, None))
+        rows.append(compare("peer: our standard build vs Vivliostyle CLI", standard, peer_figure, None))
+
+    # Warm rebuilds: one process, one word changed in one article, against a cold build.
+    for label, article, word in EDITS:
+        print(f"  warm rebuilds, one word in the {label}", flush=True)
+        run = measure([sys.executable, str(CHILD), "warm", str(sample), "--article", article, "--word", word,
+                       "--runs", str(args.runs)])
+        rebuilds = run.report["rebuilds"]
+        warm = Figure(f"warm rebuild, {label}", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds])
+        rows.append(compare(f"warm rebuild, one word in the {label}, vs a cold build", warm, standard, 0.5))
+        modes = sorted({f"{item['mode']} ({item['pages_laid_out']} laid out, {item['pages_reused']} reused)"
+                        for item in rebuilds})
+        facts.append(f"Warm rebuilds ({label}): {'; '.join(modes)}; the first build in that process took "
+                     f"{run.report['first_seconds']:.2f} s.")
+
+    if (REPO / "publication" / "preview.py").exists():
+        label, article, word = EDITS[0]
+        print(f"  the live preview's rebuilds, one word in the {label}", flush=True)
+        run = measure([sys.executable, str(CHILD), "warm", str(sample), "--article", article, "--word", word,
+                       "--runs", str(args.runs), "--via-preview"])
+        rebuilds = run.report["rebuilds"]
+        preview = Figure("preview rebuild", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds])
+        rows.append(compare(f"preview server's rebuild (PDF and page images), one word in the {label}, "
+                            "vs a cold build", preview, standard, 0.5))
+        facts.append(f"Preview rebuilds: {', '.join(sorted({item['mode'] for item in rebuilds}))}; its first build "
+                     f"took {run.report['first_seconds']:.2f} s.")
+    else:
+        notes.append("The live preview has not landed in this checkout: the warm rebuilds are WarmBuilder's "
+                     "(publication/warm.py), in one process, as the preview would run them.")
+
+    # Where the time goes: one cold and one warm build under cProfile.
+    print("  profile: a cold and a warm build under cProfile", flush=True)
+    profile = measure([sys.executable, str(CHILD), "profile", str(sample), "--article", EDITS[0][1],
+                       "--word", EDITS[0][2]]).report
+    facts.extend(profile_lines(profile))
+
+    # Scaling: a ~200-page brochure against the sample, per page.
+    times = max(1, round((args.pages - 3) / max(1, pages - 3)))
+    big = repeat_articles(sample, scratch / "long", times)
+    shutil.copytree(sample / ".cache", big / ".cache")  # the same photos, prepared already, as for the sample
+    print(f"  long brochure: the articles {times} times", flush=True)
+    long = Figure("publication build --target standard, ~200 pages")
+    short = Figure("publication build --target standard, the sample, between the long runs")
+    interleave(args.scaling_runs, [(short, cli(sample, "standard")), (long, cli(big, "standard"))], "long")
+    long_pages = pdf_pages(big / "dist" / f"{html.stem}.pdf")
+    rows.append(compare(f"scaling: time per page, {long_pages} pages vs the sample's {pages}", long, short, 1.25,
+                        per=(long_pages, pages)))
+
+    # Photos: 24-megapixel originals.
+    photos = copy_sample(scratch / "photos")
+    made = upscale_photos(photos, PHOTO_PIXELS)
+    print(f"  24-megapixel photos: {len(made)} made, first build (processing) then second (cache)", flush=True)
+    print_target = "print" if "print" in warmup["available_targets"] else "standard"
+    first = Figure("first build, 24 MP photos", [measure(ours(photos, print_target))])
+    second = Figure("second build, 24 MP photos", [measure(ours(photos, print_target))])
+    rows.append(compare(f"photos: second build vs first, 24 MP originals ({print_target} target)", second, first, None))
+    processed = (first.runs[0].report["images_processed"], second.runs[0].report["images_processed"])
+    placed = second.runs[0].report["images"]
+    facts.append(f"24-megapixel photos: the first build processed {processed[0]} of {placed} placed photos, the second "
+                 f"{processed[1]} ({'cache hits only: target met' if processed[1] == 0 else 'TARGET NOT MET'}).")
+    pdf = photos / "dist" / next(name for name in second.runs[0].report["targets"] if name.endswith(".pdf"))
+    ppi = REQUIRED_PPI if print_target == "print" else max(second.runs[0].report["ppi"])
+    size = photo_bytes(pdf, ppi)
+    facts.append(f"{print_target.capitalize()} PDF with 24 MP originals: {size.pdf_bytes / 1e6:.1f} MB, of which photos "
+                 f"{size.image_bytes / 1e6:.1f} MB at {size.lowest_ppi:.0f}–{size.highest_ppi:.0f} ppi as placed; "
+                 f"{ppi} ppi at placed size would need about {size.required_bytes / 1e6:.1f} MB: "
+                 f"{size.ratio:.2f}× (target ≤ 1.20×: {'met' if size.ratio <= 1.2 else 'NOT MET'}).")
+    if print_target != "print":
+        facts.append(f"The print target has not landed in this checkout: this is the standard target, measured "
+                     f"against its own {ppi} ppi instead of 300.")
+    return rows, facts
+
+
+def profile_lines(profile: dict) -> list[str]:
+    """The profile as a table in results.md (a multi-line fact)."""
+    imports = profile["imports"]
+    lines = [f"Profile (cProfile, CPU s; times inflate under the profiler, compare within a column). Start-up, "
+             f"not profiled: `import weasyprint` {imports['weasyprint']:.2f} s CPU, then our own modules "
+             f"{imports['publication']:.2f} s CPU. Warm rebuild: {profile['warm_mode']}.\n\n"
+             "  | stage | cold build | warm rebuild (one word) |\n  |---|---|---|"]
+    for (label, cold), (_, warm) in zip(profile["cold"]["stages"], profile["warm"]["stages"]):
+        lines[0] += f"\n  | {label} | {cold:.2f} | {warm:.2f} |"
+    top = "\n".join(f"  | {name} | {seconds:.2f} |" for seconds, name in profile["cold"]["top"][:10])
+    lines.append("Own time of the ten busiest functions in the cold build:\n\n  | function | s |\n  |---|---|\n" + top)
+    return lines
+
+
+def report(args, lines: list[str], facts: list[str], notes: list[str], seconds: float, load_before: str) -> str:
+    header = [
+        "# Benchmark results",
+        "",
+        f"`python3 bench/run.py --runs {args.runs} --scaling-runs {args.scaling_runs}"
+        f"{' --no-peer' if args.no_peer else ''}`, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+        f"{seconds:.0f} s in all. Load average before: {load_before}; after: {load_average()}.",
+        "",
+        *[f"- **{name}:** {value}" for name, value in machine()],
+        "",
+        "Ratios are of medians; the ratio is ours divided by the reference, so lower is better. "
+        "CPU is user + system time of the child process (and the children it waited for); on a shared "
+        "machine it is steadier than wall time. Peak RSS is per process, from `os.wait4`.",
+        "",
+    ]
+    explained = (REPO / "bench" / "notes.md").read_text(encoding="utf-8")
+    return "\n".join([*header, *lines, "", *[f"- {fact}" for fact in facts], *[f"- {note}" for note in notes], "",
+                      explained])
+
+
+if __name__ == "__main__":
+    main()
