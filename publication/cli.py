@@ -81,8 +81,10 @@ def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool
         _print_preflight(result.preflight)
     for path in result.written:
         console.print(f"  wrote {path.relative_to(result.project.root)}", markup=False)
+    warnings = len(result.warnings) + sum(1 for finding in (result.preflight.findings if result.preflight else ())
+                                          if finding.severity == "warning" and finding.check != "weasyprint")
     console.print(f"Built {result.pages} pages in {result.seconds:.1f} s, "
-                  f"{len(result.warnings)} warning{'s' * (len(result.warnings) != 1)}.", style="bold green")
+                  f"{warnings} warning{'s' * (warnings != 1)}.", style="bold green")
 
 
 def _print_preflight(report) -> None:

@@ -27,6 +27,7 @@ from .errors import Issue, error, warning
 
 PLACEMENTS = ("inline", "full-width", "full-bleed")
 BLOCKS = ("pullquote", "box")
+BLOCK_MODIFIERS = {"box": ("page",)}  # .page: the box fills a page of its own
 # The element inside each block's <aside> that gives it its meaning in a tagged PDF (PDF/UA-1
 # is PDF 1.7, which has no Aside): a pull quote quotes someone, a box is a section of its own.
 INNER_ELEMENTS = {"pullquote": "blockquote", "box": "section"}
@@ -205,8 +206,15 @@ class _Renderer:
         if unknown:
             self.error(token, f"unknown attribute '{unknown[0]}' on the block; only 'by' (the person quoted) is allowed",
                        "unknown-attribute")
+        modifiers = [c for c in classes if c != kind and c in BLOCK_MODIFIERS.get(kind, ())]
+        for name in classes:
+            if name != kind and name not in modifiers and kind in BLOCKS:
+                allowed = BLOCK_MODIFIERS.get(kind, ())
+                hint = f"; a .{kind} can take {', '.join('.' + m for m in allowed)}" if allowed else ""
+                self.error(token, f"unknown style '.{name}' on the .{kind}{hint}", "unknown-class")
         tag = "aside" if kind in BLOCKS else "div"
         inner = INNER_ELEMENTS.get(kind, "")
+        kind = " ".join([kind, *modifiers])
         self.open_blocks.append({"_tag": tag, "_inner": inner, "by": attrs.get("by", "")})
         return f'<{tag} class="{kind}" data-line="{self.line(token)}">' + (f"<{inner}>" if inner else "")
 

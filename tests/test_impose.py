@@ -156,12 +156,13 @@ def test_the_sample_booklet_on_a3(sample_build):
     booklet = (sample_build.project.dist_dir / f"{sample_build.project.slug}-booklet.pdf").read_bytes()
     assert sheet_sizes_mm(booklet) == {(420, 297)}
     halves = half_texts(booklet)
-    assert len(halves) == 6  # 10 pages and two blanks on 3 sheets
+    assert len(halves) == 6  # 12 pages on 3 sheets, printed on both sides
     assert "www.regiozwolle.net" in halves[0][0] and "Colofon" not in halves[0][0]  # the back cover
     assert "Sociale innovatie in de praktijk" in halves[0][1]  # the cover
-    assert "BIJEENKOMST" in halves[1][0].upper() and halves[1][1].strip() == ""  # page 2, then a blank
-    assert halves[2][0].strip() == "" and "Sociaal vernieuwen in de regio" in halves[2][1]
-    assert "Colofon" in halves[3][1]  # page 9 faces page 4 on sheet 2's back
+    assert "BIJEENKOMST" in halves[1][0].upper() and "Colofon" in halves[1][1]  # page 2 backs page 11
+    assert "Sociaal vernieuwen in de regio" in halves[2][1]  # page 3 on the second sheet
+    assert "Gosker" in halves[3][0] and "Kees Praamstra" in halves[3][1]  # page 4 backs the photo page 9
+    assert "Videoboodschap" in halves[4][1]  # page 5, the box's own page, on the innermost sheet
 
 
 def test_an_a5_publication_gets_an_a5_booklet_on_a4(project):
