@@ -135,3 +135,10 @@ def test_an_output_for_bound_copies_pads_the_brochure_too(project):
     assert len(plain.document.pages) == 5
     assert len(bound.document.pages) == 8
     assert bound.html.count('class="intentionally-blank"') == 3
+
+
+def test_the_pocket_edition_passes_preflight_with_zero_errors(pocket):
+    report = pocket.preflight
+    assert report is not None, "the default build runs the print preflight"
+    assert report.errors == () and report.passed
+    assert (pocket.project.dist_dir / f"{pocket.project.slug}-print.pdf").is_file()
