@@ -15,7 +15,7 @@ from pathlib import Path
 from .content import Project, load_project
 from .errors import Issue, raise_if_errors
 from .page_layouts import page_geometry
-from .images import _open
+from .images import open_photo
 from .layout import BUILTIN_ASSETS, PlacedPhoto, render_document
 from .markdown import RenderedArticle, render_article
 from .targets import STANDARD
@@ -33,7 +33,7 @@ def _photo_issues(project: Project, articles: list[RenderedArticle]) -> list[Iss
             opened.append(((project.content_dir / photo).resolve(), project.config_display_path,
                            project.photo_lines.get(key)))
     for path, source, line in opened:
-        _, problem = _open(path, source, line, draft=True)
+        _, problem = open_photo(path, source, line, draft=True)
         if problem:
             issues.append(problem)
     return issues

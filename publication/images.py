@@ -47,13 +47,8 @@ class PreparedImage:
     from_cache: bool = False
     """True when the prepared file came from the cache and no pixels were processed."""
 
-    @property
-    def effective_ppi(self) -> float:
-        return self.original_width / (self.request.width_mm / 25.4) if self.pixel_width == self.original_width \
-            else self.pixel_width / (self.request.width_mm / 25.4)
 
-
-def _open(path: Path, display: str, line: int | None, draft: bool = False) -> tuple[Image.Image | None, Issue | None]:
+def open_photo(path: Path, display: str, line: int | None, draft: bool = False) -> tuple[Image.Image | None, Issue | None]:
     """Open and decode a photo; `draft` decodes a JPEG at 1/8 scale, for checking only."""
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     # WeasyPrint sets LOAD_TRUNCATED_IMAGES on import, which would let a cut-off file pass as grey.
@@ -173,7 +168,7 @@ def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300, output_profi
         if len(original) == 2:
             return PreparedImage(request, output, width, height, int(original[0]), int(original[1]),
                                  from_cache=True), None
-    image, problem = _open(request.path, request.display, request.line)
+    image, problem = open_photo(request.path, request.display, request.line)
     if image is None:
         return None, problem
     image = _to_cmyk(image, output_profile, max_ink) if output_profile else _to_srgb(image)

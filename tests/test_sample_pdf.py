@@ -6,12 +6,12 @@ import io
 import re
 from pathlib import Path
 
-import pypdfium2
 import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from conftest import REPO
+from helpers import characters_outside_the_page
 
 # Every section heading and pull quote of the seed text, in the original order.
 HEADINGS_AND_QUOTES = [
@@ -160,19 +160,7 @@ def test_title_language_and_dates_come_from_the_content(reader):
 
 
 def test_no_text_outside_the_page(sample_pdf):
-    document = pypdfium2.PdfDocument(sample_pdf)
-    try:
-        for number, page in enumerate(document, start=1):
-            width, height = page.get_size()
-            text = page.get_textpage()
-            for index in range(text.count_chars()):
-                left, bottom, right, top = text.get_charbox(index)
-                if right - left <= 0:
-                    continue
-                assert left >= 0 and bottom >= 0 and right <= width and top <= height, \
-                    f"page {number}: character {text.get_text_range(index, 1)!r} outside the page"
-    finally:
-        document.close()
+    assert characters_outside_the_page(sample_pdf) == []
 
 
 def test_page_size_is_a4_and_the_pdf_is_written_with_its_html(sample_build, reader):
