@@ -49,7 +49,7 @@ def w3c_date(value: PdfDate) -> str:
 
 # ---- PDF bytes that do not depend on where the project lives ---------------------------------
 
-def location_independent(pdf_bytes: bytes, identifier: bytes) -> bytes:
+def location_independent(pdf_bytes: bytes, identifier: bytes, object_streams: bool = True) -> bytes:
     """WeasyPrint's PDF, made independent of the folder it was built in and of chance.
 
     WeasyPrint names each image after the MD5 of its absolute URL, so the same project in two
@@ -60,15 +60,16 @@ def location_independent(pdf_bytes: bytes, identifier: bytes) -> bytes:
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         name_images_by_content(pdf)
         _fix_xmp_document_id(pdf, identifier)
-        return save_reproducibly(pdf)
+        return save_reproducibly(pdf, object_streams)
 
 
-def save_reproducibly(pdf: pikepdf.Pdf) -> bytes:
+def save_reproducibly(pdf: pikepdf.Pdf, object_streams: bool = True) -> bytes:
     """Bytes that depend on the content only: no timestamps, an identifier hashed from the file."""
     if "/ID" in pdf.trailer:
         del pdf.trailer["/ID"]  # qpdf keeps an existing first half; without one, both halves are hashed
     buffer = io.BytesIO()
-    pdf.save(buffer, deterministic_id=True)
+    mode = pikepdf.ObjectStreamMode.generate if object_streams else pikepdf.ObjectStreamMode.disable
+    pdf.save(buffer, deterministic_id=True, compress_streams=True, object_stream_mode=mode)
     return buffer.getvalue()
 
 
