@@ -6,10 +6,12 @@ load content -> theme -> for each distinct layout: photos, Markdown, HTML, Weasy
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -29,6 +31,7 @@ from . import impose, screen  # noqa: F401 - they register their targets
 from . import press  # registers the print target; build runs its preflight
 from . import targets as registry
 from .preflight import Report
+from .rgb_view import RgbView, drawn_in_rgb
 from .stylecheck import check_stylesheets, locate_refused
 from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
@@ -56,6 +59,8 @@ class Rendition:
     issues: tuple[Issue, ...]
     images: tuple[PreparedImage, ...] = ()
     """Every photo as placed; `from_cache` says whether it was processed in this render."""
+    rgb_view: RgbView | None = None
+    """Set when this RGB edition is drawn from the print layout's pages (see rgb_view.py)."""
 
     @property
     def images_processed(self) -> int:
@@ -65,10 +70,15 @@ class Rendition:
     def identifier(self) -> bytes:
         return hashlib.sha256(self.html.encode()).hexdigest()[:32].encode()
 
+    def write(self, identifier: bytes | None = None, object_streams: bool = True, **options) -> bytes:
+        """Write the laid-out pages as this rendition draws them; `options` go to WeasyPrint."""
+        with drawn_in_rgb(self.document, self.rgb_view) if self.rgb_view else contextlib.nullcontext():
+            return write_pdf(self.document, identifier or self.identifier, object_streams, **options)
+
     @functools.cached_property
     def plain_pdf(self) -> bytes:
         """The PDF as WeasyPrint writes it, made once for all the targets that start from it."""
-        return write_pdf(self.document, self.identifier)
+        return self.write()
 
 
 @dataclass(frozen=True)
@@ -100,14 +110,21 @@ class _ImageStage:
     def cache_dir(self) -> Path:
         return self.project.root / ".cache" / "images"
 
-    def url(self, request: ImageRequest) -> str:
+    def prepare(self, request: ImageRequest) -> PreparedImage | None:
         prepared, problem = prepare(request, self.cache_dir, self.layout.ppi, self.layout.output_profile,
                                     self.layout.max_ink)
         if problem:
             self.issues.append(problem)
-            return ""
+            return None
         self.prepared.append(prepared)
+        return prepared
+
+    def relative_url(self, prepared: PreparedImage) -> str:
         return Path(os.path.relpath(prepared.output, self.relative_to)).as_posix()
+
+    def url(self, request: ImageRequest) -> str:
+        prepared = self.prepare(request)
+        return self.relative_url(prepared) if prepared else ""
 
     def figure_url(self, figure: Figure, geometry: Geometry) -> str:
         return self.url(ImageRequest(figure.path, figure.source, figure.line,
@@ -182,6 +199,47 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
                      tuple(images.prepared))
 
 
+def drawn_from(layout: Layout, source: Layout) -> bool:
+    """Whether `layout` can be drawn from the pages of `source` instead of being laid out anew:
+    an RGB edition from the CMYK print layout, which differs only in colours, photos and bleed."""
+    return (layout.colour_space == "rgb" and source.colour_space == "cmyk" and not layout.extra_css
+            and layout.pages_multiple_of in (1, source.pages_multiple_of))
+
+
+def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout) -> Rendition:
+    """The print rendition drawn as an RGB edition: the same pages, each photo's RGB version."""
+    images = _ImageStage(project, project.dist_dir, layout)
+    photos: dict[str, str] = {}
+    for placed in source.images:
+        prepared = images.prepare(placed.request)
+        if prepared:
+            photos[images.relative_url(placed)] = prepared.output.resolve().as_uri()
+    raise_if_errors(images.issues)
+    return Rendition(layout, source.geometry, source.html, source.document, source.articles, source.issues,
+                     tuple(images.prepared), RgbView.for_theme(theme, photos))
+
+
+def _finish(project: Project, targets: list[Target], renditions: dict[str, Rendition], issues: list[Issue],
+            options: BuildOptions, background: ThreadPoolExecutor) -> tuple[Report | None, list[Output]]:
+    """Each target's files, then the preflight. The print file is made first, so that Ghostscript
+    measures its ink on the other core while the other editions are written."""
+    made: dict[str, list[Output]] = {}
+    ink = None
+    for target in sorted(targets, key=lambda target: target is not press.PRINT):
+        made[target.name] = target.finish(project, renditions[target.name], target)
+        if target is press.PRINT:
+            ink = background.submit(press.measure_ink, project, made[target.name][0].data)
+    outputs = [output for target in targets for output in made[target.name]]
+    raise_if_errors(list(dict.fromkeys(issues)))
+    if press.PRINT.name not in renditions:
+        return None, outputs
+    printed = renditions[press.PRINT.name]
+    drawn_alike = [rendition for rendition in renditions.values()
+                   if rendition.rgb_view and rendition.document is printed.document]
+    pages_pdf = drawn_alike[0].plain_pdf if drawn_alike else None
+    return press.run_preflight(project, printed, outputs, options.force, pages_pdf, ink)
+
+
 Renderer = Callable[[Project, Theme, Layout, bool], Rendition]
 
 
@@ -193,27 +251,33 @@ def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer
     theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
 
     layouts = {target.name: target.layout_for(project) for target in targets}
+    # Laying out is most of a build's time, so the RGB editions are drawn from the print
+    # layout when there is one: one layout for every output, and the same pages in each.
+    sources = [layout for layout in layouts.values() if layout.colour_space == "cmyk"]
     renditions: dict[Layout, Rendition] = {}
     for target in targets:
         layout = layouts[target.name]
-        if layout not in renditions:
+        if layout in renditions:
+            continue
+        source = next((source for source in sources if drawn_from(layout, source)), None)
+        if source is None:
             renditions[layout] = renderer(project, theme, layout, options.strict)
-            issues += renditions[layout].issues
+        else:
+            if source not in renditions:
+                renditions[source] = renderer(project, theme, source, options.strict)
+            renditions[layout] = in_rgb(project, theme, renditions[source], layout)
+        issues += renditions[layout].issues
 
-    outputs: list[Output] = []
-    for target in targets:
-        outputs += target.finish(project, renditions[layouts[target.name]], target)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        report, outputs = _finish(project, targets, {name: renditions[layout] for name, layout in layouts.items()},
+                                  issues, options, background)
     issues = list(dict.fromkeys(issues))
-    raise_if_errors(issues)
-    report = None
-    if press.PRINT.name in layouts:
-        report, outputs = press.run_preflight(project, renditions[layouts[press.PRINT.name]], outputs, options.force)
-        if not report.passed and not options.force:
-            reports = [output for output in outputs if output.name.endswith(press.REPORT_SUFFIXES)]
-            failed = BuildFailed(issues + report.as_issues())
-            failed.summary = report.summary()
-            failed.written = tuple(write_outputs(project.dist_dir, reports))
-            raise failed
+    if report and not report.passed and not options.force:
+        reports = [output for output in outputs if output.name.endswith(press.REPORT_SUFFIXES)]
+        failed = BuildFailed(issues + report.as_issues())
+        failed.summary = report.summary()
+        failed.written = tuple(write_outputs(project.dist_dir, reports))
+        raise failed
     verdicts = {press.PRINT.output_name(project.slug): report.verdict(project.slug)} if report else {}
     outputs.append(manifest_output(project, outputs, verdicts))
     written = write_outputs(project.dist_dir, outputs)

@@ -14,6 +14,7 @@ import json
 import subprocess
 import tempfile
 import unicodedata
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
@@ -662,7 +663,8 @@ def check_ink(pdf_bytes: bytes, max_ink: int) -> list[Finding]:
     return findings
 
 
-def check_pdf(pdf_bytes: bytes, settings, shown: str) -> list[Finding]:
+def check_pdf(pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Finding]] | None" = None) -> list[Finding]:
+    """All checks of the finished file; `ink` is the ink check if it was started already."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         findings = check_pdfx(pdf, settings.standard)
         findings += check_page_count(len(pdf.pages), settings.binding, shown)
@@ -670,7 +672,7 @@ def check_pdf(pdf_bytes: bytes, settings, shown: str) -> list[Finding]:
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)
         findings += check_transparency(pdf, settings.standard)
-    return findings + check_ink(pdf_bytes, settings.max_ink)
+    return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink))
 
 
 # ---- All together ----------------------------------------------------------------------------
@@ -691,7 +693,8 @@ def pages_by_source(document) -> dict[str, int]:
     return pages
 
 
-def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path]) -> Report:
+def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
+              ink: "Future[list[Finding]] | None" = None) -> Report:
     settings = project.config.print
     document = rendition.document
     findings = check_figures(rendition.articles, pages_by_source(document))
@@ -699,7 +702,7 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path]) -> Re
     findings += check_layout(document)
     findings += check_empty_pages(document)
     findings += check_padding(document, settings.binding)
-    findings += check_pdf(pdf_bytes, settings, project.config_display_path)
+    findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink)
     findings += [_warning("weasyprint", issue.message, source=_located(issue))
                  for issue in rendition.issues if issue.code in WEASYPRINT_CODES]
     blank = tuple(number for number, page in enumerate(document.pages, start=1)

@@ -25,7 +25,6 @@ from .output import Output
 from .preflight import BINDING_MULTIPLE
 from .targets import Layout, Target, register
 from .theme import Theme, load_theme
-from .typeset import write_pdf
 
 MM = 72 / 25.4
 CROP_MARK_LENGTH = 5.0
@@ -222,8 +221,8 @@ def _write_print(project: Project, rendition, target: Target) -> list[Output]:
     settings = project.config.print
     profile, issues = output_profile(project)
     raise_if_errors(issues)
-    pdf = write_pdf(rendition.document, _identifier(project, rendition), pdf_variant=STANDARDS[settings.standard],
-                    output_intent="device-cmyk")
+    pdf = rendition.write(_identifier(project, rendition), object_streams=False,
+                          pdf_variant=STANDARDS[settings.standard], output_intent="device-cmyk")
     theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
     finished = finish_press_pdf(pdf, profile, settings.bleed_mm, theme_cmyk(theme))
     return [Output(target.output_name(project.slug), finished, target.purpose)]
@@ -245,9 +244,18 @@ def font_dirs(project: Project) -> list:
     return [path for path in (project.root / "assets" / "fonts", BUILTIN_ASSETS / "fonts") if path.is_dir()]
 
 
-def run_preflight(project: Project, rendition, outputs: list[Output], force: bool):
+def measure_ink(project: Project, pdf_bytes: bytes):
+    """The preflight's ink check, which the build starts early to run beside the other editions."""
+    from .preflight import check_ink
+
+    return check_ink(pdf_bytes, project.config.print.max_ink)
+
+
+def run_preflight(project: Project, rendition, outputs: list[Output], force: bool, pages_pdf: bytes | None = None,
+                  ink=None):
     """Preflight the print PDF among `outputs`. Returns the report and the outputs with the report
-    added; with --force and errors, the print PDF is marked as not passed."""
+    added; with --force and errors, the print PDF is marked as not passed. `pages_pdf` pictures the
+    pages in the report (see report_outputs); `ink` is the ink check's Future, if started already."""
     from dataclasses import replace
 
     from .preflight import preflight
@@ -255,12 +263,12 @@ def run_preflight(project: Project, rendition, outputs: list[Output], force: boo
 
     name = PRINT.output_name(project.slug)
     pdf = next(output for output in outputs if output.name == name)
-    report = replace(preflight(project, rendition, pdf.data, font_dirs(project)), forced=force)
+    report = replace(preflight(project, rendition, pdf.data, font_dirs(project), ink), forced=force)
     if force and not report.passed:
         note = f"not passed: {len(report.errors)} errors, see {project.slug}-preflight.html"
         outputs = [replace(output, data=mark_not_passed(output.data, note)) if output is pdf else output
                    for output in outputs]
-    return report, outputs + report_outputs(project.slug, project.config.title, report, pdf.data)
+    return report, outputs + report_outputs(project.slug, project.config.title, report, pdf.data, pages_pdf)
 
 
 def preflight_only(root: Path):

@@ -42,9 +42,8 @@ class Placement:
 
 def finish_screen(project: "Project", rendition: "Rendition", target: Target) -> "list[Output]":
     from .output import Output
-    from .typeset import write_pdf
 
-    tagged = write_pdf(rendition.document, rendition.identifier, pdf_variant="pdf/ua-1", pdf_tags=True)
+    tagged = rendition.write(pdf_variant="pdf/ua-1", pdf_tags=True)
     settings = project.config.screen
     with pikepdf.open(io.BytesIO(tagged)) as pdf:
         lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)

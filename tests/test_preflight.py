@@ -312,7 +312,7 @@ def test_html_report_marks_problems_on_page_thumbnails(project):
     build_report(project)
     html = (project.root / "dist" / "testbrochure-preflight.html").read_text()
     assert html.count('<div class="page">') == 4
-    assert html.count('class="mark error"') == 1 and "data:image/png;base64," in html
+    assert html.count('class="mark error"') == 1 and "data:image/jpeg;base64," in html
 
 
 def test_cli_build_fails_on_errors_but_writes_the_report(project):
