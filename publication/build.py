@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import pikepdf
 import weasyprint
 
 from .content import Project, load_project
@@ -32,6 +33,7 @@ from . import press  # registers the print target; build runs its preflight
 from . import targets as registry
 from .preflight import Report
 from .rgb_view import RgbView, drawn_in_rgb
+from .second_core import on_second_core
 from .stylecheck import check_stylesheets, locate_refused
 from .targets import TARGETS, Layout, Target
 from .theme import Theme, load_theme
@@ -70,10 +72,12 @@ class Rendition:
     def identifier(self) -> bytes:
         return hashlib.sha256(self.html.encode()).hexdigest()[:32].encode()
 
-    def write(self, identifier: bytes | None = None, object_streams: bool = True, **options) -> bytes:
-        """Write the laid-out pages as this rendition draws them; `options` go to WeasyPrint."""
+    def write(self, identifier: bytes | None = None, object_streams: bool = True,
+              finish: Callable[[pikepdf.Pdf], None] | None = None, **options) -> bytes:
+        """Write the laid-out pages as this rendition draws them, finished by `finish` (see write_pdf);
+        `options` go to WeasyPrint."""
         with drawn_in_rgb(self.document, self.rgb_view) if self.rgb_view else contextlib.nullcontext():
-            return write_pdf(self.document, identifier or self.identifier, object_streams, **options)
+            return write_pdf(self.document, identifier or self.identifier, object_streams, finish, **options)
 
     @functools.cached_property
     def plain_pdf(self) -> bytes:
@@ -221,23 +225,35 @@ def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout) ->
 
 def _finish(project: Project, targets: list[Target], renditions: dict[str, Rendition], issues: list[Issue],
             options: BuildOptions, background: ThreadPoolExecutor) -> tuple[Report | None, list[Output]]:
-    """Each target's files, then the preflight. The print file is made first, so that Ghostscript
-    measures its ink on the other core while the other editions are written."""
-    made: dict[str, list[Output]] = {}
-    ink = None
-    for target in sorted(targets, key=lambda target: target is not press.PRINT):
-        made[target.name] = target.finish(project, renditions[target.name], target)
-        if target is press.PRINT:
-            ink = background.submit(press.measure_ink, project, made[target.name][0].data)
-    outputs = [output for target in targets for output in made[target.name]]
+    """Each target's files, then the preflight. The print file is made here, and Ghostscript starts
+    measuring its ink while the pages are checked; a forked child writes the other editions
+    meanwhile (second_core.py), among them the standard one, which pictures the pages in the report."""
+    elsewhere = [target for target in targets if target is not press.PRINT]
+
+    def finish_elsewhere() -> dict[str, list[Output]]:
+        return {target.name: target.finish(project, renditions[target.name], target) for target in elsewhere}
+
+    with on_second_core(finish_elsewhere) as child:
+        report, made = None, {}
+        if press.PRINT.name in renditions:
+            printed = renditions[press.PRINT.name]
+            made[press.PRINT.name] = press.PRINT.finish(project, printed, press.PRINT)
+            ink = background.submit(press.measure_ink, project, made[press.PRINT.name][0].data)
+            raise_if_errors(list(dict.fromkeys(issues)))
+
+            def pages_pdf() -> bytes | None:
+                standard = child.result().get(registry.STANDARD.name)
+                if standard:
+                    return standard[0].data
+                drawn_alike = [rendition for rendition in renditions.values()
+                               if rendition.rgb_view and rendition.document is printed.document]
+                return drawn_alike[0].plain_pdf if drawn_alike else None
+
+            report, made[press.PRINT.name] = press.run_preflight(project, printed, made[press.PRINT.name],
+                                                                 options.force, pages_pdf, ink)
+        made.update(child.result())
     raise_if_errors(list(dict.fromkeys(issues)))
-    if press.PRINT.name not in renditions:
-        return None, outputs
-    printed = renditions[press.PRINT.name]
-    drawn_alike = [rendition for rendition in renditions.values()
-                   if rendition.rgb_view and rendition.document is printed.document]
-    pages_pdf = drawn_alike[0].plain_pdf if drawn_alike else None
-    return press.run_preflight(project, printed, outputs, options.force, pages_pdf, ink)
+    return report, [output for target in targets for output in made[target.name]]
 
 
 Renderer = Callable[[Project, Theme, Layout, bool], Rendition]

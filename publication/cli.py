@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 import traceback
 from pathlib import Path
@@ -75,6 +76,7 @@ def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool
     """Build the publication in PROJECT_DIR (default: the current folder) into dist/."""
     from .build import BuildOptions, build as run_build
 
+    gc.freeze()  # what is imported lives as long as the process: the collector need not scan it during layout
     result = run_build(project_dir, BuildOptions(strict=strict, targets=targets or None, force=force))
     _print_issues(result.warnings)
     if result.preflight:

@@ -14,6 +14,7 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pikepdf
 import yaml
@@ -22,6 +23,7 @@ from .content import Project
 from .errors import Issue, error, raise_if_errors
 from .layout import BUILTIN_ASSETS, PACKAGE_ROOT
 from .output import Output
+from .reproducible import save_reproducibly
 from .preflight import BINDING_MULTIPLE
 from .targets import Layout, Target, register
 from .theme import Theme, load_theme
@@ -163,49 +165,38 @@ def _recolour(stream: pikepdf.Object, colours: dict[tuple[int, int, int], tuple[
                 _recolour(xobject, colours, seen)
 
 
-def finish_press_pdf(pdf_bytes: bytes, profile: OutputProfile, bleed: float,
-                     colours: dict[tuple[int, int, int], tuple[float, ...]]) -> bytes:
+def finish_press_pdf(pdf: pikepdf.Pdf, profile: OutputProfile, bleed: float,
+                     colours: dict[tuple[int, int, int], tuple[float, ...]]) -> None:
     """Set the OutputIntent's identifier, theme colours in CMYK, room outside the bleed and crop marks."""
     offset = max(bleed, CROP_MARK_MIN_OFFSET)
     slug = (offset + CROP_MARK_LENGTH + 1) * MM
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        for intent in pdf.Root.get("/OutputIntents", []):
-            intent.OutputConditionIdentifier = pikepdf.String(profile.identifier)
-            intent.Info = pikepdf.String(profile.condition or profile.identifier)
-            intent.RegistryName = pikepdf.String(profile.registry)
-            if profile.condition:
-                intent.OutputCondition = pikepdf.String(profile.condition)
-        registration = _registration_colour(pdf)
-        seen: set = set()
-        for page in pdf.pages:
-            for content in ([page.obj.Contents] if isinstance(page.obj.Contents, pikepdf.Stream) else page.obj.Contents):
-                _recolour(content, colours, seen)
-            resources_xobjects = page.obj.Resources.get("/XObject", {})
-            for xobject in resources_xobjects.values():
-                if xobject.get("/Subtype") == "/Form":
-                    _recolour(xobject, colours, seen)
-            resources = page.obj.Resources
-            if "/ColorSpace" not in resources:
-                resources.ColorSpace = pikepdf.Dictionary()
-            resources.ColorSpace.Registration = registration
-            trim = [float(value) for value in page.obj.TrimBox]
-            page.obj.BleedBox = pikepdf.Array([trim[0] - bleed * MM, trim[1] - bleed * MM,
-                                               trim[2] + bleed * MM, trim[3] + bleed * MM])
-            page.obj.MediaBox = pikepdf.Array([trim[0] - slug, trim[1] - slug, trim[2] + slug, trim[3] + slug])
-            if "/CropBox" in page.obj:
-                del page.obj["/CropBox"]
-            page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-            page.contents_add(pdf.make_stream(b"Q\n" + _crop_marks(tuple(trim), offset)))
-        return _save(pdf)
-
-
-def _save(pdf: pikepdf.Pdf) -> bytes:
-    """Bytes that depend on the content only; no object streams, which PDF/X-1a and X-3 (PDF 1.4) forbid."""
-    if "/ID" in pdf.trailer:
-        del pdf.trailer["/ID"]  # qpdf keeps an existing first half; without one, both halves are hashed
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.disable)
-    return out.getvalue()
+    for intent in pdf.Root.get("/OutputIntents", []):
+        intent.OutputConditionIdentifier = pikepdf.String(profile.identifier)
+        intent.Info = pikepdf.String(profile.condition or profile.identifier)
+        intent.RegistryName = pikepdf.String(profile.registry)
+        if profile.condition:
+            intent.OutputCondition = pikepdf.String(profile.condition)
+    registration = _registration_colour(pdf)
+    seen: set = set()
+    for page in pdf.pages:
+        for content in ([page.obj.Contents] if isinstance(page.obj.Contents, pikepdf.Stream) else page.obj.Contents):
+            _recolour(content, colours, seen)
+        resources_xobjects = page.obj.Resources.get("/XObject", {})
+        for xobject in resources_xobjects.values():
+            if xobject.get("/Subtype") == "/Form":
+                _recolour(xobject, colours, seen)
+        resources = page.obj.Resources
+        if "/ColorSpace" not in resources:
+            resources.ColorSpace = pikepdf.Dictionary()
+        resources.ColorSpace.Registration = registration
+        trim = [float(value) for value in page.obj.TrimBox]
+        page.obj.BleedBox = pikepdf.Array([trim[0] - bleed * MM, trim[1] - bleed * MM,
+                                           trim[2] + bleed * MM, trim[3] + bleed * MM])
+        page.obj.MediaBox = pikepdf.Array([trim[0] - slug, trim[1] - slug, trim[2] + slug, trim[3] + slug])
+        if "/CropBox" in page.obj:
+            del page.obj["/CropBox"]
+        page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+        page.contents_add(pdf.make_stream(b"Q\n" + _crop_marks(tuple(trim), offset)))
 
 
 def _identifier(project: Project, rendition) -> bytes:
@@ -221,18 +212,19 @@ def _write_print(project: Project, rendition, target: Target) -> list[Output]:
     settings = project.config.print
     profile, issues = output_profile(project)
     raise_if_errors(issues)
+    colours = theme_cmyk(load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS]))
+    # No object streams: PDF/X-1a and X-3 are PDF 1.4, which has none.
     pdf = rendition.write(_identifier(project, rendition), object_streams=False,
+                          finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours),
                           pdf_variant=STANDARDS[settings.standard], output_intent="device-cmyk")
-    theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
-    finished = finish_press_pdf(pdf, profile, settings.bleed_mm, theme_cmyk(theme))
-    return [Output(target.output_name(project.slug), finished, target.purpose)]
+    return [Output(target.output_name(project.slug), pdf, target.purpose)]
 
 
 def mark_not_passed(pdf_bytes: bytes, note: str) -> bytes:
     """For --force: the file says in its document information that it did not pass preflight."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         pdf.trailer.Info.PublicationPreflight = pikepdf.String(note)
-        return _save(pdf)
+        return save_reproducibly(pdf, object_streams=False)
 
 
 PRINT = register(Target("print", "{slug}-print.pdf", "the print-ready PDF/X file for the print shop",
@@ -248,14 +240,15 @@ def measure_ink(project: Project, pdf_bytes: bytes):
     """The preflight's ink check, which the build starts early to run beside the other editions."""
     from .preflight import check_ink
 
-    return check_ink(pdf_bytes, project.config.print.max_ink)
+    return check_ink(pdf_bytes, project.config.print.max_ink, project.root / ".cache" / "ink")
 
 
-def run_preflight(project: Project, rendition, outputs: list[Output], force: bool, pages_pdf: bytes | None = None,
-                  ink=None):
+def run_preflight(project: Project, rendition, outputs: list[Output], force: bool,
+                  pages_pdf: Callable[[], bytes | None] | None = None, ink=None):
     """Preflight the print PDF among `outputs`. Returns the report and the outputs with the report
-    added; with --force and errors, the print PDF is marked as not passed. `pages_pdf` pictures the
-    pages in the report (see report_outputs); `ink` is the ink check's Future, if started already."""
+    added; with --force and errors, the print PDF is marked as not passed. `pages_pdf` gives the PDF
+    that pictures the pages in the report, once the checks are done (see report_outputs); `ink` is the
+    ink check's Future, if started already."""
     from dataclasses import replace
 
     from .preflight import preflight
@@ -268,7 +261,8 @@ def run_preflight(project: Project, rendition, outputs: list[Output], force: boo
         note = f"not passed: {len(report.errors)} errors, see {project.slug}-preflight.html"
         outputs = [replace(output, data=mark_not_passed(output.data, note)) if output is pdf else output
                    for output in outputs]
-    return report, outputs + report_outputs(project.slug, project.config.title, report, pdf.data, pages_pdf)
+    pictured = pages_pdf() if pages_pdf else None
+    return report, outputs + report_outputs(project.slug, project.config.title, report, pdf.data, pictured)
 
 
 def preflight_only(root: Path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,6 +69,13 @@ class PreviewServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return self.server_address[1]
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser or tab that goes away mid-request is normal; anything else is one line, not
+        the traceback socketserver would print."""
+        problem = sys.exc_info()[1]
+        if not isinstance(problem, (ConnectionError, TimeoutError)):
+            print(f"preview: a request from the browser failed: {problem!r}", file=sys.stderr)
 
     @property
     def url(self) -> str:

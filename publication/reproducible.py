@@ -13,6 +13,7 @@ import io
 import os
 import re
 import uuid
+from typing import Callable
 
 import pikepdf
 
@@ -49,17 +50,21 @@ def w3c_date(value: PdfDate) -> str:
 
 # ---- PDF bytes that do not depend on where the project lives ---------------------------------
 
-def location_independent(pdf_bytes: bytes, identifier: bytes, object_streams: bool = True) -> bytes:
+def location_independent(pdf_bytes: bytes, identifier: bytes, object_streams: bool = True,
+                         finish: "Callable[[pikepdf.Pdf], None] | None" = None) -> bytes:
     """WeasyPrint's PDF, made independent of the folder it was built in and of chance.
 
     WeasyPrint names each image after the MD5 of its absolute URL, so the same project in two
     folders gives different names, a different object order and different bytes. Images are
     renamed after their content here. A random XMP document id (PDF/X-4) becomes one derived
-    from `identifier`. The file identifier is hashed from the content when saving.
+    from `identifier`. The file identifier is hashed from the content when saving. `finish` changes
+    the file further before that one save (a target's own finishing).
     """
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         name_images_by_content(pdf)
         _fix_xmp_document_id(pdf, identifier)
+        if finish:
+            finish(pdf)
         return save_reproducibly(pdf, object_streams)
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pikepdf
 from PIL import Image
 
-from .reproducible import pdf_date, save_reproducibly, source_dates, w3c_date
+from .reproducible import pdf_date, source_dates, w3c_date
 from .targets import STANDARD, Target, register
 
 if TYPE_CHECKING:
@@ -43,14 +43,16 @@ class Placement:
 def finish_screen(project: "Project", rendition: "Rendition", target: Target) -> "list[Output]":
     from .output import Output
 
-    tagged = rendition.write(pdf_variant="pdf/ua-1", pdf_tags=True)
     settings = project.config.screen
-    with pikepdf.open(io.BytesIO(tagged)) as pdf:
+
+    def finish(pdf: pikepdf.Pdf) -> None:
         lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)
         mark_running_heads_as_artifacts(pdf)
         set_metadata(pdf, project)
         set_opening_view(pdf)
-        return [Output(target.output_name(project.slug), save_reproducibly(pdf), target.purpose)]
+
+    screen = rendition.write(finish=finish, pdf_variant="pdf/ua-1", pdf_tags=True)
+    return [Output(target.output_name(project.slug), screen, target.purpose)]
 
 
 # ---- Photos --------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import pikepdf
 import weasyprint
 from weasyprint.urls import URLFetcher
 
@@ -89,9 +91,10 @@ def typeset(html: str, base_url: Path, allowed_roots: list[Path], fetcher: Confi
 
 
 def write_pdf(document: weasyprint.document.Document, identifier: bytes, object_streams: bool = True,
-              **options) -> bytes:
+              finish: Callable[[pikepdf.Pdf], None] | None = None, **options) -> bytes:
     """The PDF's bytes, the same wherever the project lives (see reproducible.py). Without
-    `object_streams` the file stays within PDF 1.4, as PDF/X-1a and X-3 require."""
+    `object_streams` the file stays within PDF 1.4, as PDF/X-1a and X-3 require; `finish` is a
+    target's own finishing, done to the open file before it is saved once."""
     fetcher = document.url_fetcher
     already_refused = len(getattr(fetcher, "refused", ()))
     # pikepdf compresses the streams when location_independent saves the file, at zlib's default
@@ -104,4 +107,4 @@ def write_pdf(document: weasyprint.document.Document, identifier: bytes, object_
     raise_if_errors([error("layouts", None, f"refused to attach '{url}': only files inside the project can be "
                            "attached; copy the file into the project and refer to it there", "outside-project")
                      for url in refused_now])
-    return location_independent(pdf, identifier, object_streams)
+    return location_independent(pdf, identifier, object_streams, finish)

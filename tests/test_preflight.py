@@ -15,7 +15,7 @@ from conftest import REPO
 from publication.build import BuildOptions, build
 from publication.errors import BuildFailed
 from publication.press import preflight_only
-from publication.preflight import PX_PER_MM, check_empty_pages, check_fonts_embedded, check_layout, check_page_boxes
+from publication.preflight import PX_PER_MM, check_empty_pages, check_ink, check_fonts_embedded, check_layout, check_page_boxes
 
 PRINT = BuildOptions(targets=("print",))
 ARTICLE = "content/01-artikel.md"
@@ -173,6 +173,29 @@ def test_ink_above_the_limit(project):
     report, passed = build_report(project)
     finding = only(report, "ink-coverage")
     assert not passed and finding["page"] == 2 and "up to 400% total ink, above the 300%" in finding["message"]
+
+
+def test_ink_of_cmyk_photos_is_measured_as_the_press_prints_them(tmp_path):
+    """CMYK JPEGs as WeasyPrint embeds them (Adobe's inverted CMYK, undone by a /Decode array): the
+    ink check, which decodes photos at an eighth of their size, sees 400% in the photo with all
+    four inks full and 100% in the one of black only; a second check reads them from its cache."""
+    Image.new("CMYK", (800, 400), (255, 255, 255, 255)).save(tmp_path / "dark.jpg", quality=95)
+    Image.new("CMYK", (800, 400), (0, 0, 0, 255)).save(tmp_path / "black.jpg", quality=95)
+    html = ('<style>@page { size: 100mm 100mm; margin: 0 } body { margin: 0 }'
+            ' img { display: block; width: 100mm; height: 50mm }'
+            '</style><img src="dark.jpg"><img src="black.jpg">')
+    pdf = weasyprint.HTML(string=html, base_url=tmp_path.as_uri() + "/").write_pdf()
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        images = list(opened.pages[0].get_images().values())
+        assert [str(image.Filter) for image in images] == ["/DCTDecode"] * 2 and "/Decode" in images[0]
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        findings = check_ink(pdf, 300, cache)
+        assert len(findings) == 1 and "up to 400% total ink" in findings[0].message
+        x, y, width, height = findings[0].area
+        assert (x, y, width) == (0, 0, pytest.approx(100, abs=1)) and height == pytest.approx(50, abs=1.5)
+        assert len(list(cache.glob("*.tiff"))) == 2
+    assert check_ink(pdf, 400, cache) == []
 
 
 def test_blank_pages_added_for_saddle_stitch_are_a_warning(project):

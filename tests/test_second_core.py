@@ -1,0 +1,85 @@
+"""Editions written on the second core: the same files as a build in one process, and no new ways to fail."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from conftest import REPO, copy_sample
+
+
+def run_python(code: str, **environment: str) -> list[str]:
+    """Run `code` in a fresh interpreter (one thread, so the fork is allowed) and return its output lines."""
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=REPO, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, **environment})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_the_work_runs_in_a_child_and_its_result_comes_back():
+    parent, child, again = run_python("""
+        import os
+        from publication.second_core import on_second_core
+        with on_second_core(lambda: (os.getpid(), b"x" * 5_000_000)) as work:
+            pid, data = work.result()
+            assert len(data) == 5_000_000 and work.result()[0] == pid
+        print(os.getpid(), pid, work.result()[0])
+    """)
+    assert child != parent and again == child  # asked twice, done once
+
+
+def test_work_that_fails_in_the_child_is_done_here_and_fails_as_it_would():
+    lines = run_python("""
+        import os
+        from publication.second_core import on_second_core
+        parent = os.getpid()
+
+        def work():
+            if os.getpid() != parent:
+                raise RuntimeError("only in the child")
+            return "done here"
+
+        with on_second_core(work) as deferred:
+            print(deferred.result())
+        with on_second_core(lambda: 1 / 0) as deferred:
+            try:
+                deferred.result()
+            except ZeroDivisionError:
+                print("ZeroDivisionError")
+    """)
+    assert lines == ["done", "here", "ZeroDivisionError"]
+
+
+def test_serial_builds_and_threaded_processes_do_not_fork():
+    assert run_python("""
+        import os
+        from publication.second_core import on_second_core
+        with on_second_core(os.getpid) as work:
+            print(work.result() == os.getpid())
+    """, PUBLICATION_SERIAL="1") == ["True"]
+    assert run_python("""
+        import os, threading
+        from publication.second_core import on_second_core
+        stop = threading.Event()
+        threading.Thread(target=stop.wait).start()
+        with on_second_core(os.getpid) as work:
+            print(work.result() == os.getpid())
+        stop.set()
+    """) == ["True"]
+
+
+def test_a_build_on_two_cores_writes_the_same_files_as_one_on_one(tmp_path):
+    folders = {}
+    for name, serial in (("serial", "1"), ("parallel", "0")):
+        root = copy_sample(tmp_path / name)
+        result = subprocess.run([sys.executable, "-m", "publication", "build", str(root)], cwd=REPO,
+                                capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "PUBLICATION_SERIAL": serial})
+        assert result.returncode == 0, result.stderr
+        folders[name] = {path.name: path.read_bytes() for path in (root / "dist").iterdir() if path.is_file()}
+    assert sorted(folders["serial"]) == sorted(folders["parallel"])
+    assert len([name for name in folders["serial"] if name.endswith(".pdf")]) >= 4
+    for name, data in folders["serial"].items():
+        assert data == folders["parallel"][name], name
