@@ -3,11 +3,13 @@
     python3 bench/child.py build ROOT [--target NAME ...]
     python3 bench/child.py warm ROOT --article FILE --word WORD --runs N [--via-preview]
     python3 bench/child.py profile ROOT --article FILE --word WORD
+    python3 bench/child.py profile-all ROOT
 
 Prints one JSON object on stdout. `build` is what `publication build` does, plus the
 counts the benchmark checks (pages, photos processed); `warm` keeps one process and one
 WarmBuilder, edits one word in one article N times and times each rebuild; `profile`
-runs a cold and then a warm build under cProfile and sums the time per stage.
+runs a cold and then a warm build under cProfile and sums the time per stage;
+`profile-all` profiles the default build with every edition made in this one process.
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ STAGES = (
     ("WeasyPrint: write the PDF", "weasyprint/document.py", "write_pdf"),
     ("write dist/ (atomic, fsync)", "publication/output.py", "write_outputs"),
 )
+FINISHING = (
+    ("whole build", "publication/build.py", "build"),
+    ("the one layout (photos, Markdown, HTML, WeasyPrint)", "publication/build.py", "render"),
+    ("RGB photos for the drawn editions", "publication/build.py", "in_rgb"),
+    ("print file: WeasyPrint writes it, pikepdf finishes it", "publication/press.py", "_write_print"),
+    ("standard edition: drawn in RGB and written", "publication/targets.py", "_write_plain"),
+    ("screen edition: written tagged, finished", "publication/screen.py", "finish_screen"),
+    ("booklet: imposed", "publication/impose.py", "_finish_booklet"),
+    ("preflight: checks of the pages and the file", "publication/preflight.py", "preflight"),
+    ("preflight: report with page pictures", "publication/preflight_report.py", "report_outputs"),
+    ("WeasyPrint: all PDF writing", "weasyprint/document.py", "write_pdf"),
+    ("write dist/ (atomic, fsync)", "publication/output.py", "write_outputs"),
+)
 
 
 def build_once(root: Path, targets: list[str]) -> dict:
@@ -58,7 +73,7 @@ def build_once(root: Path, targets: list[str]) -> dict:
         "available_targets": sorted(TARGETS),
         "images": sum(len(rendition.images) for rendition in result.renditions),
         "images_processed": sum(rendition.images_processed for rendition in result.renditions),
-        "renders": len(result.renditions),
+        "renders": len({id(rendition.document) for rendition in result.renditions}),
         "ppi": [rendition.layout.ppi for rendition in result.renditions],
     }
 
@@ -108,12 +123,12 @@ def warm_rebuilds(root: Path, article: str, word: str, runs: int, via_preview: b
     return {"first_seconds": first, "rebuilds": rebuilds}
 
 
-def profiled(run) -> dict:
+def profiled(run, stages_wanted=STAGES) -> dict:
     profile = cProfile.Profile()
     profile.runcall(run)
     stats = pstats.Stats(profile).stats
     stages = []
-    for label, file_end, function in STAGES:
+    for label, file_end, function in stages_wanted:
         seconds = sum(entry[3] for (path, _, name), entry in stats.items()
                       if path.endswith(file_end) and name == function)
         stages.append((label, seconds))
@@ -138,9 +153,18 @@ def profile_builds(root: Path, article: str, word: str) -> dict:
     return {"imports": IMPORT_CPU, "cold": cold, "warm": rebuilt, "warm_mode": warm.last.mode}
 
 
+def profile_default_build(root: Path) -> dict:
+    import os
+
+    from publication.second_core import SERIAL_ENV
+
+    os.environ[SERIAL_ENV] = "1"  # the editions a forked child would make are made here, where cProfile sees them
+    return profiled(lambda: building.build(root, building.BuildOptions()), FINISHING)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["build", "warm", "profile"])
+    parser.add_argument("mode", choices=["build", "warm", "profile", "profile-all"])
     parser.add_argument("root", type=Path)
     parser.add_argument("--target", action="append", default=[])
     parser.add_argument("--article")
@@ -152,6 +176,8 @@ def main() -> None:
         report = build_once(args.root, args.target)
     elif args.mode == "warm":
         report = warm_rebuilds(args.root, args.article, args.word, args.runs, args.via_preview)
+    elif args.mode == "profile-all":
+        report = profile_default_build(args.root)
     else:
         report = profile_builds(args.root, args.article, args.word)
     print(json.dumps(report))

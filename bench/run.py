@@ -128,6 +128,15 @@ def interleave(runs: int, figures: list[tuple[Figure, list[str]]], progress: str
 
 # --- projects ----------------------------------------------------------------------------
 
+def keep_html(sample: Path, name: str) -> Path:
+    """A copy of the HTML the last build typeset, beside dist/ so its relative links still work:
+    the builds that run later overwrite dist/<slug>.html."""
+    kept = sample / "bench-html" / f"{name}.html"
+    kept.parent.mkdir(exist_ok=True)
+    shutil.copyfile(next((sample / "dist").glob("*.html")), kept)
+    return kept
+
+
 def copy_sample(destination: Path) -> Path:
     shutil.copytree(REPO / "content", destination / "content")
     return destination
@@ -361,17 +370,24 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     rows: list[Row] = []
     facts: list[str] = []
     sample = copy_sample(scratch / "sample")
-    print("warming up: the sample once, to fill the photo cache and produce the HTML", flush=True)
+    print("warming up: the sample once per command, to fill the caches and produce the HTML", flush=True)
     warmup = measure(ours(sample, "standard")).report
-    html = next((sample / "dist").glob("*.html"))
+    html = keep_html(sample, "standard")
+    default_build = measure(ours(sample)).report  # which targets, from how many layouts
+    default_html = keep_html(sample, "default")
+    with_proof = [*default_build["target_names"], "proof"]
+    measure(ours(sample, *with_proof))
     pages = warmup["pages"]
 
     # Overhead, all targets and the peer, interleaved.
     standard = Figure("publication build --target standard")
     plain = Figure("weasyprint CLI on our HTML")
     everything = Figure("publication build (default targets)")
+    plain_default = Figure("weasyprint CLI on the default build's HTML")
+    proofed = Figure("publication build, default targets and the proof")
     commands = [(standard, cli(sample, "standard")), (plain, weasyprint_cli(html, scratch / "weasyprint.pdf")),
-                (everything, cli(sample))]
+                (everything, cli(sample)), (plain_default, weasyprint_cli(default_html, scratch / "default.pdf")),
+                (proofed, cli(sample, *with_proof))]
     peer = None if args.no_peer else install_peer(notes)
     if args.no_peer:
         notes.append("Vivliostyle skipped: --no-peer.")
@@ -381,12 +397,15 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     interleave(args.runs, commands, "sample")
     rows.append(compare("overhead: `publication build --target standard` vs `weasyprint` on its HTML",
                         standard, plain, 1.10))
-    default_build = measure(ours(sample)).report  # which targets, from how many layouts
-    rows.append(compare(f"all targets ({', '.join(default_build['target_names'])}) vs one `weasyprint`",
-                        everything, plain, 1.5))
+    rows.append(compare(f"all targets ({', '.join(default_build['target_names'])}, preflight) vs one `weasyprint` "
+                        "on the HTML they are laid out from", everything, plain_default, 1.5))
+    rows.append(compare(f"all targets and the proof vs one `weasyprint` on the same HTML", proofed, plain_default, 1.5))
+    rows.append(compare("all targets vs one `weasyprint` on the standard edition's HTML (RGB, 150 ppi, no bleed)",
+                        everything, plain, None))
     facts.append(f"Sample: {pages} pages. Targets available: {', '.join(warmup['available_targets'])}; the default "
                  f"build makes {', '.join(default_build['target_names'])} from {default_build['renders']} WeasyPrint "
-                 f"layout(s) and writes {', '.join(default_build['targets'])}.")
+                 f"layout(s) and writes {', '.join(default_build['targets'])}. The proof is not in the default build "
+                 "(it carries the clock, and a rebuild must give the same bytes); `--target proof` adds it.")
     if peer:
         rows.append(compare("peer: Vivliostyle CLI vs `weasyprint` on the same HTML", peer_figure, plain, None))
         rows.append(compare("peer: our standard build vs Vivliostyle CLI", standard, peer_figure, None))
@@ -424,6 +443,8 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     profile = measure([sys.executable, str(CHILD), "profile", str(sample), "--article", EDITS[0][1],
                        "--word", EDITS[0][2]]).report
     facts.extend(profile_lines(profile))
+    print("  profile: the default build, serial (PUBLICATION_SERIAL=1), under cProfile", flush=True)
+    facts.extend(finishing_lines(measure([sys.executable, str(CHILD), "profile-all", str(sample)]).report))
 
     # Scaling: a ~200-page brochure against the sample, per page.
     times = max(1, round((args.pages - 3) / max(1, pages - 3)))
@@ -474,6 +495,15 @@ def profile_lines(profile: dict) -> list[str]:
     top = "\n".join(f"  | {name} | {seconds:.2f} |" for seconds, name in profile["cold"]["top"][:10])
     lines.append("Own time of the ten busiest functions in the cold build:\n\n  | function | s |\n  |---|---|\n" + top)
     return lines
+
+
+def finishing_lines(profile: dict) -> list[str]:
+    """Where the default build's time goes, every edition in this one process."""
+    rows = "\n".join(f"  | {label} | {seconds:.2f} |" for label, seconds in profile["stages"])
+    top = "\n".join(f"  | {name} | {seconds:.2f} |" for seconds, name in profile["top"][:10])
+    return [f"Profile of the default build, all in one process (cProfile, CPU s; the ink check runs in its own "
+            f"thread and is not in it):\n\n  | stage | s |\n  |---|---|\n{rows}",
+            "Own time of the ten busiest functions in the default build:\n\n  | function | s |\n  |---|---|\n" + top]
 
 
 def report(args, lines: list[str], facts: list[str], notes: list[str], seconds: float, load_before: str) -> str:
