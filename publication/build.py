@@ -28,7 +28,7 @@ from .manifest import manifest_output
 from .markdown import Figure, RenderedArticle, render_article
 from .page_layouts import page_geometry, page_layout_for
 from .output import Output, write_outputs
-from . import impose, screen  # noqa: F401 - they register their targets
+from . import impose, proof, screen  # noqa: F401 - they register their targets
 from . import press  # registers the print target; build runs its preflight
 from . import targets as registry
 from .preflight import Report
@@ -210,7 +210,7 @@ def drawn_from(layout: Layout, source: Layout) -> bool:
             and layout.pages_multiple_of in (1, source.pages_multiple_of))
 
 
-def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout) -> Rendition:
+def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout, keep_bleed: bool = False) -> Rendition:
     """The print rendition drawn as an RGB edition: the same pages, each photo's RGB version."""
     images = _ImageStage(project, project.dist_dir, layout)
     photos: dict[str, str] = {}
@@ -220,7 +220,7 @@ def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout) ->
             photos[images.relative_url(placed)] = prepared.output.resolve().as_uri()
     raise_if_errors(images.issues)
     return Rendition(layout, source.geometry, source.html, source.document, source.articles, source.issues,
-                     tuple(images.prepared), RgbView.for_theme(theme, photos))
+                     tuple(images.prepared), RgbView.for_theme(theme, photos, keep_bleed))
 
 
 def _finish(project: Project, targets: list[Target], renditions: dict[str, Rendition], issues: list[Issue],

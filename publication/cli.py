@@ -68,7 +68,8 @@ def main() -> None:
 @project_argument
 @click.option("--strict", is_flag=True, help="Treat warnings (WeasyPrint's included) as errors.")
 @click.option("--target", "-t", "targets", multiple=True, metavar="NAME",
-              help="Build only this output (repeatable), e.g. print, screen or booklet; default: all of them.")
+              help="Build only this output (repeatable): standard, print, screen, booklet or proof; default: all but "
+              "the proof.")
 @click.option("--force", is_flag=True, help="Write the print PDF even if preflight finds errors; it is marked "
               "as not passed.")
 @reporting

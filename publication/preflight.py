@@ -706,7 +706,8 @@ def check_ink(pdf_bytes: bytes, max_ink: int, cache_dir: Path | None = None) -> 
     return findings
 
 
-def check_pdf(pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Finding]] | None" = None) -> list[Finding]:
+def check_pdf(pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Finding]] | None" = None,
+              ink_cache: Path | None = None) -> list[Finding]:
     """All checks of the finished file; `ink` is the ink check if it was started already."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         findings = check_pdfx(pdf, settings.standard)
@@ -715,7 +716,7 @@ def check_pdf(pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Finding]
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)
         findings += check_transparency(pdf, settings.standard)
-    return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink))
+    return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache))
 
 
 # ---- All together ----------------------------------------------------------------------------
@@ -736,6 +737,11 @@ def pages_by_source(document) -> dict[str, int]:
     return pages
 
 
+def ink_cache_dir(project) -> Path:
+    """Where the ink check keeps its photos decoded at 1/8, beside the build's prepared photos."""
+    return project.root / ".cache" / "ink"
+
+
 def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
               ink: "Future[list[Finding]] | None" = None) -> Report:
     settings = project.config.print
@@ -745,7 +751,7 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
     findings += check_layout(document)
     findings += check_empty_pages(document)
     findings += check_padding(document, settings.binding)
-    findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink)
+    findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink, ink_cache_dir(project))
     findings += [_warning("weasyprint", issue.message, source=_located(issue))
                  for issue in rendition.issues if issue.code in WEASYPRINT_CODES]
     blank = tuple(number for number, page in enumerate(document.pages, start=1)

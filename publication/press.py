@@ -238,9 +238,9 @@ def font_dirs(project: Project) -> list:
 
 def measure_ink(project: Project, pdf_bytes: bytes):
     """The preflight's ink check, which the build starts early to run beside the other editions."""
-    from .preflight import check_ink
+    from .preflight import check_ink, ink_cache_dir
 
-    return check_ink(pdf_bytes, project.config.print.max_ink, project.root / ".cache" / "ink")
+    return check_ink(pdf_bytes, project.config.print.max_ink, ink_cache_dir(project))
 
 
 def run_preflight(project: Project, rendition, outputs: list[Output], force: bool,

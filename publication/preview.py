@@ -31,12 +31,12 @@ from typing import Any, Callable, Iterable
 import pypdfium2
 import watchfiles
 
-from .build import Rendition
+from .build import Rendition, in_rgb
 from .content import Project, load_project
 from .errors import BuildFailed, Issue
 from .geometry import Geometry
 from .layout import BUILTIN_ASSETS
-from .targets import Layout
+from .targets import STANDARD, Layout
 from .theme import load_theme
 from .typeset import write_pdf
 from .warm import WarmBuilder
@@ -81,10 +81,14 @@ def print_pipeline() -> Pipeline | None:
         return None
 
     def write(project: Project, rendition: Rendition) -> bytes:
-        return press.PRINT.finish(project, rendition, press.PRINT)[0].data
+        """The pages to show: the print layout drawn in RGB with its bleed, as the standard edition
+        is (rgb_view.py). PDFium renders it several times faster than the 300 ppi CMYK print file."""
+        theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
+        return in_rgb(project, theme, rendition, STANDARD.layout, keep_bleed=True).plain_pdf
 
     def preflight(project: Project, rendition: Rendition, pdf: bytes):
-        return checks.preflight(project, rendition, pdf, press.font_dirs(project)).findings
+        printed = press.PRINT.finish(project, rendition, press.PRINT)[0].data
+        return checks.preflight(project, rendition, printed, press.font_dirs(project)).findings
 
     return Pipeline("print", press.print_layout, write, preflight, getattr(checks, "SAFETY_ZONE_MM", SAFETY_ZONE_MM))
 
@@ -184,11 +188,13 @@ class Snapshot:
         }
 
 
-def rasterise(pdf: bytes, dpi: int, numbers: Iterable[int] | None = None) -> list[tuple[int, bytes, str]]:
+def rasterise(pdf: bytes, dpi: int, numbers: Iterable[int] | None = None,
+              encoded: dict[bytes, bytes] | None = None) -> list[tuple[int, bytes, str]]:
     """(page number, PNG, page text) for the given 1-based pages of a PDF, or for all of them.
 
     Each picture shows the bleed box: the trimmed page and its bleed, without the slug
-    and crop marks a print PDF has around them."""
+    and crop marks a print PDF has around them. `encoded` maps the pixels of pages drawn
+    before to their PNG: encoding is most of the time here, and an edit changes few pages."""
     results = []
     with _PDFIUM:
         document = pypdfium2.PdfDocument(pdf)
@@ -196,12 +202,18 @@ def rasterise(pdf: bytes, dpi: int, numbers: Iterable[int] | None = None) -> lis
             for number in numbers or range(1, len(document) + 1):
                 page = document[number - 1]
                 page.set_cropbox(*page.get_bleedbox())
-                bitmap = page.render(scale=dpi / 72)
-                buffer = io.BytesIO()
-                # Level 1 is several times faster than the default and barely larger for photos.
-                bitmap.to_pil().save(buffer, "PNG", compress_level=1)
+                picture = page.render(scale=dpi / 72).to_pil()
+                key = hashlib.blake2b(repr(picture.size).encode() + picture.tobytes(), digest_size=16).digest()
+                png = encoded.get(key) if encoded is not None else None
+                if png is None:
+                    buffer = io.BytesIO()
+                    # Level 1 is several times faster than the default and barely larger for photos.
+                    picture.save(buffer, "PNG", compress_level=1)
+                    png = buffer.getvalue()
+                    if encoded is not None:
+                        encoded[key] = png
                 text = page.get_textpage().get_text_bounded()
-                results.append((number, buffer.getvalue(), " ".join(text.split())))
+                results.append((number, png, " ".join(text.split())))
         finally:
             document.close()
     return results
@@ -240,6 +252,7 @@ class Previewer:
         self._threads: list[threading.Thread] = []
         self._recent: dict[str, tuple[Edition, PageImage]] = {}
         self._zoomed: dict[str, bytes] = {}
+        self._encoded: dict[bytes, bytes] = {}  # the last edition's page pictures, by their pixels
         self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
 
     # --- state, for the server -------------------------------------------------------
@@ -292,7 +305,10 @@ class Previewer:
         theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
         rendition = self.warm.render(project, theme, self.pipeline.layout(project))
         pdf = self.pipeline.write(project, rendition)
-        pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi))
+        encoded = dict(self._encoded)
+        pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi, encoded=encoded))
+        pngs = {page.png for page in pages}
+        self._encoded = {key: png for key, png in encoded.items() if png in pngs}  # this edition's pages only
         findings = tuple(Finding.from_issue(issue) for issue in dict.fromkeys([*issues, *rendition.issues]))
         check = self.pipeline.preflight
         edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,

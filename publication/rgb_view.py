@@ -10,7 +10,8 @@ drawn with:
 - the theme's own RGB value for each theme colour (other CMYK colours are converted
   naively, as no press profile applies on a screen),
 - each photo's RGB version, prepared at the RGB edition's resolution for the same box,
-- no bleed: the page is the trimmed page; what lies in the bleed is outside the MediaBox.
+- no bleed: the page is the trimmed page; what lies in the bleed is outside the MediaBox
+  (the live preview keeps it, to show where the page will be cut).
 
 This reaches into WeasyPrint's laid-out pages (`Page.bleed`, `ReplacedBox.replacement`)
 and its PDF stream (`Stream.set_color`); tests/test_one_layout.py checks the result against
@@ -43,15 +44,17 @@ class RgbView:
     """Each theme colour's device-cmyk() value (0–1) with its RGB value (0–1)."""
     photos: tuple[tuple[str, str], ...]
     """Each photo's URL as the print HTML gives it, with the file URI of its RGB version."""
+    keep_bleed: bool = False
+    """For the live preview, which shows the bleed and where the page will be cut."""
 
     @classmethod
-    def for_theme(cls, theme: Theme, photos: dict[str, str]) -> "RgbView":
+    def for_theme(cls, theme: Theme, photos: dict[str, str], keep_bleed: bool = False) -> "RgbView":
         colours = []
         for colour in theme.colours.values():
             cmyk = tuple(round(part / 100, 6) for part in colour.cmyk)
             rgb = tuple(int(colour.rgb[i:i + 2], 16) / 255 for i in (1, 3, 5))
             colours.append((cmyk, rgb))
-        return cls(tuple(colours), tuple(sorted(photos.items())))
+        return cls(tuple(colours), tuple(sorted(photos.items())), keep_bleed)
 
     def rgb(self, cmyk: CMYK) -> RGB:
         key = tuple(round(float(part), 6) for part in cmyk)
@@ -87,7 +90,8 @@ def drawn_in_rgb(document: weasyprint.document.Document, view: RgbView) -> Itera
 
     try:
         for page in document.pages:
-            page.bleed = dict.fromkeys(page.bleed, 0)
+            if not view.keep_bleed:
+                page.bleed = dict.fromkeys(page.bleed, 0)
             for box in page._page_box.descendants(placeholders=True):
                 box = getattr(box, "_box", box)  # an absolutely placed box sits behind a placeholder
                 if isinstance(box, ReplacedBox) and box.element is not None:

@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from conftest import REPO, ProjectFactory
 from preview_support import BUILD_WAIT, PreflightFinding, next_build, running_preview, wait_for, with_preflight
-from publication.preview import PAGE_DPI, ZOOM_DPI, Previewer
+from publication.preview import PAGE_DPI, ZOOM_DPI, Previewer, rasterise
 from publication.preview_server import MAX_EVENT_STREAMS, PreviewServer
 
 MM_PER_POINT = 25.4 / 72
@@ -100,6 +100,21 @@ def test_preview_shows_the_printed_pages_with_bleed_from_memory(project, preview
     assert Image.open(io.BytesIO(zoomed.body)).width == pytest.approx(width_px * ZOOM_DPI / PAGE_DPI, abs=2)
 
     assert not (project.root / "dist").exists(), "the preview must not write into dist/"
+
+
+def test_after_an_edit_the_pictures_are_those_of_a_fresh_drawing(project):
+    """Pictures of unchanged pages are reused, not encoded again; all are what PDFium draws now."""
+    project.write("02-artikel.md", "---\ntitle: Tweede artikel\n---\n\nEen alinea die blijft zoals ze is.\n")
+    project.edit("publication.yml", "  - 01-artikel.md", "  - 01-artikel.md\n  - 02-artikel.md")
+    previewer = Previewer(project.root)
+    before = previewer.build_once().edition
+    project.edit("01-artikel.md", "Eerste alinea", "Allereerste alinea")
+    after = previewer.build_once().edition
+    fresh = [png for _, png, _ in rasterise(after.pdf, previewer.dpi)]
+    assert [page.png for page in after.pages] == fresh
+    changed = [b.digest != a.digest for b, a in zip(before.pages, after.pages)]
+    assert len(changed) == len(after.pages) and any(changed) and not all(changed)
+    assert "Allereerste alinea" in " ".join(page.text for page in after.pages)
 
 
 def test_a_failed_build_keeps_the_last_good_pages_and_says_where(project):

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import copy_sample
+from helpers import run_cli
 from publication.build import BuildOptions, build
 from publication.diff import compare
 from publication.proof import PROOF
@@ -122,6 +123,15 @@ def test_each_article_source_is_named_in_the_margin_and_bookmarked(proof_project
 def test_proof_is_not_built_by_default(project):
     result = build(project.root)
     assert not any("-proof-" in path.name for path in result.written)
+
+
+def test_the_command_line_builds_the_proof_with_the_other_editions_from_one_layout(project):
+    result = run_cli("build", project.root, "--target", "print", "--target", "standard", "--target", "proof")
+    assert result.returncode == 0, result.stderr + result.stdout
+    proofs = list((project.root / "dist").glob("testbrochure-proof-*.pdf"))
+    assert len(proofs) == 1 and (project.root / "dist" / "testbrochure-print.pdf").is_file()
+    with pikepdf.open(proofs[0]) as proof:
+        assert [round(float(v), 2) for v in proof.pages[0].mediabox] == [0, 0, 595.28, 841.89]  # trimmed, no bleed
 
 
 def test_sample_proof_is_light_and_is_the_brochure_underneath(tmp_path):
