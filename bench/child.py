@@ -84,14 +84,28 @@ def warm_rebuilds(root: Path, article: str, word: str, runs: int, via_preview: b
         from publication.preview import Previewer
 
         previewer = Previewer(root)
+        # The preview shows the new pages as soon as they are drawn and the preflight's findings after:
+        # note the clocks when the pages are published.
+        shown: dict[str, float] = {}
+        publish = previewer._publish
+
+        def noting_publish(**changes):
+            if changes.get("edition") is not None and not shown:
+                shown.update(wall=time.perf_counter(), cpu=time.process_time())
+            return publish(**changes)
+
+        previewer._publish = noting_publish
 
         def rebuild() -> dict:
+            shown.clear()
+            wall, cpu = time.perf_counter(), time.process_time()
             snapshot = previewer.build_once()
             if snapshot.edition is None or snapshot.failure:
                 raise SystemExit(f"the preview's build failed: {snapshot.failure}")
             stats = getattr(getattr(previewer, "warm", None), "last", None)  # when the preview uses a WarmBuilder
             return {"mode": getattr(stats, "mode", "preview"), "pages_laid_out": getattr(stats, "pages_laid_out", 0),
-                    "pages_reused": getattr(stats, "pages_reused", 0), "pages": len(snapshot.edition.pages)}
+                    "pages_reused": getattr(stats, "pages_reused", 0), "pages": len(snapshot.edition.pages),
+                    "pages_seconds": shown["wall"] - wall, "pages_cpu": shown["cpu"] - cpu}
     else:
         from publication.warm import WarmBuilder
 
