@@ -55,7 +55,8 @@ FINISHING = (
     ("standard edition: drawn in RGB and written", "publication/targets.py", "_write_plain"),
     ("screen edition: written tagged, finished", "publication/screen.py", "finish_screen"),
     ("booklet: imposed", "publication/impose.py", "_finish_booklet"),
-    ("preflight: checks of the pages and the file", "publication/preflight.py", "preflight"),
+    ("preflight: checks of the pages and the file (and the wait for the ink check)", "publication/preflight.py",
+     "preflight"),
     ("preflight: report with page pictures", "publication/preflight_report.py", "report_outputs"),
     ("WeasyPrint: all PDF writing", "weasyprint/document.py", "write_pdf"),
     ("write dist/ (atomic, fsync)", "publication/output.py", "write_outputs"),
@@ -152,7 +153,12 @@ def profiled(run, stages_wanted=STAGES) -> dict:
 
 
 def profile_builds(root: Path, article: str, word: str) -> dict:
+    import os
+
+    from publication.second_core import SERIAL_ENV
     from publication.warm import WarmBuilder
+
+    os.environ[SERIAL_ENV] = "1"  # all the work in this process, where cProfile sees it
 
     warm = WarmBuilder()
     options = building.BuildOptions(targets=("standard",))

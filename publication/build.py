@@ -228,12 +228,13 @@ def _finish(project: Project, targets: list[Target], renditions: dict[str, Rendi
     """Each target's files, then the preflight. The print file is made here, and Ghostscript starts
     measuring its ink while the pages are checked; a forked child writes the other editions
     meanwhile (second_core.py), among them the standard one, which pictures the pages in the report."""
-    elsewhere = [target for target in targets if target is not press.PRINT]
+    # Without the print file there is nothing to do here while a child works: no child then.
+    elsewhere = [target for target in targets if target is not press.PRINT] if press.PRINT in targets else []
 
     def finish_elsewhere() -> dict[str, list[Output]]:
         return {target.name: target.finish(project, renditions[target.name], target) for target in elsewhere}
 
-    with on_second_core(finish_elsewhere) as child:
+    with on_second_core(finish_elsewhere, worth_it=bool(elsewhere)) as child:
         report, made = None, {}
         if press.PRINT.name in renditions:
             printed = renditions[press.PRINT.name]
@@ -252,6 +253,9 @@ def _finish(project: Project, targets: list[Target], renditions: dict[str, Rendi
             report, made[press.PRINT.name] = press.run_preflight(project, printed, made[press.PRINT.name],
                                                                  options.force, pages_pdf, ink)
         made.update(child.result())
+    for target in targets:
+        if target.name not in made:
+            made[target.name] = target.finish(project, renditions[target.name], target)
     raise_if_errors(list(dict.fromkeys(issues)))
     return report, [output for target in targets for output in made[target.name]]
 

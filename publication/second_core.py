@@ -103,9 +103,10 @@ class Deferred(Generic[T]):
 
 
 @contextmanager
-def on_second_core(work: Callable[[], T]) -> Iterator[Deferred[T]]:
-    """Start `work` in a forked child; inside, call `.result()`. Leaving early stops the child."""
-    deferred = Deferred(work).start()
+def on_second_core(work: Callable[[], T], worth_it: bool = True) -> Iterator[Deferred[T]]:
+    """Start `work` in a forked child; inside, call `.result()`. Leaving early stops the child.
+    Unless `worth_it`, the work is done here when the result is asked for."""
+    deferred = Deferred(work).start() if worth_it else Deferred(work)
     try:
         yield deferred
     finally:
