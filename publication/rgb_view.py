@@ -16,6 +16,9 @@ drawn with:
 This reaches into WeasyPrint's laid-out pages (`Page.bleed`, `ReplacedBox.replacement`)
 and its PDF stream (`Stream.set_color`); tests/test_one_layout.py checks the result against
 a brochure laid out in RGB on its own, so a WeasyPrint upgrade that moves these fails there.
+`Stream.set_color` is replaced for the whole process while an RGB edition is written: a
+process writes one PDF at a time (the build's thread; the preview's build thread), and a
+forked child has its own copy.
 """
 
 from __future__ import annotations
