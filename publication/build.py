@@ -225,38 +225,33 @@ def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout, ke
 
 def _finish(project: Project, targets: list[Target], renditions: dict[str, Rendition], issues: list[Issue],
             options: BuildOptions, background: ThreadPoolExecutor) -> tuple[Report | None, list[Output]]:
-    """Each target's files, then the preflight. The print file is made here, and Ghostscript starts
-    measuring its ink while the pages are checked; a forked child writes the other editions
-    meanwhile (second_core.py), among them the standard one, which pictures the pages in the report."""
-    # Without the print file there is nothing to do here while a child works: no child then.
-    elsewhere = [target for target in targets if target is not press.PRINT] if press.PRINT in targets else []
+    """Each target's files, and the preflight of the print file. The print file is made here, and
+    Ghostscript measures its ink in a thread while the pages are checked; a forked child writes the
+    other editions meanwhile (second_core.py), the standard one among them, which pictures the
+    pages in the preflight report."""
+    raise_if_errors(list(dict.fromkeys(issues)))
+    if press.PRINT not in targets:  # nothing to do here while a child works: no child then
+        return None, [output for target in targets for output in target.finish(project, renditions[target.name], target)]
+    printed = renditions[press.PRINT.name]
+    elsewhere = [target for target in targets if target is not press.PRINT]
 
     def finish_elsewhere() -> dict[str, list[Output]]:
         return {target.name: target.finish(project, renditions[target.name], target) for target in elsewhere}
 
     with on_second_core(finish_elsewhere, worth_it=bool(elsewhere)) as child:
-        report, made = None, {}
-        if press.PRINT.name in renditions:
-            printed = renditions[press.PRINT.name]
-            made[press.PRINT.name] = press.PRINT.finish(project, printed, press.PRINT)
-            ink = background.submit(press.measure_ink, project, made[press.PRINT.name][0].data)
-            raise_if_errors(list(dict.fromkeys(issues)))
 
-            def pages_pdf() -> bytes | None:
-                standard = child.result().get(registry.STANDARD.name)
-                if standard:
-                    return standard[0].data
-                drawn_alike = [rendition for rendition in renditions.values()
-                               if rendition.rgb_view and rendition.document is printed.document]
-                return drawn_alike[0].plain_pdf if drawn_alike else None
+        def pages_pdf() -> bytes | None:
+            standard = child.result().get(registry.STANDARD.name)
+            if standard:
+                return standard[0].data
+            drawn_alike = [rendition for rendition in renditions.values()
+                           if rendition.rgb_view and rendition.document is printed.document]
+            return drawn_alike[0].plain_pdf if drawn_alike else None
 
-            report, made[press.PRINT.name] = press.run_preflight(project, printed, made[press.PRINT.name],
-                                                                 options.force, pages_pdf, ink)
-        made.update(child.result())
-    for target in targets:
-        if target.name not in made:
-            made[target.name] = target.finish(project, renditions[target.name], target)
-    raise_if_errors(list(dict.fromkeys(issues)))
+        printed_outputs = press.PRINT.finish(project, printed, press.PRINT)
+        ink = background.submit(press.measure_ink, project, printed_outputs[0].data)
+        report, printed_outputs = press.run_preflight(project, printed, printed_outputs, options.force, pages_pdf, ink)
+        made = {**child.result(), press.PRINT.name: printed_outputs}
     return report, [output for target in targets for output in made[target.name]]
 
 
