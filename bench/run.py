@@ -54,6 +54,7 @@ class Figure:
 
     label: str
     runs: list[Run] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
 
     @property
     def walls(self) -> list[float]:
@@ -75,11 +76,12 @@ class Figure:
         return f"{min(self.walls):.2f}–{max(self.walls):.2f}"
 
 
-def measure(command: list[str], cwd: Path | None = None) -> Run:
+def measure(command: list[str], cwd: Path | None = None, **environment: str) -> Run:
     """Run a command to the end; its wall time, CPU time and peak RSS (children it waited for included)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, env=child_environment())
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err,
+                                   env={**child_environment(), **environment})
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -123,7 +125,7 @@ def interleave(runs: int, figures: list[tuple[Figure, list[str]]], progress: str
     for number in range(runs):
         for figure, command in figures:
             print(f"  {progress} run {number + 1}/{runs}: {figure.label}", flush=True)
-            figure.runs.append(measure(command))
+            figure.runs.append(measure(command, **figure.environment))
 
 
 # --- projects ----------------------------------------------------------------------------
@@ -387,9 +389,10 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     everything = Figure("publication build (default targets)")
     plain_default = Figure("weasyprint CLI on the default build's HTML")
     proofed = Figure("publication build, default targets and the proof")
+    one_core = Figure("publication build (default targets), one process", environment={"PUBLICATION_SERIAL": "1"})
     commands = [(standard, cli(sample, "standard")), (plain, weasyprint_cli(html, scratch / "weasyprint.pdf")),
                 (everything, cli(sample)), (plain_default, weasyprint_cli(default_html, scratch / "default.pdf")),
-                (proofed, cli(sample, *with_proof))]
+                (proofed, cli(sample, *with_proof)), (one_core, cli(sample))]
     peer = None if args.no_peer else install_peer(notes)
     if args.no_peer:
         notes.append("Vivliostyle skipped: --no-peer.")
@@ -401,7 +404,9 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
                         standard, plain, 1.10))
     rows.append(compare(f"all targets ({', '.join(default_build['target_names'])}, preflight) vs one `weasyprint` "
                         "on the HTML they are laid out from", everything, plain_default, 1.5))
-    rows.append(compare(f"all targets and the proof vs one `weasyprint` on the same HTML", proofed, plain_default, 1.5))
+    rows.append(compare("all targets and the proof vs one `weasyprint` on the same HTML", proofed, plain_default, 1.5))
+    rows.append(compare("all targets in one process (`PUBLICATION_SERIAL=1`: no second core) vs the same `weasyprint`",
+                        one_core, plain_default, None))
     rows.append(compare("all targets vs one `weasyprint` on the standard edition's HTML (RGB, 150 ppi, no bleed)",
                         everything, plain, None))
     facts.append(f"Sample: {pages} pages. Targets available: {', '.join(warmup['available_targets'])}; the default "
