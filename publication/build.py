@@ -59,6 +59,7 @@ class Rendition:
     document: weasyprint.document.Document
     articles: tuple[RenderedArticle, ...]
     issues: tuple[Issue, ...]
+    theme: Theme
     images: tuple[PreparedImage, ...] = ()
     """Every photo as placed; `from_cache` says whether it was processed in this render."""
     rgb_view: RgbView | None = None
@@ -199,7 +200,7 @@ def render(project: Project, theme: Theme, layout: Layout, strict: bool = False,
     if strict and (laid_out.issues or styles.issues):
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
-    return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues),
+    return Rendition(layout, geometry, html, laid_out.document, tuple(articles), tuple(issues), theme,
                      tuple(images.prepared))
 
 
@@ -210,7 +211,7 @@ def drawn_from(layout: Layout, source: Layout) -> bool:
             and layout.pages_multiple_of in (1, source.pages_multiple_of))
 
 
-def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout, keep_bleed: bool = False) -> Rendition:
+def in_rgb(project: Project, source: Rendition, layout: Layout, keep_bleed: bool = False) -> Rendition:
     """The print rendition drawn as an RGB edition: the same pages, each photo's RGB version."""
     images = _ImageStage(project, project.dist_dir, layout)
     photos: dict[str, str] = {}
@@ -220,7 +221,7 @@ def in_rgb(project: Project, theme: Theme, source: Rendition, layout: Layout, ke
             photos[images.relative_url(placed)] = prepared.output.resolve().as_uri()
     raise_if_errors(images.issues)
     return Rendition(layout, source.geometry, source.html, source.document, source.articles, source.issues,
-                     tuple(images.prepared), RgbView.for_theme(theme, photos, keep_bleed))
+                     source.theme, tuple(images.prepared), RgbView.for_theme(source.theme, photos, keep_bleed))
 
 
 def _finish(project: Project, targets: list[Target], renditions: dict[str, Rendition], issues: list[Issue],
@@ -280,7 +281,7 @@ def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer
         else:
             if source not in renditions:
                 renditions[source] = renderer(project, theme, source, options.strict)
-            renditions[layout] = in_rgb(project, theme, renditions[source], layout)
+            renditions[layout] = in_rgb(project, renditions[source], layout)
         issues += renditions[layout].issues
 
     with ThreadPoolExecutor(max_workers=1) as background:

@@ -83,8 +83,7 @@ def print_pipeline() -> Pipeline | None:
     def write(project: Project, rendition: Rendition) -> bytes:
         """The pages to show: the print layout drawn in RGB with its bleed, as the standard edition
         is (rgb_view.py). PDFium renders it several times faster than the 300 ppi CMYK print file."""
-        theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
-        return in_rgb(project, theme, rendition, STANDARD.layout, keep_bleed=True).plain_pdf
+        return in_rgb(project, rendition, STANDARD.layout, keep_bleed=True).plain_pdf
 
     def preflight(project: Project, rendition: Rendition, pdf: bytes):
         printed = press.PRINT.finish(project, rendition, press.PRINT)[0].data

@@ -55,7 +55,7 @@ class RgbView:
         colours = []
         for colour in theme.colours.values():
             cmyk = tuple(round(part / 100, 6) for part in colour.cmyk)
-            rgb = tuple(int(colour.rgb[i:i + 2], 16) / 255 for i in (1, 3, 5))
+            rgb = tuple(part / 255 for part in colour.rgb_bytes)
             colours.append((cmyk, rgb))
         return cls(tuple(colours), tuple(sorted(photos.items())), keep_bleed)
 

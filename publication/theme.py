@@ -18,6 +18,11 @@ class Colour(Model):
     cmyk: tuple[float, float, float, float] = Field(description="Percentages of cyan, magenta, yellow, black.")
     rgb: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", description="The screen colour, as #rrggbb.")
 
+    @property
+    def rgb_bytes(self) -> tuple[int, int, int]:
+        """The screen colour as red, green and blue from 0 to 255."""
+        return tuple(int(self.rgb[i:i + 2], 16) for i in (1, 3, 5))
+
     @field_validator("cmyk")
     @classmethod
     def _percentages(cls, value: tuple[float, ...]) -> tuple[float, ...]:
