@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
-# Set up a fresh machine and build the sample brochure into dist/.
-# Installs the system packages (as root, or with sudo), the Python package and its test
-# dependencies, then runs `publication build`.
+# Set up a fresh Debian or Ubuntu machine for working on publication, and build the sample
+# brochure into dist/. Installs the system packages (as root, or with sudo), makes a virtual
+# environment in .venv with the package (editable) and its test dependencies, installs the
+# editor test's language server into .cache/tools, then runs `.venv/bin/publication build`.
+# Run the tests with: .venv/bin/python -m pytest
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# WeasyPrint's text layout and font subsetting; poppler, Ghostscript and qpdf check PDFs
-# from outside; Chromium runs the live preview's browser tests.
+# Python and its venv module (Debian and Ubuntu refuse `pip install` outside a virtual
+# environment, and leave venv out of python3); git, which the tests and proofs read;
+# WeasyPrint's text layout and font subsetting; poppler, Ghostscript, qpdf and MuPDF (mutool)
+# check PDFs from outside and pandoc reads documents, as oracles for the tests; Chromium runs
+# the live preview's browser tests.
 APT_PACKAGES=(
+  python3 python3-venv git
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-  poppler-utils ghostscript qpdf
+  poppler-utils ghostscript qpdf mupdf-tools pandoc
   chromium
 )
+# Node.js runs yaml-language-server (VS Code's YAML engine) for tests/test_editor.py. Only what
+# is missing: Debian's npm conflicts with a nodejs from NodeSource, which brings its own npm.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -27,12 +37,28 @@ if command -v apt-get >/dev/null 2>&1; then
   fi
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e '.[test]'
-# VS Code's YAML engine, for the test that a new publication.yml validates in the editor.
-# Node.js is not installed here (Debian's npm conflicts with NodeSource's nodejs); without it
-# tests/test_editor.py is skipped.
-if command -v npm >/dev/null 2>&1; then
-  npm install --silent --no-audit --no-fund --prefix .cache/tools yaml-language-server@1 >/dev/null \
-    || echo "yaml-language-server not installed; tests/test_editor.py will be skipped"
+# The system's own Python (Debian's /usr/bin/python3 where there is one, not whichever python3
+# comes first on PATH), in a virtual environment of the project's own.
+if [[ -x /usr/bin/python3 ]]; then
+  python=/usr/bin/python3
+else
+  python=$(command -v python3) || { echo "setup.sh: no python3 found; install Python 3.11 or later" >&2; exit 1; }
 fi
-publication build
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  echo "Creating the virtual environment .venv with $python ($("$python" --version))"
+  "$python" -m venv --clear .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# VS Code's YAML engine, for the test that a new publication.yml validates in the editor. A
+# failure stops the setup: CI must run that test, not skip it.
+if [[ ! -x .cache/tools/node_modules/.bin/yaml-language-server ]]; then
+  echo "Installing yaml-language-server into .cache/tools"
+  npm install --loglevel=error --no-audit --no-fund --prefix .cache/tools yaml-language-server@1 >/dev/null
+fi
+[[ -x .cache/tools/node_modules/.bin/yaml-language-server ]] || {
+  echo "setup.sh: yaml-language-server is not in .cache/tools after npm install" >&2
+  exit 1
+}
+
+.venv/bin/publication build

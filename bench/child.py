@@ -28,38 +28,41 @@ _started = time.process_time()
 import weasyprint  # noqa: E402, F401 - timed: WeasyPrint's own start-up
 
 _weasyprint_imported = time.process_time()
-from publication import build as building  # noqa: E402 - registers the targets of this checkout
-from publication.targets import TARGETS  # noqa: E402
+from publication.commands import build as building  # noqa: E402 - the build of this checkout
+from publication.editions import EDITIONS  # noqa: E402
 
 IMPORT_CPU = {"weasyprint": _weasyprint_imported - _started, "publication": time.process_time() - _weasyprint_imported}
 
 # Stages of a build, as (label, file path ending, function name); cumulative time, so nested ones overlap.
 STAGES = (
-    ("whole build", "publication/build.py", "build"),
-    ("load and check content", "publication/content.py", "load_project"),
-    ("theme", "publication/theme.py", "load_theme"),
-    ("Markdown (photos included)", "publication/markdown.py", "render_article"),
-    ("photos: cache look-ups and processing", "publication/images.py", "prepare"),
-    ("HTML from the layouts (Jinja2)", "publication/layout.py", "render_document"),
+    ("whole build", "publication/commands/build.py", "build"),
+    ("load and check content", "publication/content/project.py", "load_project"),
+    ("theme", "publication/config/theme.py", "load_theme"),
+    ("Markdown (photos included)", "publication/content/markdown.py", "render_article"),
+    ("photos: cache look-ups and processing", "publication/render/images.py", "prepare"),
+    ("HTML from the layouts (Jinja2)", "publication/render/html.py", "render_document"),
     ("WeasyPrint: parse HTML and CSS, cascade", "weasyprint/css/__init__.py", "get_all_computed_styles"),
     ("WeasyPrint: build boxes", "weasyprint/formatting_structure/build.py", "build_formatting_structure"),
     ("WeasyPrint: lay out pages", "weasyprint/layout/__init__.py", "layout_document"),
     ("WeasyPrint: write the PDF", "weasyprint/document.py", "write_pdf"),
-    ("write dist/ (atomic, fsync)", "publication/output.py", "write_outputs"),
+    ("write dist/ (atomic, fsync)", "publication/core/dist.py", "write_outputs"),
 )
 FINISHING = (
-    ("whole build", "publication/build.py", "build"),
-    ("the one layout (photos, Markdown, HTML, WeasyPrint)", "publication/build.py", "render"),
-    ("RGB photos for the drawn editions", "publication/build.py", "in_rgb"),
-    ("print file: WeasyPrint writes it, pikepdf finishes it", "publication/press.py", "_write_print"),
-    ("standard edition: drawn in RGB and written", "publication/targets.py", "_write_plain"),
-    ("screen edition: written tagged, finished", "publication/screen.py", "finish_screen"),
-    ("booklet: imposed", "publication/impose.py", "_finish_booklet"),
-    ("preflight: checks of the pages and the file (and the wait for the ink check)", "publication/preflight.py",
-     "preflight"),
-    ("preflight: report with page pictures", "publication/preflight_report.py", "report_outputs"),
+    ("whole build", "publication/commands/build.py", "build"),
+    ("the one layout (photos, Markdown, HTML, WeasyPrint)", "publication/render/rendition.py", "render"),
+    ("RGB photos for the drawn editions", "publication/render/rendition.py", "in_rgb"),
+    ("print file: WeasyPrint writes it, pikepdf finishes it", "publication/editions/press.py", "finish_print"),
+    ("standard edition: drawn in RGB and written", "publication/editions/standard.py", "finish_standard"),
+    ("screen edition: written tagged, finished", "publication/editions/screen.py", "finish_screen"),
+    ("booklet: imposed", "publication/editions/booklet.py", "finish_booklet"),
+    (
+        "preflight: checks of the pages and the file (and the wait for the ink check)",
+        "publication/preflight/__init__.py",
+        "preflight",
+    ),
+    ("preflight: report with page pictures", "publication/preflight/html.py", "report_outputs"),
     ("WeasyPrint: all PDF writing", "weasyprint/document.py", "write_pdf"),
-    ("write dist/ (atomic, fsync)", "publication/output.py", "write_outputs"),
+    ("write dist/ (atomic, fsync)", "publication/core/dist.py", "write_outputs"),
 )
 
 
@@ -70,8 +73,8 @@ def build_once(root: Path, targets: list[str]) -> dict:
         "seconds": time.perf_counter() - started,
         "pages": result.pages,
         "targets": [path.name for path in result.written],
-        "target_names": [target.name for target in building.resolve_targets(tuple(targets) or None)],
-        "available_targets": sorted(TARGETS),
+        "target_names": [target.name for target in building.resolve_editions(tuple(targets) or None)],
+        "available_targets": sorted(EDITIONS),
         "images": sum(len(rendition.images) for rendition in result.renditions),
         "images_processed": sum(rendition.images_processed for rendition in result.renditions),
         "renders": len({id(rendition.document) for rendition in result.renditions}),
@@ -82,7 +85,7 @@ def build_once(root: Path, targets: list[str]) -> dict:
 def warm_rebuilds(root: Path, article: str, word: str, runs: int, via_preview: bool = False) -> dict:
     """Rebuild after each edit, with a WarmBuilder or, `via_preview`, with the live preview's own Previewer."""
     if via_preview:
-        from publication.preview import Previewer
+        from publication.preview.model import Previewer
 
         previewer = Previewer(root)
         # The preview shows the new pages as soon as they are drawn and the preflight's findings after:
@@ -104,11 +107,16 @@ def warm_rebuilds(root: Path, article: str, word: str, runs: int, via_preview: b
             if snapshot.edition is None or snapshot.failure:
                 raise SystemExit(f"the preview's build failed: {snapshot.failure}")
             stats = getattr(getattr(previewer, "warm", None), "last", None)  # when the preview uses a WarmBuilder
-            return {"mode": getattr(stats, "mode", "preview"), "pages_laid_out": getattr(stats, "pages_laid_out", 0),
-                    "pages_reused": getattr(stats, "pages_reused", 0), "pages": len(snapshot.edition.pages),
-                    "pages_seconds": shown["wall"] - wall, "pages_cpu": shown["cpu"] - cpu}
+            return {
+                "mode": getattr(stats, "mode", "preview"),
+                "pages_laid_out": getattr(stats, "pages_laid_out", 0),
+                "pages_reused": getattr(stats, "pages_reused", 0),
+                "pages": len(snapshot.edition.pages),
+                "pages_seconds": shown["wall"] - wall,
+                "pages_cpu": shown["cpu"] - cpu,
+            }
     else:
-        from publication.warm import WarmBuilder
+        from publication.commands.warm import WarmBuilder
 
         warm = WarmBuilder()
         options = building.BuildOptions(targets=("standard",))
@@ -144,19 +152,22 @@ def profiled(run, stages_wanted=STAGES) -> dict:
     stats = pstats.Stats(profile).stats
     stages = []
     for label, file_end, function in stages_wanted:
-        seconds = sum(entry[3] for (path, _, name), entry in stats.items()
-                      if path.endswith(file_end) and name == function)
+        seconds = sum(
+            entry[3] for (path, _, name), entry in stats.items() if path.endswith(file_end) and name == function
+        )
         stages.append((label, seconds))
-    top = sorted(((entry[2], f"{Path(path).parent.name}/{Path(path).name}:{name}")
-                  for (path, _, name), entry in stats.items()), reverse=True)[:12]
+    top = sorted(
+        ((entry[2], f"{Path(path).parent.name}/{Path(path).name}:{name}") for (path, _, name), entry in stats.items()),
+        reverse=True,
+    )[:12]
     return {"stages": stages, "top": top}
 
 
 def profile_builds(root: Path, article: str, word: str) -> dict:
     import os
 
-    from publication.second_core import SERIAL_ENV
-    from publication.warm import WarmBuilder
+    from publication.commands.warm import WarmBuilder
+    from publication.core.second_core import SERIAL_ENV
 
     os.environ[SERIAL_ENV] = "1"  # all the work in this process, where cProfile sees it
 
@@ -176,7 +187,7 @@ def profile_builds(root: Path, article: str, word: str) -> dict:
 def profile_default_build(root: Path) -> dict:
     import os
 
-    from publication.second_core import SERIAL_ENV
+    from publication.core.second_core import SERIAL_ENV
 
     os.environ[SERIAL_ENV] = "1"  # the editions a forked child would make are made here, where cProfile sees them
     return profiled(lambda: building.build(root, building.BuildOptions()), FINISHING)

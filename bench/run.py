@@ -283,17 +283,24 @@ def machine() -> list[tuple[str, str]]:
         ("machine", f"{cpu}, {os.cpu_count()} cores, {int(memory) / 1024 / 1024:.1f} GiB"),
         ("system", platform.platform()),
         ("Python", platform.python_version()),
-        ("WeasyPrint", f"{weasyprint.__version__} (pydyf {pydyf.__version__}, Pango {pango.pango_version() / 10000:.4f})"),
+        (
+            "WeasyPrint",
+            f"{weasyprint.__version__} (pydyf {pydyf.__version__}, Pango {pango.pango_version() / 10000:.4f})",
+        ),
         ("Pillow", PIL.__version__),
         ("Node", command_output(["node", "--version"])),
-        ("Vivliostyle CLI", command_output([str(PEER_DIR / "node_modules" / ".bin" / "vivliostyle"), "--version"])
-         .replace("\n", ", ") or "not installed"),
+        (
+            "Vivliostyle CLI",
+            command_output([str(PEER_DIR / "node_modules" / ".bin" / "vivliostyle"), "--version"]).replace("\n", ", ")
+            or "not installed",
+        ),
         ("Chromium", command_output(["/usr/bin/chromium", "--version"])),
         ("publication", command_output(["git", "-C", str(REPO), "describe", "--always", "--dirty"])),
     ]
 
 
 # --- the table ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Row:
@@ -307,30 +314,48 @@ class Row:
     peak_rss: str
 
 
-def compare(figure: str, subject: Figure, reference: Figure, target: float | None, per: tuple[float, float] = (1, 1),
-            subject_cpu: float | None = None) -> Row:
+def compare(
+    figure: str,
+    subject: Figure,
+    reference: Figure,
+    target: float | None,
+    per: tuple[float, float] = (1, 1),
+    subject_cpu: float | None = None,
+) -> Row:
     """A row: subject against reference, per page when `per` gives the page counts."""
     ratio = (subject.median / per[0]) / (reference.median / per[1])
     cpu = subject.cpu if subject_cpu is None else subject_cpu
     cpu_ratio = (cpu / per[0]) / (reference.cpu / per[1]) if reference.cpu else None
     met = "—"
     if target:
-        met = f"{'yes' if ratio <= target else 'no'} / " + ("—" if cpu_ratio is None else
-                                                          'yes' if cpu_ratio <= target else 'no')
-    return Row(figure, f"{subject.median:.2f} s ({subject.spread()})", f"{reference.median:.2f} s ({reference.spread()})",
-               ratio, cpu_ratio, f"≤ {target:.2f}×" if target else "—", met,
-               f"{subject.rss_mb:.0f} / {reference.rss_mb:.0f} MB")
+        met = f"{'yes' if ratio <= target else 'no'} / " + (
+            "—" if cpu_ratio is None else "yes" if cpu_ratio <= target else "no"
+        )
+    return Row(
+        figure,
+        f"{subject.median:.2f} s ({subject.spread()})",
+        f"{reference.median:.2f} s ({reference.spread()})",
+        ratio,
+        cpu_ratio,
+        f"≤ {target:.2f}×" if target else "—",
+        met,
+        f"{subject.rss_mb:.0f} / {reference.rss_mb:.0f} MB",
+    )
 
 
 def table(rows: list[Row]) -> list[str]:
-    lines = ["| figure | ours: median (min–max) | reference: median (min–max) | ratio (wall) | ratio (CPU) | "
-             "target | met (wall / CPU) | peak RSS ours / reference |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| figure | ours: median (min–max) | reference: median (min–max) | ratio (wall) | ratio (CPU) | "
+        "target | met (wall / CPU) | peak RSS ours / reference |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
         ratio = "—" if row.ratio is None else f"{row.ratio:.2f}×"
         cpu = "—" if row.cpu_ratio is None else f"{row.cpu_ratio:.2f}×"
-        lines.append(f"| {row.figure} | {row.subject} | {row.reference} | {ratio} | {cpu} | {row.target} | "
-                     f"{row.met} | {row.peak_rss} |")
+        lines.append(
+            f"| {row.figure} | {row.subject} | {row.reference} | {ratio} | {cpu} | {row.target} | "
+            f"{row.met} | {row.peak_rss} |"
+        )
     return lines
 
 
@@ -339,6 +364,7 @@ def load_average() -> str:
 
 
 # --- the benchmark -----------------------------------------------------------------------
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -390,29 +416,58 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     plain_default = Figure("weasyprint CLI on the default build's HTML")
     proofed = Figure("publication build, default targets and the proof")
     one_core = Figure("publication build (default targets), one process", environment={"PUBLICATION_SERIAL": "1"})
-    commands = [(standard, cli(sample, "standard")), (plain, weasyprint_cli(html, scratch / "weasyprint.pdf")),
-                (everything, cli(sample)), (plain_default, weasyprint_cli(default_html, scratch / "default.pdf")),
-                (proofed, cli(sample, *with_proof)), (one_core, cli(sample))]
+    commands = [
+        (standard, cli(sample, "standard")),
+        (plain, weasyprint_cli(html, scratch / "weasyprint.pdf")),
+        (everything, cli(sample)),
+        (plain_default, weasyprint_cli(default_html, scratch / "default.pdf")),
+        (proofed, cli(sample, *with_proof)),
+        (one_core, cli(sample)),
+    ]
     peer = None if args.no_peer else install_peer(notes)
     if args.no_peer:
         notes.append("Vivliostyle skipped: --no-peer.")
     if peer:
         peer_figure = Figure("Vivliostyle CLI on our HTML")
-        commands.append((peer_figure, vivliostyle(peer, peer_copy(html, sample, scratch / "peer"), scratch / "peer.pdf")))
+        commands.append(
+            (peer_figure, vivliostyle(peer, peer_copy(html, sample, scratch / "peer"), scratch / "peer.pdf"))
+        )
     interleave(args.runs, commands, "sample")
-    rows.append(compare("overhead: `publication build --target standard` vs `weasyprint` on its HTML",
-                        standard, plain, 1.10))
-    rows.append(compare(f"all targets ({', '.join(default_build['target_names'])}, preflight) vs one `weasyprint` "
-                        "on the HTML they are laid out from", everything, plain_default, 1.5))
+    rows.append(
+        compare("overhead: `publication build --target standard` vs `weasyprint` on its HTML", standard, plain, 1.10)
+    )
+    rows.append(
+        compare(
+            f"all targets ({', '.join(default_build['target_names'])}, preflight) vs one `weasyprint` "
+            "on the HTML they are laid out from",
+            everything,
+            plain_default,
+            1.5,
+        )
+    )
     rows.append(compare("all targets and the proof vs one `weasyprint` on the same HTML", proofed, plain_default, 1.5))
-    rows.append(compare("all targets in one process (`PUBLICATION_SERIAL=1`: no second core) vs the same `weasyprint`",
-                        one_core, plain_default, None))
-    rows.append(compare("all targets vs one `weasyprint` on the standard edition's HTML (RGB, 150 ppi, no bleed)",
-                        everything, plain, None))
-    facts.append(f"Sample: {pages} pages. Targets available: {', '.join(warmup['available_targets'])}; the default "
-                 f"build makes {', '.join(default_build['target_names'])} from {default_build['renders']} WeasyPrint "
-                 f"layout(s) and writes {', '.join(default_build['targets'])}. The proof is not in the default build "
-                 "(it carries the clock, and a rebuild must give the same bytes); `--target proof` adds it.")
+    rows.append(
+        compare(
+            "all targets in one process (`PUBLICATION_SERIAL=1`: no second core) vs the same `weasyprint`",
+            one_core,
+            plain_default,
+            None,
+        )
+    )
+    rows.append(
+        compare(
+            "all targets vs one `weasyprint` on the standard edition's HTML (RGB, 150 ppi, no bleed)",
+            everything,
+            plain,
+            None,
+        )
+    )
+    facts.append(
+        f"Sample: {pages} pages. Targets available: {', '.join(warmup['available_targets'])}; the default "
+        f"build makes {', '.join(default_build['target_names'])} from {default_build['renders']} WeasyPrint "
+        f"layout(s) and writes {', '.join(default_build['targets'])}. The proof is not in the default build "
+        "(it carries the clock, and a rebuild must give the same bytes); `--target proof` adds it."
+    )
     if peer:
         rows.append(compare("peer: Vivliostyle CLI vs `weasyprint` on the same HTML", peer_figure, plain, None))
         rows.append(compare("peer: our standard build vs Vivliostyle CLI", standard, peer_figure, None))
@@ -420,39 +475,90 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     # Warm rebuilds: one process, one word changed in one article, against a cold build.
     for label, article, word in EDITS:
         print(f"  warm rebuilds, one word in the {label}", flush=True)
-        run = measure([sys.executable, str(CHILD), "warm", str(sample), "--article", article, "--word", word,
-                       "--runs", str(args.runs)])
+        run = measure(
+            [
+                sys.executable,
+                str(CHILD),
+                "warm",
+                str(sample),
+                "--article",
+                article,
+                "--word",
+                word,
+                "--runs",
+                str(args.runs),
+            ]
+        )
         rebuilds = run.report["rebuilds"]
-        warm = Figure(f"warm rebuild, {label}", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds])
+        warm = Figure(
+            f"warm rebuild, {label}", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds]
+        )
         rows.append(compare(f"warm rebuild, one word in the {label}, vs a cold build", warm, standard, 0.5))
-        modes = sorted({f"{item['mode']} ({item['pages_laid_out']} laid out, {item['pages_reused']} reused)"
-                        for item in rebuilds})
-        facts.append(f"Warm rebuilds ({label}): {'; '.join(modes)}; the first build in that process took "
-                     f"{run.report['first_seconds']:.2f} s.")
+        modes = sorted(
+            {f"{item['mode']} ({item['pages_laid_out']} laid out, {item['pages_reused']} reused)" for item in rebuilds}
+        )
+        facts.append(
+            f"Warm rebuilds ({label}): {'; '.join(modes)}; the first build in that process took "
+            f"{run.report['first_seconds']:.2f} s."
+        )
 
     if (REPO / "publication" / "preview.py").exists():
         label, article, word = EDITS[0]
         print(f"  the live preview's rebuilds, one word in the {label}", flush=True)
-        run = measure([sys.executable, str(CHILD), "warm", str(sample), "--article", article, "--word", word,
-                       "--runs", str(args.runs), "--via-preview"])
+        run = measure(
+            [
+                sys.executable,
+                str(CHILD),
+                "warm",
+                str(sample),
+                "--article",
+                article,
+                "--word",
+                word,
+                "--runs",
+                str(args.runs),
+                "--via-preview",
+            ]
+        )
         rebuilds = run.report["rebuilds"]
-        shown = Figure("preview: pages shown", [Run(item["pages_seconds"], item["pages_cpu"], run.rss_mb, item)
-                                                for item in rebuilds])
+        shown = Figure(
+            "preview: pages shown",
+            [Run(item["pages_seconds"], item["pages_cpu"], run.rss_mb, item) for item in rebuilds],
+        )
         preview = Figure("preview rebuild", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds])
-        rows.append(compare(f"live preview, one word in the {label}: the new pages on screen (laid out, drawn, "
-                            "rasterised) vs a cold build", shown, standard, 0.5))
-        rows.append(compare(f"live preview, the same edit: pages and the print preflight's findings (print file "
-                            "written and checked, ink included) vs a cold build", preview, standard, None))
-        facts.append(f"Preview rebuilds: {', '.join(sorted({item['mode'] for item in rebuilds}))}; its first build "
-                     f"took {run.report['first_seconds']:.2f} s.")
+        rows.append(
+            compare(
+                f"live preview, one word in the {label}: the new pages on screen (laid out, drawn, "
+                "rasterised) vs a cold build",
+                shown,
+                standard,
+                0.5,
+            )
+        )
+        rows.append(
+            compare(
+                "live preview, the same edit: pages and the print preflight's findings (print file "
+                "written and checked, ink included) vs a cold build",
+                preview,
+                standard,
+                None,
+            )
+        )
+        facts.append(
+            f"Preview rebuilds: {', '.join(sorted({item['mode'] for item in rebuilds}))}; its first build "
+            f"took {run.report['first_seconds']:.2f} s."
+        )
     else:
-        notes.append("The live preview has not landed in this checkout: the warm rebuilds are WarmBuilder's "
-                     "(publication/warm.py), in one process, as the preview would run them.")
+        notes.append(
+            "The live preview has not landed in this checkout: the warm rebuilds are WarmBuilder's "
+            "(publication/warm.py), in one process, as the preview would run them."
+        )
 
     # Where the time goes: one cold and one warm build under cProfile.
     print("  profile: a cold and a warm build under cProfile", flush=True)
-    profile = measure([sys.executable, str(CHILD), "profile", str(sample), "--article", EDITS[0][1],
-                       "--word", EDITS[0][2]]).report
+    profile = measure(
+        [sys.executable, str(CHILD), "profile", str(sample), "--article", EDITS[0][1], "--word", EDITS[0][2]]
+    ).report
     facts.extend(profile_lines(profile))
     print("  profile: the default build, serial (PUBLICATION_SERIAL=1), under cProfile", flush=True)
     facts.extend(finishing_lines(measure([sys.executable, str(CHILD), "profile-all", str(sample)]).report))
@@ -467,8 +573,15 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     interleave(args.scaling_runs, [(short, cli(sample, "standard")), (long, cli(big, "standard"))], "long")
     standard_pdf = next(name for name in warmup["targets"] if name.endswith(".pdf"))
     long_pages = pdf_pages(big / "dist" / standard_pdf)
-    rows.append(compare(f"scaling: time per page, {long_pages} pages vs the sample's {pages}", long, short, 1.25,
-                        per=(long_pages, pages)))
+    rows.append(
+        compare(
+            f"scaling: time per page, {long_pages} pages vs the sample's {pages}",
+            long,
+            short,
+            1.25,
+            per=(long_pages, pages),
+        )
+    )
 
     # Photos: 24-megapixel originals.
     photos = copy_sample(scratch / "photos")
@@ -480,28 +593,36 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     rows.append(compare(f"photos: second build vs first, 24 MP originals ({print_target} target)", second, first, None))
     processed = (first.runs[0].report["images_processed"], second.runs[0].report["images_processed"])
     placed = second.runs[0].report["images"]
-    facts.append(f"24-megapixel photos: the first build processed {processed[0]} of {placed} placed photos, the second "
-                 f"{processed[1]} ({'cache hits only: target met' if processed[1] == 0 else 'TARGET NOT MET'}).")
+    facts.append(
+        f"24-megapixel photos: the first build processed {processed[0]} of {placed} placed photos, the second "
+        f"{processed[1]} ({'cache hits only: target met' if processed[1] == 0 else 'TARGET NOT MET'})."
+    )
     pdf = photos / "dist" / next(name for name in second.runs[0].report["targets"] if name.endswith(".pdf"))
     ppi = REQUIRED_PPI if print_target == "print" else max(second.runs[0].report["ppi"])
     size = photo_bytes(pdf, ppi)
-    facts.append(f"{print_target.capitalize()} PDF with 24 MP originals: {size.pdf_bytes / 1e6:.1f} MB, of which photos "
-                 f"{size.image_bytes / 1e6:.1f} MB at {size.lowest_ppi:.0f}–{size.highest_ppi:.0f} ppi as placed; "
-                 f"{ppi} ppi at placed size would need about {size.required_bytes / 1e6:.1f} MB: "
-                 f"{size.ratio:.2f}× (target ≤ 1.20×: {'met' if size.ratio <= 1.2 else 'NOT MET'}).")
+    facts.append(
+        f"{print_target.capitalize()} PDF with 24 MP originals: {size.pdf_bytes / 1e6:.1f} MB, of which photos "
+        f"{size.image_bytes / 1e6:.1f} MB at {size.lowest_ppi:.0f}–{size.highest_ppi:.0f} ppi as placed; "
+        f"{ppi} ppi at placed size would need about {size.required_bytes / 1e6:.1f} MB: "
+        f"{size.ratio:.2f}× (target ≤ 1.20×: {'met' if size.ratio <= 1.2 else 'NOT MET'})."
+    )
     if print_target != "print":
-        facts.append(f"The print target has not landed in this checkout: this is the standard target, measured "
-                     f"against its own {ppi} ppi instead of 300.")
+        facts.append(
+            f"The print target has not landed in this checkout: this is the standard target, measured "
+            f"against its own {ppi} ppi instead of 300."
+        )
     return rows, facts
 
 
 def profile_lines(profile: dict) -> list[str]:
     """The profile as a table in results.md (a multi-line fact)."""
     imports = profile["imports"]
-    lines = [f"Profile (cProfile, CPU s; times inflate under the profiler, compare within a column). Start-up, "
-             f"not profiled: `import weasyprint` {imports['weasyprint']:.2f} s CPU, then our own modules "
-             f"{imports['publication']:.2f} s CPU. Warm rebuild: {profile['warm_mode']}.\n\n"
-             "  | stage | cold build | warm rebuild (one word) |\n  |---|---|---|"]
+    lines = [
+        f"Profile (cProfile, CPU s; times inflate under the profiler, compare within a column). Start-up, "
+        f"not profiled: `import weasyprint` {imports['weasyprint']:.2f} s CPU, then our own modules "
+        f"{imports['publication']:.2f} s CPU. Warm rebuild: {profile['warm_mode']}.\n\n"
+        "  | stage | cold build | warm rebuild (one word) |\n  |---|---|---|"
+    ]
     for (label, cold), (_, warm) in zip(profile["cold"]["stages"], profile["warm"]["stages"]):
         lines[0] += f"\n  | {label} | {cold:.2f} | {warm:.2f} |"
     top = "\n".join(f"  | {name} | {seconds:.2f} |" for seconds, name in profile["cold"]["top"][:10])
@@ -513,9 +634,11 @@ def finishing_lines(profile: dict) -> list[str]:
     """Where the default build's time goes, every edition in this one process."""
     rows = "\n".join(f"  | {label} | {seconds:.2f} |" for label, seconds in profile["stages"])
     top = "\n".join(f"  | {name} | {seconds:.2f} |" for seconds, name in profile["top"][:10])
-    return [f"Profile of the default build, all in one process (cProfile, CPU s; the ink check runs in its own "
-            f"thread and is not in it):\n\n  | stage | s |\n  |---|---|\n{rows}",
-            "Own time of the ten busiest functions in the default build:\n\n  | function | s |\n  |---|---|\n" + top]
+    return [
+        f"Profile of the default build, all in one process (cProfile, CPU s; the ink check runs in its own "
+        f"thread and is not in it):\n\n  | stage | s |\n  |---|---|\n{rows}",
+        "Own time of the ten busiest functions in the default build:\n\n  | function | s |\n  |---|---|\n" + top,
+    ]
 
 
 def report(args, lines: list[str], facts: list[str], notes: list[str], seconds: float, load_before: str) -> str:
@@ -534,8 +657,9 @@ def report(args, lines: list[str], facts: list[str], notes: list[str], seconds: 
         "",
     ]
     explained = (REPO / "bench" / "notes.md").read_text(encoding="utf-8")
-    return "\n".join([*header, *lines, "", *[f"- {fact}" for fact in facts], *[f"- {note}" for note in notes], "",
-                      explained])
+    return "\n".join(
+        [*header, *lines, "", *[f"- {fact}" for fact in facts], *[f"- {note}" for note in notes], "", explained]
+    )
 
 
 if __name__ == "__main__":

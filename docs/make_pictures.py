@@ -27,8 +27,9 @@ DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 sys.path.insert(0, str(REPO))
 
-from publication.build import BuildOptions, BuildResult, build  # noqa: E402
 from weasyprint.formatting_structure import boxes  # noqa: E402
+
+from publication.commands.build import BuildOptions, BuildResult, build  # noqa: E402
 
 PICTURES = DOCS / "pictures"
 DPI = 110
@@ -105,7 +106,9 @@ def article_area(result: BuildResult, slug: str, whole: bool) -> tuple[int, tupl
         if not whole:
             inner = [box for box in inner if not _inside_title(box, article)]
         if whole:
-            inner += [box for box in article.descendants() if {"article-title", "opening-header"} & _element_classes(box)]
+            inner += [
+                box for box in article.descendants() if {"article-title", "opening-header"} & _element_classes(box)
+            ]
         left = min(box.border_box_x() for box in inner)
         top = min(box.border_box_y() for box in inner)
         right = max(box.border_box_x() + box.border_width() for box in inner)
@@ -116,9 +119,13 @@ def article_area(result: BuildResult, slug: str, whole: bool) -> tuple[int, tupl
 
 def _inside_title(box, article) -> bool:
     """Whether a box belongs to the article's own heading (the title above the columns)."""
-    title = next(child for child in article.descendants()
-                 if getattr(child, "element", None) is not None and child.element_tag in ("h2", "header")
-                 and ("article-title" in _element_classes(child) or "opening-header" in _element_classes(child)))
+    title = next(
+        child
+        for child in article.descendants()
+        if getattr(child, "element", None) is not None
+        and child.element_tag in ("h2", "header")
+        and ("article-title" in _element_classes(child) or "opening-header" in _element_classes(child))
+    )
     return title.position_y <= box.position_y < title.position_y + title.margin_height()
 
 
@@ -163,8 +170,9 @@ def make_layouts_picture(work: Path, pages: tuple[int, int] = (2, 3), dpi: int =
         root = work / f"sample-{size}"
         shutil.copytree(REPO / "content", root / "content")
         config = root / "content" / "publication.yml"
-        config.write_text(config.read_text(encoding="utf-8").replace("  size: A4\n", f"  size: {size}\n"),
-                          encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8").replace("  size: A4\n", f"  size: {size}\n"), encoding="utf-8"
+        )
         result = build(root, STANDARD_ONLY)
         document = pypdfium2.PdfDocument(result.project.dist_dir / f"{result.project.slug}.pdf")
         try:
@@ -176,8 +184,9 @@ def make_layouts_picture(work: Path, pages: tuple[int, int] = (2, 3), dpi: int =
             spread.paste(page, (offset * rendered[0].width, 0))
         spreads.append(spread)
     gap = 24
-    picture = Image.new("RGB", (sum(s.width for s in spreads) + gap * 3, max(s.height for s in spreads) + gap * 2),
-                        (200, 200, 200))
+    picture = Image.new(
+        "RGB", (sum(s.width for s in spreads) + gap * 3, max(s.height for s in spreads) + gap * 2), (200, 200, 200)
+    )
     x = gap
     for spread in spreads:
         picture.paste(spread, (x, picture.height - gap - spread.height))

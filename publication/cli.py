@@ -11,12 +11,12 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from .errors import BuildFailed, Issue
+from .core.problems import WEASYPRINT_CODES, BuildFailed, Problem
 
 console = Console(stderr=True, highlight=False)
 
 
-def _print_issues(issues: tuple[Issue, ...] | list[Issue]) -> None:
+def _print_issues(issues: tuple[Problem, ...] | list[Problem]) -> None:
     for issue in sorted(issues, key=lambda i: (i.path, i.line or 0)):
         style = "red" if issue.is_error else "yellow"
         console.print(str(issue), style=style, markup=False, soft_wrap=True)
@@ -54,6 +54,24 @@ def reporting(func):
     return wrapper
 
 
+class EditionChoice(click.Choice):
+    """The names in the editions table, read when --target is parsed or its help shown: importing the
+    editions loads WeasyPrint, which `check`, `new` and `--help` should not wait for."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self):  # noqa: D102 - click's attribute
+        from .editions import EDITIONS
+
+        return tuple(EDITIONS)
+
+    @choices.setter
+    def choices(self, value) -> None:
+        pass
+
+
 project_argument = click.argument("project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
                                   required=False)
 
@@ -67,15 +85,15 @@ def main() -> None:
 @main.command()
 @project_argument
 @click.option("--strict", is_flag=True, help="Treat warnings (WeasyPrint's included) as errors.")
-@click.option("--target", "-t", "targets", multiple=True, metavar="NAME",
-              help="Build only this output (repeatable): standard, print, screen, booklet or proof; default: all but "
-              "the proof.")
+@click.option("--target", "-t", "targets", multiple=True, type=EditionChoice(),
+              help="Build only this edition (repeatable); default: all but the proof.")
 @click.option("--force", is_flag=True, help="Write the print PDF even if preflight finds errors; it is marked "
               "as not passed.")
 @reporting
 def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool) -> None:
     """Build the publication in PROJECT_DIR (default: the current folder) into dist/."""
-    from .build import BuildOptions, build as run_build
+    from .commands.build import BuildOptions
+    from .commands.build import build as run_build
 
     gc.freeze()  # what is imported lives as long as the process: the collector need not scan it during layout
     result = run_build(project_dir, BuildOptions(strict=strict, targets=targets or None, force=force))
@@ -85,16 +103,15 @@ def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool
     for path in result.written:
         console.print(f"  wrote {path.relative_to(result.project.root)}", markup=False)
     warnings = len(result.warnings) + sum(1 for finding in (result.preflight.findings if result.preflight else ())
-                                          if finding.severity == "warning" and finding.check != "weasyprint")
+                                          if not finding.is_error and finding.code not in WEASYPRINT_CODES)
     console.print(f"Built {result.pages} pages in {result.seconds:.1f} s, "
                   f"{warnings} warning{'s' * (warnings != 1)}.", style="bold green")
 
 
 def _print_preflight(report) -> None:
     for finding in report.findings:
-        if finding.check != "weasyprint":  # WeasyPrint's warnings are printed with the build's
-            console.print(str(finding), style="red" if finding.severity == "error" else "yellow", markup=False,
-                          soft_wrap=True)
+        if finding.code not in WEASYPRINT_CODES:  # WeasyPrint's warnings are printed with the build's
+            console.print(str(finding), style="red" if finding.is_error else "yellow", markup=False, soft_wrap=True)
     console.print(report.summary() + (" The PDF was written anyway (--force)." if report.forced and not report.passed
                                       else ""), style="bold green" if report.passed else "bold red")
 
@@ -105,7 +122,7 @@ def _print_preflight(report) -> None:
 @reporting
 def preflight(project_dir: Path, force: bool) -> None:
     """Check the print PDF of PROJECT_DIR as a print shop would; writes only the preflight report."""
-    from .press import preflight_only
+    from .commands.preflight import preflight_only
 
     report, written = preflight_only(project_dir)
     _print_preflight(report)
@@ -120,7 +137,7 @@ def preflight(project_dir: Path, force: bool) -> None:
 @reporting
 def check(project_dir: Path) -> None:
     """Check the content for errors without typesetting it."""
-    from .check import check_project
+    from .commands.check import check_project
 
     issues = check_project(project_dir)
     _print_issues(issues)
@@ -132,7 +149,7 @@ def check(project_dir: Path) -> None:
 @reporting
 def new(folder: Path) -> None:
     """Start a new publication in FOLDER: settings, an example article, example photos."""
-    from .scaffold import create_project
+    from .commands.new import create_project
 
     try:
         written = create_project(folder)
@@ -148,11 +165,12 @@ def new(folder: Path) -> None:
 
 @main.command()
 @click.argument("kind", type=click.Choice(["publication", "article"]), default="publication")
-@click.option("--update", is_flag=True, help="Rewrite the schema files shipped in the package (after editing models.py).")
+@click.option("--update", is_flag=True,
+              help="Rewrite the schema files shipped in the package (after editing models.py).")
 @reporting
 def schema(kind: str, update: bool) -> None:
     """Print the JSON Schema of publication.yml, or of an article's front matter."""
-    from .schema import schema_text, write_schemas
+    from .config.schema import schema_text, write_schemas
 
     if update:
         for path in write_schemas():
@@ -163,13 +181,19 @@ def schema(kind: str, update: bool) -> None:
 
 @main.command()
 @project_argument
-@click.option("--since", is_flag=False, flag_value="last", default=None, metavar="[PREVIOUS.pdf]",
-              help="Also compare with an earlier proof (alone: the last proof in dist/) and write the changed pages.")
+@click.option(
+    "--since",
+    is_flag=False,
+    flag_value="last",
+    default=None,
+    metavar="[PREVIOUS.pdf]",
+    help="Also compare with an earlier proof (alone: the last proof in dist/) and write the changed pages.",
+)
 @click.option("--strict", is_flag=True, help="Treat warnings (WeasyPrint's included) as errors.")
 @reporting
 def proof(project_dir: Path, since: str | None, strict: bool) -> None:
     """Write a proof for reviewers: watermark, version stamp, line numbers, source files."""
-    from .proof import make_proof
+    from .commands.proof import make_proof
 
     made = make_proof(project_dir, since, strict)
     _print_issues(made.build.warnings)
@@ -184,13 +208,18 @@ def proof(project_dir: Path, since: str | None, strict: bool) -> None:
 @main.command()
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the changed pages (default: NEW's folder, NEW-changes.pdf).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the changed pages (default: NEW's folder, NEW-changes.pdf).",
+)
 @reporting
 def diff(old: Path, new: Path, output: Path | None) -> None:
     """Compare two builds: what changed on which page, as a summary and a PDF of the changed pages."""
-    from .diff import changes_pdf, compare_files
-    from .output import write_atomic
+    from .commands.diff import changes_pdf, compare_files
+    from .core.dist import write_atomic
 
     comparison = compare_files(old, new)
     written = None
@@ -209,44 +238,72 @@ def _print_comparison(comparison, written: Path | None) -> None:
 
 @main.command()
 @project_argument
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port to listen on (0 picks a free one).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. The default keeps the preview on this computer; give this "
-                   "computer's network address to show it to colleagues (it answers only to that address).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. The default keeps the preview on this computer; give this "
+    "computer's network address to show it to colleagues (it answers only to that address).",
+)
 @reporting
 def preview(project_dir: Path, port: int, host: str) -> None:
     """Show the brochure as it will print, in the browser, rebuilt on every save."""
-    from .content import CONFIG_NAME, load_project
-    from .preview_server import serve
+    from .content.project import CONFIG_NAME, load_project
+    from .preview.server import serve
 
     if not (project_dir / "content" / CONFIG_NAME).is_file():
         load_project(project_dir)  # reports the missing project the way a build does
     if host not in ("127.0.0.1", "localhost", "::1"):
-        console.print(f"warning: listening on {host}, so other computers on the network can see the preview",
-                      style="yellow", markup=False)
+        console.print(
+            f"warning: listening on {host}, so other computers on the network can see the preview",
+            style="yellow",
+            markup=False,
+        )
 
     def ready(url: str) -> None:
-        console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False,
-                      soft_wrap=True)
+        console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False, soft_wrap=True)
         console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False)
 
     try:
         serve(project_dir, host, port, on_ready=ready)
     except OSError as exc:
-        console.print(f"Cannot listen on {host}:{port}: {exc.strerror}; choose another port with --port.",
-                      style="bold red", markup=False)
+        console.print(
+            f"Cannot listen on {host}:{port}: {exc.strerror}; choose another port with --port.",
+            style="bold red",
+            markup=False,
+        )
         sys.exit(1)
 
 
 @main.command()
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--sheet", type=click.Choice(["A4", "A3"]), default=None,
-              help="Landscape sheet size; default: the smallest that takes two pages at 100 %.")
-@click.option("--creep", type=click.FloatRange(0, 2), default=0.0, show_default=True,
-              help="Creep compensation: mm each sheet's pages move further towards the spine.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the booklet; default: beside PDF, named <name>-booklet.pdf.")
+@click.option(
+    "--sheet",
+    type=click.Choice(["A4", "A3"]),
+    default=None,
+    help="Landscape sheet size; default: the smallest that takes two pages at 100 %.",
+)
+@click.option(
+    "--creep",
+    type=click.FloatRange(0, 2),
+    default=0.0,
+    show_default=True,
+    help="Creep compensation: mm each sheet's pages move further towards the spine.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the booklet; default: beside PDF, named <name>-booklet.pdf.",
+)
 @reporting
 def impose(pdf: Path, sheet: str | None, creep: float, output: Path | None) -> None:
     """Impose PDF as a saddle-stitched booklet: 2-up, duplex, flip on the short edge."""
@@ -254,9 +311,10 @@ def impose(pdf: Path, sheet: str | None, creep: float, output: Path | None) -> N
 
     from pikepdf import PdfError
 
-    from .errors import BuildFailed, error
-    from .impose import SHEETS, impose as impose_pdf, sheet_for
-    from .output import write_atomic
+    from .core.dist import write_atomic
+    from .core.problems import BuildFailed, Code, error
+    from .editions.booklet import SHEETS, sheet_for
+    from .editions.booklet import impose as impose_pdf
 
     data = pdf.read_bytes()
     try:
@@ -264,9 +322,20 @@ def impose(pdf: Path, sheet: str | None, creep: float, output: Path | None) -> N
         booklet = impose_pdf(data, size, creep)
     except (PdfError, ValueError) as exc:
         reason = re.sub(r"^stream <[^>]*>: ", "", str(exc))  # qpdf names the in-memory stream, not the file
-        raise BuildFailed([error(pdf, None, f"cannot read this PDF ({reason}); build it again or check that it "
-                                 "is a complete PDF file", "bad-pdf")]) from exc
+        raise BuildFailed(
+            [
+                error(
+                    pdf,
+                    None,
+                    f"cannot read this PDF ({reason}); build it again or check that it is a complete PDF file",
+                    Code.BAD_PDF,
+                )
+            ]
+        ) from exc
     target = output or pdf.with_name(f"{pdf.stem}-booklet.pdf")
     write_atomic(target, booklet)
-    console.print(f"Wrote {target}: {size.name} sheets; print double-sided, flip on the short edge.",
-                  style="bold green", markup=False)
+    console.print(
+        f"Wrote {target}: {size.name} sheets; print double-sided, flip on the short edge.",
+        style="bold green",
+        markup=False,
+    )

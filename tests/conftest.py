@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from publication.build import BuildOptions, build
+from publication.commands.build import BuildOptions, build
 
 REPO = Path(__file__).resolve().parent.parent
 

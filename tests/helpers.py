@@ -11,13 +11,13 @@ import zlib
 from pathlib import Path
 
 import pypdfium2
-from pypdf import PdfReader
-from PIL import Image
-
 from conftest import REPO
-from publication.build import BuildOptions, BuildResult, build
-from publication.errors import BuildFailed
-from publication.geometry import geometry_for
+from PIL import Image
+from pypdf import PdfReader
+
+from publication.commands.build import BuildOptions, BuildResult, build
+from publication.config.geometry import geometry_for
+from publication.core.problems import BuildFailed
 
 PREVIOUS_PDF = b"%PDF-1.7\n% the output of an earlier, successful build\n"
 PREVIOUS_HTML = b"<!DOCTYPE html><p>earlier build</p>\n"

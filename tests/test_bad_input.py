@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pytest
-from PIL import Image
-
 from conftest import REPO, ProjectFactory
 from helpers import failed_build, noise_image
-from publication.build import BuildOptions
+from PIL import Image
+
+from publication.commands.build import BuildOptions
 
 CONFIG = "content/publication.yml"
 ARTICLE = "content/01-artikel.md"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from publication.build import build
-from publication.check import check_project
 from publication.cli import main
-from publication.errors import BuildFailed
+from publication.commands.build import build
+from publication.commands.check import check_project
+from publication.core.problems import BuildFailed
 
 
 def errors_of(run, root) -> set[tuple]:

@@ -6,9 +6,9 @@ import re
 import sys
 
 import pytest
-
 from conftest import REPO
-from publication.build import build
+
+from publication.commands.build import build
 
 sys.path.insert(0, str(REPO / "docs"))
 import make_pictures  # noqa: E402

@@ -1,5 +1,6 @@
 """The editor's view: VS Code's YAML engine (yaml-language-server) reads the schema line in a
-new publication.yml and reports mistakes as the user types. Runs where setup.sh installed it."""
+new publication.yml and reports mistakes as the user types. setup.sh installs the server into
+.cache/tools; without it the test is skipped, except in CI (env CI set), where it fails."""
 
 from __future__ import annotations
 
@@ -12,20 +13,23 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
-from publication.scaffold import create_project
+
+from publication.commands.new import create_project
 
 SERVER = next((path for path in (REPO / ".cache" / "tools" / "node_modules" / ".bin" / "yaml-language-server",
                                  shutil.which("yaml-language-server") and Path(shutil.which("yaml-language-server")))
                if path and Path(path).is_file()), None)
-pytestmark = pytest.mark.skipif(SERVER is None, reason="yaml-language-server is not installed (setup.sh installs it)")
+IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+pytestmark = pytest.mark.skipif(SERVER is None and not IN_CI,
+                                reason="yaml-language-server is not installed (setup.sh installs it)")
 
 
 class LanguageServer:
     """Just enough of the Language Server Protocol to open a file and read its diagnostics."""
 
     def __init__(self, root: Path):
+        assert SERVER is not None, "yaml-language-server is not installed: ./setup.sh installs it into .cache/tools"
         self.process = subprocess.Popen([str(SERVER), "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL)
         self.request(1, "initialize", {"processId": os.getpid(), "rootUri": root.as_uri(),
@@ -66,7 +70,8 @@ class LanguageServer:
         while time.monotonic() < deadline and (message := self.receive(settle)):
             if message.get("method") == "workspace/configuration":
                 self.send({"id": message["id"], "result": [{"validate": True}] * len(message["params"]["items"])})
-            elif message.get("method") == "textDocument/publishDiagnostics" and message["params"]["uri"] == path.as_uri():
+            elif (message.get("method") == "textDocument/publishDiagnostics"
+                  and message["params"]["uri"] == path.as_uri()):
                 found = message["params"]["diagnostics"]
         return found
 

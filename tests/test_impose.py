@@ -11,9 +11,10 @@ import weasyprint
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from publication.build import BuildOptions, build
 from publication.cli import main
-from publication.impose import MM, SHEETS, booklet_order, impose, sheet_for
+from publication.commands.build import BuildOptions, build
+from publication.core.units import PT_PER_MM as MM
+from publication.editions.booklet import SHEETS, booklet_order, impose, sheet_for
 
 
 def numbered_pdf(count: int, size: str = "A5", bleed: str = "0") -> bytes:

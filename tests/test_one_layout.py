@@ -6,20 +6,18 @@ WeasyPrint upgrade that changes what rgb_view.py reaches into fails here, not at
 
 from __future__ import annotations
 
-import numpy
 import pikepdf
 import pypdfium2
 import pytest
-
-from publication.build import render
-from publication.content import load_project
-from publication.layout import BUILTIN_ASSETS
-from publication.press import PRINT, print_layout
-from publication.targets import STANDARD, Layout
-from publication.theme import load_theme
-
 from conftest import copy_sample
 from helpers import page_texts
+
+from publication.config.theme import load_theme
+from publication.content.project import load_project
+from publication.core.builtin import BUILTIN_ASSETS
+from publication.editions.press import PRINT, print_spec
+from publication.render.rendition import render
+from publication.render.spec import SCREEN_SPEC, RenderSpec
 
 A4 = (595.28, 841.89)
 
@@ -31,8 +29,8 @@ def laid_out_alone(tmp_path_factory):
     root = copy_sample(tmp_path_factory.mktemp("alone"))
     project, _ = load_project(root)
     theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
-    printed = print_layout(project)
-    rgb = Layout(colour_space="rgb", bleed=printed.bleed, ppi=STANDARD.layout.ppi,
+    printed = print_spec(project)
+    rgb = RenderSpec(colour_space="rgb", bleed=printed.bleed, ppi=SCREEN_SPEC.ppi,
                  pages_multiple_of=printed.pages_multiple_of)
     path = tmp_path_factory.mktemp("alone-pdf") / "alone.pdf"
     path.write_bytes(render(project, theme, rgb).plain_pdf)
@@ -123,8 +121,8 @@ def test_the_drawn_pages_place_everything_where_a_layout_in_rgb_does(sample_pdf,
         alone.close()
 
 
-def test_drawing_in_rgb_leaves_the_print_layout_as_it_was(sample_build):
-    printed = next(r for r in sample_build.renditions if r.layout.colour_space == "cmyk")
+def test_drawing_in_rgb_leaves_the_print_spec_as_it_was(sample_build):
+    printed = next(r for r in sample_build.renditions if r.spec.colour_space == "cmyk")
     drawn = next(r for r in sample_build.renditions if r.rgb_view is not None)
     before = printed.write(object_streams=False, pdf_variant="pdf/x-4", output_intent="device-cmyk")
     drawn.write()

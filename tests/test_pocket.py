@@ -5,18 +5,19 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from conftest import copy_sample
 from pypdf import PdfReader
+from test_sample_pdf import HEADINGS_AND_QUOTES, compact, normalise
 from weasyprint.formatting_structure import boxes
 
-from conftest import copy_sample
-from publication.build import build, render
-from publication.content import load_project
-from publication.layout import BUILTIN_ASSETS
-from publication.targets import Layout
-from publication.theme import load_theme
-from publication.models import PageSettings
-from publication.schema import schema_for
-from test_sample_pdf import HEADINGS_AND_QUOTES, compact, normalise
+from publication.commands.build import build
+from publication.config.models import PageSettings
+from publication.config.schema import schema_for
+from publication.config.theme import load_theme
+from publication.content.project import load_project
+from publication.core.builtin import BUILTIN_ASSETS
+from publication.render.rendition import render
+from publication.render.spec import RenderSpec
 
 MM = 72 / 25.4
 PX_PER_MM = 96 / 25.4
@@ -135,14 +136,14 @@ def test_short_pocket_is_padded_with_blank_pages_before_the_colofon(project):
 
 
 def test_an_output_for_bound_copies_pads_the_brochure_too(project):
-    """A target whose Layout asks for a multiple of 4 (a print target for saddle stitch) gets blank
+    """A target whose RenderSpec asks for a multiple of 4 (a print target for saddle stitch) gets blank
     pages before the colofon; the standard layout of the same A4 brochure does not."""
     project.edit("publication.yml", "  - 01-artikel.md\n", "  - 01-artikel.md\n  - 02-tweede.md\n")
     project.write("02-tweede.md", "---\ntitle: Een tweede artikel\n---\n\nKorte tekst.\n")
     loaded, _ = load_project(project.root)
     theme = load_theme(loaded.config.theme, [BUILTIN_ASSETS])
-    plain = render(loaded, theme, Layout())
-    bound = render(loaded, theme, Layout(pages_multiple_of=4))
+    plain = render(loaded, theme, RenderSpec())
+    bound = render(loaded, theme, RenderSpec(pages_multiple_of=4))
     assert len(plain.document.pages) == 5
     assert len(bound.document.pages) == 8
     assert bound.html.count('class="intentionally-blank"') == 3

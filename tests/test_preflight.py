@@ -9,13 +9,16 @@ import shutil
 import pikepdf
 import pytest
 import weasyprint
+from conftest import REPO
 from PIL import Image
 
-from conftest import REPO
-from publication.build import BuildOptions, build
-from publication.errors import BuildFailed
-from publication.press import preflight_only
-from publication.preflight import PX_PER_MM, check_empty_pages, check_ink, check_fonts_embedded, check_layout, check_page_boxes
+from publication.commands.build import BuildOptions, build
+from publication.commands.preflight import preflight_only
+from publication.core.problems import BuildFailed
+from publication.core.units import PX_PER_MM
+from publication.preflight.document import check_fonts_embedded, check_page_boxes
+from publication.preflight.ink import check_ink
+from publication.preflight.pages import check_empty_pages, check_layout
 
 PRINT = BuildOptions(targets=("print",))
 ARTICLE = "content/01-artikel.md"
@@ -214,7 +217,7 @@ def test_blank_pages_added_for_saddle_stitch_are_a_warning(project):
 
 def test_page_count_that_does_not_suit_saddle_stitch(sample_build):
     """A PDF of 11 pages: the sample's print PDF with its back cover taken off."""
-    from publication.preflight import check_pdf
+    from publication.preflight.document import check_pdf
 
     pdf_path = sample_build.project.dist_dir / f"{sample_build.project.slug}-print.pdf"
     with pikepdf.open(pdf_path) as pdf:
@@ -222,8 +225,8 @@ def test_page_count_that_does_not_suit_saddle_stitch(sample_build):
         buffer = io.BytesIO()
         pdf.save(buffer)
     findings = [f for f in check_pdf(buffer.getvalue(), sample_build.project.config.print, "content/publication.yml")
-                if f.check == "page-count"]
-    assert [(f.severity, f.source, f.message) for f in findings] == [
+                if f.code == "page-count"]
+    assert [(f.severity, f.location, f.message) for f in findings] == [
         ("error", "content/publication.yml", "11 pages cannot be bound saddle-stitch, which needs a multiple of 4; "
          "add or remove pages to reach 12 or 8, or set print.binding")]
 
@@ -252,19 +255,19 @@ def test_missing_and_inconsistent_page_boxes(sample_build):
         del pdf.pages[1].obj["/TrimBox"]
         pdf.pages[2].obj.BleedBox = pdf.pages[2].obj.TrimBox
         findings = check_page_boxes(pdf, 3.0)
-    assert [(f.page, f.check) for f in findings] == [(2, "page-boxes"), (3, "page-boxes")]
+    assert [(f.page, f.code) for f in findings] == [(2, "page-boxes"), (3, "page-boxes")]
     assert "no TrimBox" in findings[0].message and "not 3 mm outside the TrimBox" in findings[1].message
 
 
 def test_missing_output_intent_and_pdfx_version(sample_build):
-    from publication.preflight import check_pdfx
+    from publication.preflight.document import check_pdfx
 
     pdf_path = sample_build.project.dist_dir / f"{sample_build.project.slug}-print.pdf"
     with pikepdf.open(pdf_path) as pdf:
         assert check_pdfx(pdf, "x-4") == []
         del pdf.Root["/OutputIntents"]
         findings = check_pdfx(pdf, "x-1a")
-    assert [(f.check, f.severity) for f in findings] == [("pdf-x", "error")] * 2
+    assert [(f.code, f.severity) for f in findings] == [("pdf-x", "error")] * 2
     assert findings[0].message == "the file declares 'no PDF/X version' instead of 'PDF/X-1a:2003'"
     assert findings[1].message.startswith("the file has no PDF/X output intent with a CMYK (4-component)")
 
@@ -300,25 +303,25 @@ def _layout_findings(first: int, second: int, heading: bool = False):
 
 def test_orphan():
     (finding,) = _layout_findings(4, 3)  # one line of the second paragraph at the bottom of page 1
-    assert (finding.check, finding.severity, finding.page, finding.element) == ("orphan", "warning", 1, "p")
+    assert (finding.code, finding.severity, finding.page, finding.element) == ("orphan", "warning", 1, "p")
     assert finding.area[1] == round(80 / PX_PER_MM, 1)
 
 
 def test_widow():
     (finding,) = _layout_findings(3, 3)  # the last line of the second paragraph alone on page 2
-    assert (finding.check, finding.severity, finding.page, finding.element) == ("widow", "warning", 2, "p")
+    assert (finding.code, finding.severity, finding.page, finding.element) == ("widow", "warning", 2, "p")
 
 
 def test_heading_at_the_bottom_of_a_column():
     (finding,) = _layout_findings(4, 2, heading=True)  # the heading is line 5, its text starts on page 2
-    assert (finding.check, finding.severity, finding.page, finding.element) == ("heading-at-bottom", "warning", 1,
+    assert (finding.code, finding.severity, finding.page, finding.element) == ("heading-at-bottom", "warning", 1,
                                                                                "h2")
 
 
 def test_weasyprint_warnings_are_findings(project):
     with_css(project, ".lead { colr: red; }")
     report, passed = build_report(project)
-    finding = only(report, "weasyprint")
+    finding = only(report, "css-invalid")
     assert passed and finding["severity"] == "warning" and "colr" in finding["message"]
     assert finding["source"].startswith("assets/css/brochure.css:")
 
@@ -349,7 +352,7 @@ def test_cli_build_fails_on_errors_but_writes_the_report(project):
     photo(project, "foto.jpg", (100, 67))
     result = CliRunner().invoke(main, ["build", "--target", "print", str(project.root)])
     assert result.exit_code == 1
-    assert "[image-resolution]" in result.output and "Preflight NOT passed: 1 error" in result.output
+    assert "ppi effective, below 150" in result.output and "Preflight NOT passed: 1 error" in result.output
     assert sorted(path.name for path in (project.root / "dist").iterdir() if not path.name.startswith(".")) == \
         ["testbrochure-preflight.html", "testbrochure-preflight.json"]
 
@@ -362,6 +365,6 @@ def test_cli_preflight_on_its_own_writes_only_the_report(project):
     project.edit("01-artikel.md", '{fig-alt="Beschrijving" credit="Fotograaf"}', '{fig-alt="Beschrijving"}')
     result = CliRunner().invoke(main, ["preflight", str(project.root)])
     assert result.exit_code == 0, result.output
-    assert "[credit]" in result.output and "Preflight passed: 0 errors, 1 warning on 4 pages." in result.output
+    assert "has no credit" in result.output and "Preflight passed: 0 errors, 1 warning on 4 pages." in result.output
     assert not (project.root / "dist" / "testbrochure-print.pdf").exists()
     assert json.loads((project.root / "dist" / "testbrochure-preflight.json").read_text())["warnings"] == 1

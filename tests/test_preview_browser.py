@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-
-from preview_support import PreflightFinding, running_preview, with_preflight
+from preview_support import preflight_finding, running_preview, with_preflight
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -168,7 +167,7 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
 
 def test_preflight_findings_are_shown_beside_their_pages(project, page):
     def preflight(project, rendition, pdf):
-        yield PreflightFinding("warning", "image-resolution", "photo 'foto.jpg' is 120 ppi at its printed size",
+        yield preflight_finding("warning", "image-resolution", "photo 'foto.jpg' is 120 ppi at its printed size",
                                3, "content/01-artikel.md:7", (20.0, 40.0, 100.0, 50.0))
 
     with running_preview(project.root, pipeline=with_preflight(preflight)) as (server, previewer):

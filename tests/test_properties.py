@@ -12,13 +12,14 @@ import shutil
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import MINIMAL_CONFIG, ProjectFactory
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from conftest import MINIMAL_CONFIG, ProjectFactory
-from publication.build import build
-from publication.check import check_project
-from publication.errors import BuildFailed, Issue
+from publication.commands.build import build
+from publication.commands.check import check_project
+from publication.core.problems import BuildFailed, Problem
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -57,10 +58,10 @@ def article(front: str, body: str) -> str:
     return f"---\n{front}\n---\n\n{body}\n"
 
 
-def assert_clear(issues: tuple[Issue, ...] | list[Issue], project: ProjectFactory) -> None:
+def assert_clear(issues: tuple[Problem, ...] | list[Problem], project: ProjectFactory) -> None:
     """Clear errors: each names a file of the project and says something."""
     for issue in issues:
-        assert isinstance(issue, Issue)
+        assert isinstance(issue, Problem)
         assert issue.message.strip()
         assert issue.path.startswith(("content/", "assets/", "layouts")), issue
         assert issue.line is None or issue.line >= 1, issue

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
-from fontTools.ttLib import TTFont
-from pypdf import PdfReader
-
 from conftest import REPO
+from fontTools.ttLib import TTFont
 from helpers import characters_outside_the_page
+from pypdf import PdfReader
 
 # Every section heading and pull quote of the seed text, in the original order.
 HEADINGS_AND_QUOTES = [

@@ -9,15 +9,15 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import REPO
-from publication.build import build
-from publication.check import check_project
 from publication.cli import main
-from publication.errors import BuildFailed
-from publication.scaffold import create_project
+from publication.commands.build import build
+from publication.commands.check import check_project
+from publication.commands.new import create_project
+from publication.core.problems import BuildFailed
 
 
 @pytest.fixture(scope="module")

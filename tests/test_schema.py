@@ -9,11 +9,11 @@ import jsonschema
 import pytest
 import yaml
 from click.testing import CliRunner
-
 from conftest import REPO
+
 from publication.cli import main
-from publication.content import split_front_matter
-from publication.schema import SCHEMA_DIR, SCHEMAS, file_name, schema_for
+from publication.config.schema import SCHEMA_DIR, SCHEMAS, file_name, schema_for
+from publication.content.project import split_front_matter
 
 
 class EditorLoader(yaml.SafeLoader):

@@ -11,13 +11,13 @@ import pikepdf
 import pypdfium2
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
-
-from publication.build import BuildFailed, BuildOptions, build
-from publication.cli import main
-from publication.screen import PPI_TOLERANCE
 from conftest import REPO
+from pypdf import PdfReader
 from test_sample_pdf import HEADINGS_AND_QUOTES
+
+from publication.cli import main
+from publication.commands.build import BuildFailed, BuildOptions, build
+from publication.editions.screen import PPI_TOLERANCE
 
 HEADING_TAGS = ("/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
 
@@ -104,7 +104,7 @@ def test_tagged_as_pdf_ua_1_in_dutch(screen):
 
 def _full_page_photo_pages(sample_build) -> set[int]:
     """Pages given over to a full-bleed photo: like the covers, they carry no folio."""
-    rendition = next(r for r in sample_build.renditions if r.layout.colour_space == "rgb")
+    rendition = next(r for r in sample_build.renditions if r.spec.colour_space == "rgb")
     return {number for number, page in enumerate(rendition.document.pages, start=1)
             if any("full-bleed" in (box.element.get("class") or "").split()
                    for box in page._page_box.descendants() if getattr(box, "element", None) is not None)}
@@ -283,4 +283,4 @@ def test_build_command_writes_only_the_targets_named(project):
     written = {path.name for path in (project.root / "dist").iterdir() if not path.name.startswith(".")}
     assert written == {"testbrochure-screen.pdf", "MANIFEST.txt"}
     result = CliRunner().invoke(main, ["build", str(project.root), "-t", "screan"])
-    assert result.exit_code == 1 and "unknown target 'screan'" in result.output
+    assert result.exit_code == 2 and "'screan' is not one of" in result.output  # a usage error

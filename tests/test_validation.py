@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import dist_snapshot, failed_build, run_cli, seed_previous_outputs
-from publication.build import build
+
+from publication.commands.build import build
 
 CONFIG = "content/publication.yml"
 ARTICLE = "content/01-artikel.md"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from conftest import MINIMAL_CONFIG, REPO
 from pypdf import PdfReader
 
-from conftest import MINIMAL_CONFIG, REPO
-from publication.build import BuildOptions, build
-from publication.warm import WarmBuilder
+from publication.commands.build import BuildOptions, build
+from publication.commands.warm import WarmBuilder
 
 WORDS = ("de gemeente werkt samen met inwoners aan nieuwe vormen van zorg wonen en werk in het dorp "
          "waar bestuurders leren luisteren naar initiatieven die ontstaan").split()
@@ -192,7 +192,7 @@ def test_a_warm_incremental_build_writes_the_same_files_as_a_cold_build(project,
 
 
 def test_the_live_preview_rebuilds_incrementally(project):
-    from publication.preview import Previewer
+    from publication.preview.model import Previewer
 
     write_three_articles(project)
     previewer = Previewer(project.root)

@@ -1,0 +1,487 @@
+"""What changed between two builds, so that a reviewer never reads an unchanged page twice.
+
+The text of both PDFs is read word by word (pypdfium2) and compared as ONE sequence
+(difflib), so a sentence inserted on page 3 is one insertion on page 3, and the words it
+pushes onto later pages are equal words that moved: those pages are reported as reflow,
+not as rewritten. Each new page is then paired with the old page most of its words came
+from, and both are rasterised to find visual changes (photos, colours, layout) that the
+words do not show.
+
+Page furniture (folios, running heads in the top and bottom margins) is left out of the
+word sequence, because it changes whenever a page moves. A proof's marks are removed
+before comparing (overlay.strip_marks), so its stamp and clock are never a change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+
+from ..config.geometry import PAGE_SIZES_MM, geometry_for
+from ..core.problems import Code, Problem, error, raise_if_errors
+from ..core.raster import render_page
+from ..core.reproducible import save_reproducibly
+from ..core.units import PT_PER_MM, PX_PER_PT
+from ..render.images import resample
+from ..render.overlay import Sheet, apply_marks, render_sheets, strip_marks, text
+
+Box = tuple[float, float, float, float]
+"""x0, top, x1, bottom in PDF points, measured from the top left of the page."""
+
+RASTER_DPI = 50
+CELL = 4  # raster pixels per cell when grouping changed pixels into regions
+PIXEL_THRESHOLD = 40
+LINE_BREAK_HYPHENS = ("\u2010", "\u00ad")
+"""WeasyPrint writes U+2010 where it hyphenates a word at the end of a line."""
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    page: int  # 0-based
+    boxes: tuple[Box, ...]
+
+    @property
+    def key(self) -> str:
+        return unicodedata.normalize("NFKC", self.text)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    words: tuple[str, ...]
+    at: Box
+
+
+@dataclass(frozen=True)
+class PageReport:
+    number: int
+    """1-based page number in the new PDF."""
+    old_number: int | None
+    status: str  # "changed", "reflow" or "unchanged"
+    inserted: tuple[Word, ...] = ()
+    deleted: tuple[Deletion, ...] = ()
+    regions: tuple[Box, ...] = ()
+
+    @property
+    def describe(self) -> str:
+        parts = []
+        if self.old_number is None:
+            parts.append("new page")
+        if self.inserted:
+            parts.append(f"inserted “{_excerpt(w.text for w in self.inserted)}”")
+        for deletion in self.deleted:
+            parts.append(f"removed “{_excerpt(deletion.words)}”")
+        if self.regions:
+            parts.append(f"{len(self.regions)} changed area{'s' * (len(self.regions) != 1)}")
+        if self.status == "reflow" and not parts:
+            moved = f" (was page {self.old_number})" if self.old_number != self.number else ""
+            parts.append(f"same words, moved by an earlier change{moved}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    old_name: str
+    new_name: str
+    old_pages: int
+    new_pages: int
+    pages: tuple[PageReport, ...]
+    removed: tuple[int, ...] = field(default=())
+    """1-based numbers of old pages that no new page corresponds to."""
+
+    def numbers(self, status: str) -> list[int]:
+        return [page.number for page in self.pages if page.status == status]
+
+    @property
+    def no_changes(self) -> bool:
+        return (all(page.status == "unchanged" for page in self.pages) and not self.removed
+                and self.old_pages == self.new_pages)
+
+    @property
+    def shown(self) -> tuple[PageReport, ...]:
+        """The pages a reviewer needs to look at, in order."""
+        return tuple(page for page in self.pages if page.status != "unchanged")
+
+    def summary(self) -> str:
+        if self.no_changes:
+            return f"no changes; {_count(len(self.pages), 'page')} unchanged"
+        parts = []
+        if changed := self.numbers("changed"):
+            parts.append(f"{_pages(changed)} changed")
+        if reflow := self.numbers("reflow"):
+            parts.append(f"{_pages(reflow)} reflowed")
+        if self.removed:
+            parts.append(f"old {_pages(list(self.removed))} removed")
+        parts.append(f"{_count(len(self.numbers('unchanged')), 'page')} unchanged")
+        if self.new_pages != self.old_pages:
+            difference = self.new_pages - self.old_pages
+            parts.append(f"{_count(abs(difference), 'page')} {'more' if difference > 0 else 'fewer'} than before")
+        return "; ".join(parts)
+
+    def report_lines(self) -> list[str]:
+        lines = [f"Compared {self.old_name} ({_count(self.old_pages, 'page')}) "
+                 f"with {self.new_name} ({_count(self.new_pages, 'page')}):"]
+        lines += [f"  page {page.number}: {page.status}: {page.describe}" for page in self.shown]
+        lines.append(self.summary()[:1].upper() + self.summary()[1:] + ".")
+        return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def _pages(numbers: list[int]) -> str:
+    return f"page{'s' * (len(numbers) != 1)} {', '.join(str(n) for n in numbers)}"
+
+
+def _excerpt(words, limit: int = 80) -> str:
+    joined = " ".join(words)
+    return joined if len(joined) <= limit else joined[: limit - 1].rstrip() + "…"
+
+
+# ---- Reading the PDFs ------------------------------------------------------------------
+
+def _furniture_bands(width: float, height: float) -> tuple[float, float]:
+    """Heights (pt) of the top and bottom margins, where folios and running heads stand."""
+    for name, (w_mm, h_mm) in PAGE_SIZES_MM.items():
+        if abs(width / PT_PER_MM - w_mm) < 1 and abs(height / PT_PER_MM - h_mm) < 1:
+            geometry = geometry_for(name, bleed=0)
+            return geometry.margin_top * PT_PER_MM, geometry.margin_bottom * PT_PER_MM
+    return 0.07 * height, 0.07 * height
+
+
+def _page_words(page: pdfium.PdfPage, index: int) -> list[Word]:
+    width, height = page.get_size()
+    top_band, bottom_band = _furniture_bands(width, height)
+    textpage = page.get_textpage()
+    count = textpage.count_chars()
+    chars = textpage.get_text_range(0, count)
+    if len(chars) != count:  # generated characters did not line up with the indices
+        chars = "".join(textpage.get_text_range(i, 1) or " " for i in range(count))
+
+    words: list[Word] = []
+    letters: list[str] = []
+    boxes: list[Box] = []
+    carried: tuple[str, tuple[Box, ...]] | None = None  # a word hyphenated at the end of the previous line
+
+    def flush(at_line_end: bool) -> None:
+        nonlocal carried, letters, boxes
+        if not letters:
+            return
+        word, line_box = "".join(letters), _union(boxes)
+        letters, boxes = [], []
+        if line_box[1] < top_band or line_box[3] > height - bottom_band:
+            return
+        parts: tuple[Box, ...] = (line_box,)
+        if carried:
+            word, parts = carried[0] + word, carried[1] + parts
+            carried = None
+        if at_line_end and word.endswith(LINE_BREAK_HYPHENS):
+            carried = (word[:-1], parts)
+            return
+        if at_line_end and word.endswith("-") and len(word) > 1:  # Noord-|Holland: the hyphen is the word's own
+            carried = (word, parts)
+            return
+        words.append(Word(word, index, parts))
+
+    for i, char in enumerate(chars):
+        if char.isspace():
+            flush(char in "\r\n")
+            continue
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)
+        letters.append(char)
+        boxes.append((left, height - top, right, height - bottom))
+    flush(False)
+    if carried:  # hyphenated at the foot of the page: _join_across_pages finishes it
+        words.append(Word(carried[0] + LINE_BREAK_HYPHENS[0], index, carried[1]))
+    return words
+
+
+def _join_across_pages(pages: list[list[Word]]) -> None:
+    """A word hyphenated at the end of one page and finished on the next counts once, on the first."""
+    for page, following in zip(pages, pages[1:]):
+        if page and following and page[-1].text.endswith(LINE_BREAK_HYPHENS[0]):
+            rest = following.pop(0)
+            page[-1] = Word(page[-1].text[:-1] + rest.text, page[-1].page, page[-1].boxes)
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+class _Document:
+    def __init__(self, data: bytes):
+        self.pdf = pdfium.PdfDocument(strip_marks(data))
+        self.words_by_page = [_page_words(self.pdf[i], i) for i in range(len(self.pdf))]
+        _join_across_pages(self.words_by_page)
+        self.words = [word for page in self.words_by_page for word in page]
+
+    def __len__(self) -> int:
+        return len(self.pdf)
+
+    def raster(self, index: int, size: tuple[int, int] | None = None) -> np.ndarray:
+        image = render_page(self.pdf[index], RASTER_DPI)[0].convert("RGB")
+        if size and image.size != size:
+            image = resample(image, size)
+        return np.asarray(image, dtype=np.int16)
+
+
+# ---- Comparing -------------------------------------------------------------------------
+
+def _changed_regions(old: _Document, new: _Document, old_index: int, new_index: int, moved: bool) -> list[Box]:
+    after = new.raster(new_index)
+    height_px, width_px = after.shape[:2]
+    before = old.raster(old_index, (width_px, height_px))
+    changed = np.abs(after - before).max(axis=2) > PIXEL_THRESHOLD
+    scale = 72 / RASTER_DPI
+    if moved:
+        # A page that moved has another folio and running head; those are not a change.
+        top_band, bottom_band = _furniture_bands(width_px * scale, height_px * scale)
+        changed[: int(top_band / scale)] = False
+        changed[height_px - int(bottom_band / scale):] = False
+    rows, cols = -(-height_px // CELL), -(-width_px // CELL)
+    padded = np.zeros((rows * CELL, cols * CELL), dtype=bool)
+    padded[:height_px, :width_px] = changed
+    cells = padded.reshape(rows, CELL, cols, CELL).any(axis=(1, 3))
+    return [(x0 * CELL * scale, y0 * CELL * scale, (x1 + 1) * CELL * scale, (y1 + 1) * CELL * scale)
+            for x0, y0, x1, y1 in _cell_groups(cells)]
+
+
+def _cell_groups(cells: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (in cells) of groups of changed cells, neighbours within two cells joined."""
+    seen = np.zeros_like(cells)
+    groups = []
+    rows, cols = cells.shape
+    for start in zip(*np.nonzero(cells)):
+        if seen[start]:
+            continue
+        stack, seen[start] = [start], True
+        x0 = x1 = start[1]
+        y0 = y1 = start[0]
+        while stack:
+            r, c = stack.pop()
+            x0, x1, y0, y1 = min(x0, c), max(x1, c), min(y0, r), max(y1, r)
+            for nr in range(max(r - 2, 0), min(r + 3, rows)):
+                for nc in range(max(c - 2, 0), min(c + 3, cols)):
+                    if cells[nr, nc] and not seen[nr, nc]:
+                        seen[nr, nc] = True
+                        stack.append((nr, nc))
+        groups.append((x0, y0, x1, y1))
+    return groups
+
+
+def _overlaps(box: Box, others: list[Box]) -> bool:
+    return any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in others)
+
+
+def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str = "new") -> Comparison:
+    old, new = _read(old_pdf, old_name), _read(new_pdf, new_name)
+    raise_if_errors([found for found in (old, new) if isinstance(found, Problem)])
+    came_from: dict[int, Counter] = {i: Counter() for i in range(len(new))}
+    inserted: dict[int, list[Word]] = {}
+    deleted: dict[int, list[Deletion]] = {}
+    for tag, i1, i2, j1, j2 in _word_opcodes([w.key for w in old.words], [w.key for w in new.words]):
+        if tag == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                came_from[new.words[j].page][old.words[i].page] += 1
+            continue
+        for word in new.words[j1:j2]:
+            inserted.setdefault(word.page, []).append(word)
+        if i2 > i1:
+            gone = old.words[i1:i2]
+            anchor = _deletion_anchor(new.words, j1, tag)
+            if anchor is not None:
+                page, at = anchor
+                deleted.setdefault(page, []).append(Deletion(tuple(w.text for w in gone), at))
+
+    pairs = _pair_pages(came_from, len(old))
+    reports = []
+    for index in range(len(new)):
+        old_index = pairs[index]
+        words_here = [w.key for w in new.words_by_page[index]]
+        text_changed = bool(inserted.get(index) or deleted.get(index))
+        if old_index is None:
+            reports.append(PageReport(index + 1, None, "changed", tuple(inserted.get(index, ())),
+                                      tuple(deleted.get(index, ()))))
+            continue
+        reflowed = not text_changed and words_here != [w.key for w in old.words_by_page[old_index]]
+        regions = _changed_regions(old, new, old_index, index, moved=old_index != index)
+        if text_changed or reflowed:
+            # Moved text changes every pixel it passes; only changes away from the words are news.
+            word_boxes = [b for w in new.words_by_page[index] + old.words_by_page[old_index] for b in w.boxes]
+            regions = [r for r in regions if not _overlaps(r, word_boxes)]
+        status = "changed" if text_changed or (regions and not reflowed) else "reflow" if reflowed else "unchanged"
+        reports.append(PageReport(index + 1, old_index + 1, status, tuple(inserted.get(index, ())),
+                                  tuple(deleted.get(index, ())), tuple(regions)))
+    paired = {p for p in pairs.values() if p is not None}
+    surviving = sum(came_from.values(), Counter())
+    # An old page is gone when none of its words is left and no new page stands in its place.
+    removed = tuple(p + 1 for p in range(len(old)) if p not in paired and not surviving[p])
+    return Comparison(old_name, new_name, len(old), len(new), tuple(reports), removed)
+
+
+def _word_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, with the common start and end taken off first.
+
+    Most edits are local, and difflib without its junk heuristic (which would ignore the
+    commonest words, the very ones a sentence is made of) is slow on long equal stretches.
+    """
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    middle = difflib.SequenceMatcher(None, old[start:len(old) - end], new[start:len(new) - end], autojunk=False)
+    opcodes = [("equal", 0, start, 0, start)] if start else []
+    opcodes += [(tag, i1 + start, i2 + start, j1 + start, j2 + start) for tag, i1, i2, j1, j2 in middle.get_opcodes()
+                if i1 != i2 or j1 != j2]
+    if end:
+        opcodes.append(("equal", len(old) - end, len(old), len(new) - end, len(new)))
+    return opcodes
+
+
+def _deletion_anchor(words: list[Word], at: int, tag: str) -> tuple[int, Box] | None:
+    """Where removed words are shown: at the words that replaced them, else just after the word before."""
+    if tag == "replace" or (at == 0 and words):
+        word = words[at]
+        box = word.boxes[0]
+        return word.page, (box[0] - 1, box[1], box[0] + 1, box[3])
+    if at > 0:
+        word = words[at - 1]
+        box = word.boxes[-1]
+        return word.page, (box[2], box[1], box[2] + 2, box[3])
+    return None
+
+
+def _pair_pages(came_from: dict[int, Counter], old_count: int) -> dict[int, int | None]:
+    """The old page each new page is compared with: where most of its words came from."""
+    pairs: dict[int, int | None] = {}
+    offset = 0
+    for index in sorted(came_from):
+        if came_from[index]:
+            pairs[index] = came_from[index].most_common(1)[0][0]
+            offset = pairs[index] - index
+        else:  # a page without words (a photo) keeps the shift of the page before it
+            candidate = index + offset
+            pairs[index] = candidate if 0 <= candidate < old_count else None
+    return pairs
+
+
+# ---- The changes PDF -------------------------------------------------------------------
+
+CHANGES_CSS = """
+.cover { left: 20mm; top: 20mm; right: 20mm; font-size: 10pt; line-height: 1.35; color: #1d2430; }
+.cover h1 { font-size: 20pt; margin: 0 0 3mm; color: #0b3d6e; }
+.cover .summary { font-size: 13pt; font-weight: 600; margin: 0 0 6mm; }
+.cover .files { color: #555; margin: 0 0 6mm; }
+.cover ul { margin: 0; padding: 0; list-style: none; }
+.cover li { margin: 0 0 2mm; padding-left: 18mm; text-indent: -18mm; }
+.cover li b { display: inline-block; width: 18mm; text-indent: 0; }
+.cover .legend { margin-top: 8mm; color: #555; font-size: 9pt; }
+.swatch { display: inline-block; width: 4mm; height: 2.6mm; vertical-align: middle; margin-right: 1mm; }
+.inserted { background: rgba(255, 214, 0, 0.42); }
+.deleted { background: #d0162e; }
+.region { border: 1.2pt dashed #d0162e; }
+.deleted-label { font-size: 6pt; line-height: 1.15; color: white; background: rgba(208, 22, 46, 0.85);
+                 padding: 0.3mm 1mm;
+                 border-radius: 0.8mm; max-width: 70mm; white-space: normal; }
+.page-label { top: 1.6mm; left: 4mm; font-size: 7pt; font-weight: 600; color: white; padding: 0.5mm 2mm;
+              border-radius: 1mm; white-space: nowrap; }
+.page-label.changed { background: #d0162e; }
+.page-label.reflow { background: #5b6b7f; }
+"""
+
+MAX_COVER_LINES = 40
+
+
+def _rect(box: Box, css_class: str, pad: float = 0.0) -> str:
+    x0, y0, x1, y1 = (v * PX_PER_PT for v in box)
+    return (f'<div class="{css_class}" style="left: {x0 - pad:.2f}px; top: {y0 - pad:.2f}px; '
+            f'width: {x1 - x0 + 2 * pad:.2f}px; height: {y1 - y0 + 2 * pad:.2f}px"></div>')
+
+
+def _runs(boxes: list[Box]) -> list[Box]:
+    """Neighbouring word boxes on one line joined, so that an inserted phrase is one highlight."""
+    runs: list[Box] = []
+    for box in boxes:
+        last = runs[-1] if runs else None
+        if last and abs(box[1] - last[1]) < 1 and abs(box[3] - last[3]) < 1 and -1 <= box[0] - last[2] < 8:
+            runs[-1] = _union([last, box])
+        else:
+            runs.append(box)
+    return runs
+
+
+def _page_sheet(report: PageReport, width: float, height: float) -> Sheet:
+    parts = [f'<p class="page-label {report.status}">Page {report.number} · {text(report.status)}'
+             f'{": " + text(report.describe) if report.status == "reflow" else ""}</p>']
+    parts += [_rect(box, "inserted", 0.8) for box in _runs([box for word in report.inserted for box in word.boxes])]
+    for deletion in report.deleted:
+        parts.append(_rect(deletion.at, "deleted", 0.6))
+        x, y = deletion.at[0] * PX_PER_PT, deletion.at[1] * PX_PER_PT
+        parts.append(f'<p class="deleted-label" style="left: {x:.2f}px; bottom: {height - y + 2:.2f}px">'
+                     f'− {text(_excerpt(deletion.words, 120))}</p>')
+    parts += [_rect(box, "region", 3) for box in report.regions]
+    return Sheet(width, height, "\n".join(parts))
+
+
+def _cover_sheet(comparison: Comparison, width: float, height: float) -> Sheet:
+    items = [f"<li><b>page {page.number}</b>{text(page.status)}: {text(page.describe)}</li>"
+             for page in comparison.shown]
+    if len(items) > MAX_COVER_LINES:
+        items = items[:MAX_COVER_LINES] + [f"<li>… and {len(items) - MAX_COVER_LINES} more pages</li>"]
+    removed = (f"<li><b>old {text(_pages(list(comparison.removed)))}</b>removed</li>" if comparison.removed else "")
+    html = f"""<div class="cover">
+<h1>Changes</h1>
+<p class="summary">{text(comparison.summary()[:1].upper() + comparison.summary()[1:])}</p>
+<p class="files">Old: {text(comparison.old_name)} ({_count(comparison.old_pages, 'page')})<br>
+New: {text(comparison.new_name)} ({_count(comparison.new_pages, 'page')})</p>
+<ul>{''.join(items)}{removed}</ul>
+<p class="legend"><span class="swatch inserted"></span> inserted words &nbsp;
+<span class="swatch deleted"></span> removed words &nbsp;
+<span class="swatch region"></span> other visual change.
+Reflowed pages hold the same words as before, moved by a change on an earlier page.
+The following pages are those of the new version.</p>
+</div>"""
+    return Sheet(width, height, html)
+
+
+def changes_pdf(comparison: Comparison, new_pdf: bytes) -> bytes:
+    """The cover, then each new page that changed or reflowed, with its changes marked."""
+    pdf = pikepdf.open(io.BytesIO(new_pdf))
+    sizes = [(float(p.mediabox[2]) * PX_PER_PT, float(p.mediabox[3]) * PX_PER_PT) for p in pdf.pages]
+    shown = comparison.shown
+    sheets = [_cover_sheet(comparison, *sizes[0])]
+    sheets += [_page_sheet(report, *sizes[report.number - 1]) for report in shown]
+    marks = render_sheets(sheets, CHANGES_CSS)
+    apply_marks(pdf, marks, {report.number - 1: k + 1 for k, report in enumerate(shown)}, "Changes")
+    keep = {report.number - 1 for report in shown}
+    for index in reversed(range(len(pdf.pages))):
+        if index not in keep:
+            del pdf.pages[index]
+    cover = pikepdf.open(io.BytesIO(marks))
+    pdf.pages.insert(0, cover.pages[0])
+    if "/Outlines" in pdf.Root:
+        del pdf.Root.Outlines  # they point into pages that are no longer there
+    return save_reproducibly(pdf)
+
+
+def compare_files(old: Path, new: Path) -> Comparison:
+    return compare(old.read_bytes(), new.read_bytes(), str(old), str(new))
+
+
+def _read(data: bytes, name: str) -> _Document | Problem:
+    try:
+        return _Document(data)
+    except (pikepdf.PdfError, pdfium.PdfiumError):
+        return error(name, None, "this is not a PDF that can be read; give the path of a complete PDF file",
+                     Code.NOT_A_PDF)

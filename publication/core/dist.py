@@ -1,0 +1,115 @@
+"""The one place that writes to dist/.
+
+Outputs are collected in memory, then each is written to a temporary file beside its
+target and moved into place with os.replace, only after the whole build succeeded.
+All temporaries are written first and the renames follow together, with Ctrl-C held
+back for that moment, so an interrupted build leaves the previous set of files, not a
+mix of old and new. A lock keeps two builds of the same project from writing at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import BuildFailed, Code, error
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    data: bytes
+    purpose: str
+
+
+@contextmanager
+def dist_lock(dist_dir: Path):
+    """Hold an exclusive lock on dist/ while writing; another build waits for it."""
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    with open(dist_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """Write `data` to a synced temporary file beside `path` and return its name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    temporary = _stage(path, data)
+    try:
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def _interrupts_held():
+    """Delay Ctrl-C (SIGINT) until the block is done; it is raised right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda *_: received.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+def remove_stale_temporaries(dist_dir: Path) -> None:
+    """Delete temporary files that a killed build (SIGKILL, power loss) left behind.
+
+    Only called under the lock, so no running build can still be writing them."""
+    for temporary in dist_dir.glob(".*.tmp"):
+        temporary.unlink(missing_ok=True)
+
+
+def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
+    names = [output.name for output in outputs]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise ValueError(f"two outputs would both be written to {', '.join(sorted(duplicates))}")
+    written = []
+    try:
+        with dist_lock(dist_dir):
+            remove_stale_temporaries(dist_dir)
+            staged: list[tuple[Path, Path]] = []
+            try:
+                for output in outputs:
+                    staged.append((_stage(dist_dir / output.name, output.data), dist_dir / output.name))
+                with _interrupts_held():
+                    for temporary, target in staged:
+                        os.replace(temporary, target)
+                        written.append(target)
+            finally:
+                for temporary, _ in staged:
+                    temporary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise BuildFailed([error(f"{dist_dir.name}/", None, f"cannot write the output: {exc.strerror} "
+                                 f"({exc.filename}); make sure dist/ is a folder you can write to, with free space",
+                                 Code.OUTPUT_UNWRITABLE)]) from exc
+    return written

@@ -1,0 +1,179 @@
+"""The screen edition: an accessible PDF/UA-1 file for reading on a screen.
+
+It shares the standard brochure's render (RGB, no bleed, photos at 150 ppi) and only
+differs in how it is written and finished: WeasyPrint writes it tagged, then pikepdf
+- lowers photos to the `screen:` resolution and JPEG quality of publication.yml,
+- marks page numbers and running heads as artifacts, outside the reading order,
+- completes the metadata in both the Info dictionary and XMP (language included),
+- sets the opening view: page 1, two pages side by side with the cover on its own,
+- saves with an identifier derived from the content, so a rebuild is byte-identical.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pikepdf
+from PIL import Image
+
+from ..content.sources import Project
+from ..core.dist import Output
+from ..core.pdf import rewrite, walk
+from ..core.reproducible import pdf_date, source_dates, w3c_date
+from ..render.images import resample
+from ..render.rendition import Rendition
+from .edition import Edition
+
+# A photo this much above the wanted resolution is left alone: resampling it would cost
+# quality for a few kilobytes.
+PPI_TOLERANCE = 1.1
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The largest size, in points, at which one image is drawn."""
+
+    width: float
+    height: float
+
+
+def finish_screen(project: Project, rendition: Rendition, edition: Edition) -> list[Output]:
+    settings = project.config.screen
+
+    def finish(pdf: pikepdf.Pdf) -> None:
+        lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)
+        mark_running_heads_as_artifacts(pdf)
+        set_metadata(pdf, project)
+        set_opening_view(pdf)
+
+    screen = rendition.write(finish=finish, pdf_variant="pdf/ua-1", pdf_tags=True)
+    return [Output(edition.output_name(project.slug), screen, edition.purpose)]
+
+
+# ---- Photos --------------------------------------------------------------------------------
+
+def image_placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], Placement]:
+    """For each image XObject, the largest size it is drawn at on any page."""
+    found: dict[tuple[int, int], Placement] = {}
+    for page in pdf.pages:
+        for drawn in walk(page, "Do"):
+            if drawn.is_image:
+                width, height = drawn.size
+                known = found.get(drawn.xobject.objgen, Placement(0, 0))
+                found[drawn.xobject.objgen] = Placement(max(width, known.width), max(height, known.height))
+    return found
+
+
+def lower_photo_resolution(pdf: pikepdf.Pdf, ppi: int, quality: int) -> None:
+    """Resample JPEG photos above `ppi` at their placed size; re-encode at `quality` where smaller."""
+    for objgen, placement in image_placements(pdf).items():
+        image = pdf.get_object(objgen)
+        if image.get("/Filter") != "/DCTDecode" or "/SMask" in image or image.get("/ColorSpace") != "/DeviceRGB":
+            continue
+        width, height = int(image.Width), int(image.Height)
+        wanted = (max(1, round(placement.width / 72 * ppi)), max(1, round(placement.height / 72 * ppi)))
+        scale = max(wanted[0] / width, wanted[1] / height)
+        with Image.open(io.BytesIO(image.read_raw_bytes())) as source:
+            picture = source.convert("RGB")
+        if scale * PPI_TOLERANCE < 1:
+            picture = resample(picture, (max(1, round(width * scale)), max(1, round(height * scale))))
+        encoded = io.BytesIO()
+        picture.save(encoded, "JPEG", quality=quality, optimize=True, subsampling="4:2:0")
+        if picture.size != (width, height) or encoded.tell() < len(image.read_raw_bytes()):
+            image.write(encoded.getvalue(), filter=pikepdf.Name.DCTDecode)
+            image.Width, image.Height = picture.size
+            if "/DecodeParms" in image:
+                del image["/DecodeParms"]
+
+
+# ---- Structure ------------------------------------------------------------------------------
+
+def _reachable_elements(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
+    found: set[tuple[int, int]] = set()
+    stack = [pdf.Root.StructTreeRoot.K]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, pikepdf.Array):
+            stack.extend(item)
+        elif isinstance(item, pikepdf.Dictionary) and "/S" in item and item.objgen not in found:
+            found.add(item.objgen)
+            stack.append(item.get("/K"))
+    return found
+
+
+def mark_running_heads_as_artifacts(pdf: pikepdf.Pdf) -> None:
+    """Make page numbers and running heads pagination artifacts.
+
+    WeasyPrint tags the content of page-margin boxes but leaves those elements out of the
+    structure tree (PDF 1.7 has no artifact element), so a screen reader cannot reach them and
+    PDF/UA checkers report untagged content. Marked as /Artifact, they are skipped as they should be.
+    """
+    reachable = _reachable_elements(pdf)
+    parent_tree = dict(zip(*[iter(pdf.Root.StructTreeRoot.ParentTree.Nums)] * 2))
+    for page in pdf.pages:
+        elements = parent_tree.get(int(page.obj.get("/StructParents", -1)))
+        if not isinstance(elements, pikepdf.Array):
+            continue
+        orphans = {mcid for mcid, element in enumerate(elements)
+                   if isinstance(element, pikepdf.Dictionary) and element.objgen not in reachable}
+        if not orphans:
+            continue
+
+        def as_artifact(operands: list, operator: str, orphans: set[int] = orphans):
+            if operator == "BDC" and isinstance(operands[1], pikepdf.Dictionary) \
+                    and int(operands[1].get("/MCID", -1)) in orphans:
+                return [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)], "BDC"
+            return None
+
+        rewrite(page, as_artifact, pdf)
+        for mcid in orphans:
+            elements[mcid] = None
+
+
+# ---- Metadata and opening view ---------------------------------------------------------------
+
+def set_metadata(pdf: pikepdf.Pdf, project: Project) -> None:
+    """Title, author, subject, keywords, language and dates, the same in Info and XMP."""
+    config = project.config
+    created, modified = source_dates(config)
+    author = config.author or config.publisher
+    info = {
+        "/Title": config.title,
+        "/Author": author,
+        "/Subject": config.subtitle,
+        "/Keywords": ", ".join(config.keywords),
+        "/CreationDate": pdf_date(created),
+        "/ModDate": pdf_date(modified),
+    }
+    for key, value in info.items():
+        if value:
+            pdf.docinfo[key] = value
+    pdf.Root.Lang = config.language
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        xmp["dc:title"] = config.title
+        xmp["dc:creator"] = [author]
+        xmp["dc:language"] = [config.language]
+        xmp["dc:publisher"] = [config.publisher]
+        if config.subtitle:
+            xmp["dc:description"] = config.subtitle
+        if config.keywords:
+            xmp["dc:subject"] = set(config.keywords)
+            xmp["pdf:Keywords"] = ", ".join(config.keywords)
+        xmp["xmp:CreateDate"] = w3c_date(created)
+        xmp["xmp:ModifyDate"] = w3c_date(modified)
+        xmp["xmp:MetadataDate"] = w3c_date(modified)
+
+
+def set_opening_view(pdf: pikepdf.Pdf) -> None:
+    """Open on page 1 with the bookmarks shown, two pages side by side, the cover on its own."""
+    pdf.Root.PageLayout = pikepdf.Name.TwoPageRight
+    pdf.Root.PageMode = pikepdf.Name.UseOutlines if "/Outlines" in pdf.Root else pikepdf.Name.UseNone
+    pdf.Root.OpenAction = pikepdf.Array([pdf.pages[0].obj, pikepdf.Name.Fit])
+    preferences = pdf.Root.get("/ViewerPreferences", pikepdf.Dictionary())
+    preferences.DisplayDocTitle = True
+    pdf.Root.ViewerPreferences = preferences
+
+
+SCREEN = Edition("screen", "{slug}-screen.pdf",
+                 "the accessible edition for reading on screen (tagged PDF/UA-1, bookmarks, links)", finish_screen)

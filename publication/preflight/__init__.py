@@ -1,0 +1,57 @@
+"""Preflight: what a print shop's preflight would catch, found before the file leaves the building.
+
+Three kinds of checks, one module each: the content (content.py: alt text, credits), the
+laid-out pages (pages.py: WeasyPrint's boxes) and the finished file (document.py, with ink.py for
+total ink). Every finding is a `Problem` with a declared `Code` (core/problems.py), its page, its
+element and, where the element came from Markdown, its source file and line. html.py writes the
+report that pictures each page with its problems marked.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
+
+from ..core.problems import WEASYPRINT_CODES, Problem, Severity
+from ..render.weasy import is_blank_page
+from .content import check_figures, findings_from_issues
+from .document import check_pdf
+from .ink import ink_cache_dir
+from .pages import (
+    SAFETY_ZONE_MM,
+    FontCoverage,
+    check_boxes,
+    check_empty_pages,
+    check_layout,
+    check_padding,
+    has_blank_marker,
+    pages_by_source,
+)
+from .report import Report
+
+__all__ = ["SAFETY_ZONE_MM", "WEASYPRINT_CODES", "Report", "failed_report", "preflight"]
+
+
+def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
+              ink: "Future[list[Problem]] | None" = None) -> Report:
+    settings = project.config.print
+    document = rendition.document
+    findings = check_figures(rendition.articles, pages_by_source(document))
+    findings += check_boxes(document, settings.ppi, FontCoverage(font_dirs), rendition.spec.colour_space == "cmyk")
+    findings += check_layout(document)
+    findings += check_empty_pages(document)
+    findings += check_padding(document, settings.binding)
+    findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink, ink_cache_dir(project))
+    findings += [issue if issue.severity is Severity.WARNING else replace(issue, severity=Severity.WARNING)
+                 for issue in rendition.issues if issue.code in WEASYPRINT_CODES]
+    blank = tuple(number for number, page in enumerate(document.pages, start=1)
+                  if is_blank_page(page) or has_blank_marker(page))
+    return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding,
+                  blank_pages=blank)
+
+
+def failed_report(project, issues) -> Report:
+    """The report of a build that stopped before layout."""
+    settings = project.config.print
+    return Report(tuple(findings_from_issues(issues)), 0, settings.standard, settings.binding)

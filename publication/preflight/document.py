@@ -1,0 +1,211 @@
+"""Preflight of the finished PDF file: PDF/X declaration, page count, page boxes, fonts embedded,
+colour spaces and transparency, and (in ink.py) total ink."""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Iterator
+
+import pikepdf
+
+from ..config.models import BINDING_MULTIPLE
+from ..core.pdf import Drawn, walk
+from ..core.problems import Code, Problem
+from ..core.units import PT_PER_MM
+from .ink import check_ink
+from .report import _error
+
+
+def check_page_count(pages: int, binding: str, shown: str) -> list[Problem]:
+    multiple = BINDING_MULTIPLE[binding]
+    if pages % multiple == 0:
+        return []
+    up = pages + (-pages) % multiple
+    return [_error(Code.PAGE_COUNT, f"{pages} pages cannot be bound {binding}, which needs a multiple of {multiple}; "
+                   f"add or remove pages to reach {up} or {up - multiple}, or set print.binding", source=shown)]
+
+
+PDFX_VERSIONS = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1a:2003", "x-3": "PDF/X-3:2003"}
+
+
+def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
+    """The file says which PDF/X it is and carries a CMYK output intent."""
+    findings = []
+    expected = PDFX_VERSIONS[standard]
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        declared = xmp.get("pdfxid:GTS_PDFXVersion") if standard == "x-4" else \
+            str(pdf.trailer.get("/Info", {}).get("/GTS_PDFXVersion", ""))
+    if declared != expected:
+        findings.append(_error(Code.PDF_X, f"the file declares '{declared or 'no PDF/X version'}' instead of "
+                               f"'{expected}'"))
+    intents = [intent for intent in pdf.Root.get("/OutputIntents", []) if intent.get("/S") == "/GTS_PDFX"]
+    profile = intents[0].get("/DestOutputProfile") if intents else None
+    if profile is None or int(profile.get("/N", 0)) != 4:
+        findings.append(_error(Code.PDF_X, "the file has no PDF/X output intent with a CMYK (4-component) output "
+                               "profile, so the print shop cannot tell which press it was made for"))
+    return findings
+
+
+def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float) -> list[Problem]:
+    findings = []
+    trim_size = None
+    for number, page in enumerate(pdf.pages, start=1):
+        missing = [name for name in ("/TrimBox", "/BleedBox") if name not in page.obj]
+        if missing:
+            findings.append(_error(Code.PAGE_BOXES, f"the page has no {' or '.join(m[1:] for m in missing)}; "
+                                   "a print shop cannot tell where to cut", page=number))
+            continue
+        trim, bleed, media = ([float(v) for v in page.obj[name]] for name in ("/TrimBox", "/BleedBox", "/MediaBox"))
+        expected = [trim[0] - bleed_mm * PT_PER_MM, trim[1] - bleed_mm * PT_PER_MM,
+                    trim[2] + bleed_mm * PT_PER_MM, trim[3] + bleed_mm * PT_PER_MM]
+        if any(abs(a - b) > 0.1 for a, b in zip(bleed, expected)):
+            findings.append(_error(Code.PAGE_BOXES, f"the BleedBox is not {bleed_mm:g} mm outside the TrimBox",
+                                   page=number))
+        if media[0] > bleed[0] + 0.1 or media[1] > bleed[1] + 0.1 or media[2] < bleed[2] - 0.1 \
+                or media[3] < bleed[3] - 0.1:
+            findings.append(_error(Code.PAGE_BOXES, "the MediaBox does not contain the BleedBox", page=number))
+        size = (round(trim[2] - trim[0], 1), round(trim[3] - trim[1], 1))
+        if trim_size and size != trim_size:
+            findings.append(_error(Code.PAGE_BOXES, f"the trimmed size {size[0] / PT_PER_MM:.1f}×"
+                                   f"{size[1] / PT_PER_MM:.1f} mm differs from page 1's", page=number))
+        trim_size = trim_size or size
+    return findings
+
+
+def _fonts_of(resources, seen: set) -> Iterator[pikepdf.Dictionary]:
+    if resources is None:
+        return
+    for font in (resources.get("/Font") or {}).values():
+        if font.objgen not in seen:
+            seen.add(font.objgen)
+            yield font
+    for xobject in (resources.get("/XObject") or {}).values():
+        if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+            seen.add(xobject.objgen)
+            yield from _fonts_of(xobject.get("/Resources"), seen)
+
+
+def check_fonts_embedded(pdf: pikepdf.Pdf) -> list[Problem]:
+    findings = []
+    seen: set = set()
+    for number, page in enumerate(pdf.pages, start=1):
+        for font in _fonts_of(page.obj.get("/Resources"), seen):
+            name = str(font.get("/BaseFont", "(unnamed)")).lstrip("/")
+            if font.get("/Subtype") == "/Type3":
+                findings.append(_error(Code.FONT_EMBEDDING, f"font '{name}' is a Type 3 font (a bitmap or drawing); "
+                                       "use an OpenType or TrueType font from assets/fonts", page=number))
+                continue
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            descriptor = descendant.get("/FontDescriptor")
+            if descriptor is None or not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                findings.append(_error(Code.FONT_EMBEDDING, f"font '{name}' is not embedded; the print shop would "
+                                       "print another font", page=number))
+    return findings
+
+
+def _page_drawn(page) -> Iterator[Drawn]:
+    """The colours, colour spaces, graphics states and images a page uses, its forms followed."""
+    return walk(page, "rg RG cs CS gs")
+
+
+def _colour_family(space) -> tuple[str, int]:
+    family = str(space[0] if isinstance(space, pikepdf.Array) else space)
+    components = int(space[1].get("/N", 0)) if family == "/ICCBased" else 0
+    return family, components
+
+
+def _rgb_use(drawn: Drawn, x1a: bool) -> str | None:
+    """What is RGB (and for X-1a, device-independent) about one thing drawn, if anything."""
+    operands, operator, resources = drawn.operands, drawn.operator, drawn.resources
+    if operator == "Do":
+        if not drawn.is_image:
+            return None
+        name, image = str(operands[0]), drawn.xobject
+        family, components = _colour_family(image.get("/ColorSpace"))
+        if family == "/DeviceRGB" or (family == "/ICCBased" and (components == 3 or x1a)):
+            return f"image {name} in {family[1:]}"
+        return None
+    if operator in ("rg", "RG"):
+        return f"RGB colour {' '.join(f'{float(v):g}' for v in operands)} ({operator})"
+    if operator in ("cs", "CS"):
+        spaces = (resources.get("/ColorSpace") or {}) if resources is not None else {}
+        family, components = _colour_family(spaces.get(str(operands[0]), operands[0]))
+        if family == "/DeviceRGB" or (family == "/ICCBased" and components == 3):
+            return f"the RGB colour space {operands[0]}"
+        if x1a and family in ("/ICCBased", "/Lab"):
+            return f"the device-independent colour space {operands[0]}, which PDF/X-1a does not allow"
+    return None
+
+
+def check_rgb(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
+    findings = []
+    x1a = standard == "x-1a"
+    for number, page in enumerate(pdf.pages, start=1):
+        found = [_rgb_use(drawn, x1a) for drawn in _page_drawn(page)]
+        for what in dict.fromkeys(filter(None, found)):
+            findings.append(
+                _error(
+                    Code.RGB_COLOUR,
+                    f"the page uses {what}; PDF/X-{standard[2:]} for a CMYK press needs "
+                    "CMYK. Use theme colours and photos from the photo stage",
+                    page=number,
+                )
+            )
+    return findings
+
+
+def _transparency(drawn: Drawn) -> str | None:
+    operands, operator, resources = drawn.operands, drawn.operator, drawn.resources
+    if operator == "Do":
+        if not drawn.is_image:
+            return None
+        return (
+            f"image {operands[0]} has a soft mask (transparency)" if drawn.xobject.get("/SMask") is not None else None
+        )
+    if operator != "gs" or resources is None:
+        return None
+    state = (resources.get("/ExtGState") or {}).get(str(operands[0]))
+    if state is None:
+        return None
+    if float(state.get("/CA", 1)) < 1 or float(state.get("/ca", 1)) < 1:
+        return f"opacity below 100% (graphics state {operands[0]})"
+    if state.get("/SMask", pikepdf.Name.None_) != pikepdf.Name.None_:
+        return f"a soft mask (graphics state {operands[0]})"
+    if str(state.get("/BM", "/Normal")) not in ("/Normal", "/Compatible"):
+        return f"the blend mode {state.BM} (graphics state {operands[0]})"
+    return None
+
+
+def check_transparency(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
+    """PDF/X-1a and X-3 (PDF 1.4 for the press) allow no transparency; X-4 does."""
+    if standard == "x-4":
+        return []
+    findings = []
+    for number, page in enumerate(pdf.pages, start=1):
+        found = [_transparency(drawn) for drawn in _page_drawn(page)]
+        for what in dict.fromkeys(filter(None, found)):
+            findings.append(
+                _error(
+                    Code.TRANSPARENCY,
+                    f"the page uses {what}; PDF/X-{standard[2:]} allows no "
+                    "transparency. Use PDF/X-4, or make the element opaque",
+                    page=number,
+                )
+            )
+    return findings
+
+
+def check_pdf(
+    pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Problem]] | None" = None, ink_cache: Path | None = None
+) -> list[Problem]:
+    """All checks of the finished file; `ink` is the ink check if it was started already."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        findings = check_pdfx(pdf, settings.standard)
+        findings += check_page_count(len(pdf.pages), settings.binding, shown)
+        findings += check_page_boxes(pdf, settings.bleed_mm)
+        findings += check_fonts_embedded(pdf)
+        findings += check_rgb(pdf, settings.standard)
+        findings += check_transparency(pdf, settings.standard)
+    return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache))

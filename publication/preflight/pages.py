@@ -1,0 +1,439 @@
+"""Preflight of the laid-out pages, read from WeasyPrint's boxes: photo resolution, overset and
+clipped text, the safety zone, colours, fonts and glyphs, widows, orphans, headings at the foot of a
+column, empty and padded pages. Each finding names its page, its element and, where the box came
+from Markdown, its source file and line."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from fontTools.ttLib import TTFont
+
+from ..core.problems import Code, Problem
+from ..core.units import PX_PER_MM
+from ..render.weasy import (
+    RasterImage,
+    boxes,
+    get_color,
+    is_blank_page,
+    page_box,
+    unwrap,
+)
+from .report import _error, _warning
+
+SAFETY_ZONE_MM = 5.0
+TOLERANCE_PX = 0.75
+"""Sub-pixel differences in layout are rounding, not overset."""
+BLEED_CLASSES = {"cover", "back-cover", "full-bleed"}
+"""Elements that reach into the bleed on purpose."""
+BLANK_CLASS = "intentionally-blank"
+LOW_PPI_ERROR = 150
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A box with what we know about where it came from."""
+
+    box: boxes.Box
+    page: int
+    element: str
+    source: str
+    in_bleed_element: bool
+    containers: tuple[boxes.Box, ...]
+    """Ancestors that are block containers, nearest last."""
+    margin_box: bool = False
+
+
+def _describe(element) -> str:
+    if element is None:
+        return ""
+    classes = element.get("class", "").split()
+    return element.tag + "".join(f".{name}" for name in classes)
+
+
+def walk(document) -> Iterator[Placed]:
+    for number, page in enumerate(document.pages, start=1):
+        yield from _walk(page_box(page), number, "", "", "", False, (), False)
+
+
+def _walk(
+    box, page: int, element: str, source_file: str, line: str, bleed: bool, containers, margin
+) -> Iterator[Placed]:
+    box = unwrap(box)  # absolutely positioned and floated boxes sit in a placeholder
+    node = getattr(box, "element", None)
+    if node is not None:
+        element = _describe(node) or element
+        source_file = node.get("data-source") or source_file
+        line = node.get("data-line") or line
+        bleed = bleed or bool(BLEED_CLASSES & set(node.get("class", "").split()))
+    margin = margin or isinstance(box, boxes.MarginBox)
+    source = f"{source_file}:{line}" if source_file and line else source_file
+    placed = Placed(box, page, element, source, bleed, containers, margin)
+    yield placed
+    if isinstance(box, boxes.ParentBox):
+        inner = containers + (box,) if isinstance(box, boxes.BlockContainerBox) else containers
+        for child in box.children:
+            yield from _walk(child, page, element, source_file, line, bleed, inner, margin)
+
+
+def _mm_area(box) -> tuple[float, float, float, float]:
+    x, y = box.border_box_x(), box.border_box_y()
+    return (
+        round(x / PX_PER_MM, 1),
+        round(y / PX_PER_MM, 1),
+        round(box.border_width() / PX_PER_MM, 1),
+        round(box.border_height() / PX_PER_MM, 1),
+    )
+
+
+def _where(placed: Placed) -> dict:
+    return dict(page=placed.page, element=placed.element, source=placed.source, area=_mm_area(placed.box))
+
+
+def _text(box) -> str:
+    return getattr(box, "text", "") or ""
+
+
+def check_image_resolution(placed: Placed, target_ppi: int) -> Problem | None:
+    box = placed.box
+    if not isinstance(box, boxes.ReplacedBox) or not isinstance(box.replacement, RasterImage):
+        return None
+    image = box.replacement
+    if not (box.width and box.height and image.width and image.height):
+        return None
+    scale_x, scale_y = box.width / image.width, box.height / image.height
+    scale = min(scale_x, scale_y) if box.style["object_fit"] == "contain" else max(scale_x, scale_y)
+    ppi = 96 / scale
+    if ppi >= target_ppi - 1:  # the photo stage rounds to whole pixels
+        return None
+    message = (
+        f"photo is {image.width}×{image.height} px at {box.width / PX_PER_MM:.0f}×"
+        f"{box.height / PX_PER_MM:.0f} mm: {ppi:.0f} ppi effective"
+    )
+    if ppi < LOW_PPI_ERROR:
+        return _error(
+            Code.IMAGE_RESOLUTION,
+            f"{message}, below {LOW_PPI_ERROR}; it will print visibly blurred. Use a "
+            f"larger original or place it smaller",
+            **_where(placed),
+        )
+    return _warning(
+        Code.IMAGE_RESOLUTION, f"{message}, below {target_ppi}; use a larger original if there is one", **_where(placed)
+    )
+
+
+def _overflows(
+    inner: tuple[float, float, float, float], outer: tuple[float, float, float, float], vertical: bool = True
+) -> bool:
+    left, top, right, bottom = inner
+    o_left, o_top, o_right, o_bottom = outer
+    horizontal = left < o_left - TOLERANCE_PX or right > o_right + TOLERANCE_PX
+    return horizontal or (vertical and (top < o_top - TOLERANCE_PX or bottom > o_bottom + TOLERANCE_PX))
+
+
+def _rect(box, kind: str = "border") -> tuple[float, float, float, float]:
+    if kind == "content":
+        x, y, w, h = box.content_box_x(), box.content_box_y(), box.width, box.height
+    elif kind == "padding":
+        x, y, w, h = box.padding_box_x(), box.padding_box_y(), box.padding_width(), box.padding_height()
+    else:
+        x, y, w, h = box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height()
+    return x, y, x + w, y + h
+
+
+def _visible_rect(box) -> tuple[float, float, float, float] | None:
+    if isinstance(box, boxes.TextBox):
+        if not _text(box).strip():
+            return None
+        return box.position_x, box.position_y, box.position_x + box.width, box.position_y + box.height
+    if isinstance(box, (boxes.ReplacedBox, boxes.BlockBox)) and not isinstance(box, boxes.LineBox):
+        return _rect(box)
+    return None
+
+
+def check_overflow(placed: Placed, laid_out) -> list[Problem]:
+    """Overset (beyond the container or page area) and content clipped by overflow: hidden."""
+    box = placed.box
+    rect = _visible_rect(box)
+    if rect is None or placed.margin_box or getattr(box, "element_tag", "") in ("html", "body"):
+        return []
+    findings = []
+    kind = "text" if isinstance(box, boxes.TextBox) else "box"
+    if placed.in_bleed_element and kind == "box":
+        return []  # photos and colour areas of cover and full-bleed pages reach into the bleed on purpose
+    for container in reversed(placed.containers):
+        if container.style["overflow"] == "hidden" and _overflows(rect, _rect(container, "padding")):
+            return [
+                _error(
+                    Code.CLIPPED,
+                    f"{kind} is cut off by {_describe(container.element) or 'its container'}, "
+                    "which hides what overflows (overflow: hidden); shorten the content or give the "
+                    "container more room",
+                    **_where(placed),
+                )
+            ]
+    for container in reversed(placed.containers):
+        fixed_height = container.style["height"] != "auto"
+        if (isinstance(box, boxes.TextBox) or fixed_height) and container.style["overflow"] != "hidden":
+            if _overflows(rect, _rect(container, "content"), vertical=fixed_height):
+                label = _describe(container.element) or "its container"
+                return [
+                    _error(
+                        Code.OVERSET,
+                        f"{kind} runs out of its box ({label}); shorten it, allow hyphenation or give "
+                        "the container more room",
+                        **_where(placed),
+                    )
+                ]
+        if isinstance(box, boxes.TextBox):
+            break  # text is judged against its own block only
+    if not placed.in_bleed_element and _overflows(rect, _rect(laid_out, "content")):
+        findings.append(
+            _error(
+                Code.OVERSET,
+                f"{kind} runs out of the page area into the margin; shorten it or make it smaller",
+                **_where(placed),
+            )
+        )
+    return findings
+
+
+def check_safety_zone(placed: Placed, page_width: float, page_height: float) -> Problem | None:
+    box = placed.box
+    if not isinstance(box, boxes.TextBox) or not _text(box).strip():
+        return None
+    zone = SAFETY_ZONE_MM * PX_PER_MM
+    left, top = box.position_x, box.position_y
+    right, bottom = left + box.width, top + box.height
+    if left >= zone and top >= zone and right <= page_width - zone and bottom <= page_height - zone:
+        return None
+    distance = min(left, top, page_width - right, page_height - bottom) / PX_PER_MM
+    return _error(
+        Code.SAFETY_ZONE,
+        f"text '{_text(box).strip()[:30]}' is {max(distance, 0):.1f} mm from the trim, "
+        f"inside the {SAFETY_ZONE_MM:g} mm safety zone; it may be cut off. Move it further in",
+        **_where(placed),
+    )
+
+
+def check_colour(placed: Placed) -> Problem | None:
+    """In a CMYK layout every colour of a box must be device-cmyk(); sRGB becomes RGB in the PDF."""
+    box = placed.box
+    if not hasattr(box, "style") or placed.margin_box and not isinstance(box, boxes.TextBox):
+        return None
+    keys = ["background_color"] + [
+        f"border_{side}_color" for side in ("top", "right", "bottom", "left") if box.style[f"border_{side}_width"]
+    ]
+    if isinstance(box, boxes.TextBox) and _text(box).strip():
+        keys.append("color")
+    for key in keys:
+        colour = get_color(box.style, key)
+        if colour.alpha and colour.space != "device-cmyk":
+            name = key.replace("_", "-")
+            return _error(
+                Code.RGB_COLOUR,
+                f"{name} is an RGB colour ({colour}); use a theme colour (var(--name)) "
+                "so that print gets its CMYK value",
+                **_where(placed),
+            )
+    return None
+
+
+class FontCoverage:
+    """The font families in assets/fonts and the characters each can draw."""
+
+    def __init__(self, font_dirs: list[Path]):
+        self.characters: dict[str, set[int]] = {}
+        for directory in font_dirs:
+            for path in sorted(directory.rglob("*")):
+                if path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
+                    continue
+                try:
+                    font = TTFont(path, lazy=True)
+                    names = font["name"]
+                    family = str(names.getDebugName(16) or names.getDebugName(1))
+                    self.characters.setdefault(family.lower(), set()).update(font.getBestCmap() or {})
+                except Exception:  # noqa: BLE001 - an unreadable file is simply not a usable font
+                    continue
+
+    def check(self, placed: Placed) -> list[Problem]:
+        box = placed.box
+        if not isinstance(box, boxes.TextBox) or not _text(box).strip():
+            return []
+        family = box.style["font_family"][0]
+        covered = self.characters.get(family.lower())
+        if covered is None:
+            return [
+                _error(
+                    Code.FONT_FALLBACK,
+                    f"font '{family}' is not in assets/fonts, so a system font is used "
+                    "instead; add the font files to assets/fonts or use a font that is there",
+                    **_where(placed),
+                )
+            ]
+        missing = sorted(
+            {
+                char
+                for char in _text(box)
+                if ord(char) not in covered and unicodedata.category(char) not in ("Zs", "Cc", "Cf")
+            }
+        )
+        if missing:
+            shown = ", ".join(f"'{char}' (U+{ord(char):04X})" for char in missing)
+            return [
+                _error(
+                    Code.MISSING_GLYPH,
+                    f"{family} has no glyph for {shown}; another font or an empty box is "
+                    "printed instead. Replace the character or use a font that has it",
+                    **_where(placed),
+                )
+            ]
+        return []
+
+
+def _line_count(box) -> int:
+    return sum(1 for child in box.descendants() if isinstance(child, boxes.LineBox) and child is not box)
+
+
+def check_layout(document) -> list[Problem]:
+    """Widows, orphans and headings left at the bottom of a column."""
+    blocks = []
+    for placed in walk(document):
+        node = getattr(placed.box, "element", None)
+        if (
+            isinstance(placed.box, boxes.BlockBox)
+            and node is not None
+            and node.get("data-line")
+            and getattr(placed.box, "element_tag", node.tag) == node.tag
+            and not placed.margin_box
+            and node.tag in ("p", "h2", "h3", "h4", "figure", "aside", "blockquote", "ul", "ol")
+        ):
+            if not any(getattr(parent, "element", None) is node for parent in placed.containers[-1:]):
+                blocks.append(placed)
+    findings = []
+    fragments: dict[int, list[Placed]] = {}
+    for placed in blocks:
+        fragments.setdefault(id(placed.box.element), []).append(placed)
+    for parts in fragments.values():
+        if len(parts) < 2 or parts[0].box.element.tag != "p":
+            continue
+        first, last = parts[0], parts[-1]
+        if _line_count(first.box) == 1:
+            findings.append(
+                _warning(
+                    Code.ORPHAN,
+                    "the first line of this paragraph stands alone at the bottom of a "
+                    "column; edit the text or the spacing",
+                    **_where(first),
+                )
+            )
+        if _line_count(last.box) == 1:
+            findings.append(
+                _warning(
+                    Code.WIDOW,
+                    "the last line of this paragraph stands alone at the top of a column; edit the text or the spacing",
+                    **_where(last),
+                )
+            )
+    for placed, following in zip(blocks, blocks[1:]):
+        if placed.box.element.tag in ("h2", "h3", "h4") and placed.box.element is not following.box.element:
+            same_column = (
+                placed.page == following.page and abs(placed.box.position_x - following.box.position_x) < TOLERANCE_PX
+            )
+            if not same_column:
+                findings.append(
+                    _warning(
+                        Code.HEADING_AT_BOTTOM,
+                        "the heading is the last thing in its column and its text starts in the next one; move it over",
+                        **_where(placed),
+                    )
+                )
+    return findings
+
+
+def has_blank_marker(page) -> bool:
+    return any(
+        BLANK_CLASS in (box.element.get("class", "") or "")
+        for box in page_box(page).descendants()
+        if getattr(box, "element", None) is not None
+    )
+
+
+def check_padding(document, binding: str) -> list[Problem]:
+    """Blank pages the build added so that the page count suits the binding: fine, but worth knowing."""
+    padded = [number for number, page in enumerate(document.pages, start=1) if has_blank_marker(page)]
+    if not padded:
+        return []
+    which = f"page {padded[0]}" if len(padded) == 1 else f"pages {padded[0]}–{padded[-1]}"
+    return [
+        _warning(
+            Code.PADDING,
+            f"{len(padded)} blank page{'s' * (len(padded) != 1)} ({which}) added before the "
+            f"colofon so that the {len(document.pages)} pages suit {binding}; add or cut content to do "
+            "without them",
+            page=padded[0],
+        )
+    ]
+
+
+def check_empty_pages(document) -> list[Problem]:
+    findings = []
+    for number, page in enumerate(document.pages, start=1):
+        if is_blank_page(page):
+            continue
+        if has_blank_marker(page):
+            continue
+        content = [
+            box
+            for child in page_box(page).children
+            if not isinstance(child, boxes.MarginBox)
+            for box in child.descendants()
+        ]
+        visible = any(
+            (isinstance(box, boxes.TextBox) and _text(box).strip())
+            or isinstance(box, boxes.ReplacedBox)
+            or (
+                hasattr(box, "style")
+                and get_color(box.style, "background_color").alpha
+                and box.element_tag not in ("html", "body")
+            )
+            for box in content
+        )
+        if not visible:
+            findings.append(
+                _error(
+                    Code.EMPTY_PAGE,
+                    "the page is empty; remove what forces the page break, or mark a "
+                    f"page left blank on purpose with class '{BLANK_CLASS}'",
+                    page=number,
+                )
+            )
+    return findings
+
+
+def check_boxes(document, target_ppi: int, fonts: FontCoverage, cmyk: bool) -> list[Problem]:
+    findings: list[Problem] = []
+    page_boxes = [page_box(page) for page in document.pages]
+    for placed in walk(document):
+        laid_out = page_boxes[placed.page - 1]
+        for finding in (
+            check_image_resolution(placed, target_ppi),
+            check_safety_zone(placed, laid_out.margin_width(), laid_out.margin_height()),
+            check_colour(placed) if cmyk else None,
+        ):
+            if finding:
+                findings.append(finding)
+        findings += check_overflow(placed, laid_out)
+        findings += fonts.check(placed)
+    return findings
+
+
+def pages_by_source(document) -> dict[str, int]:
+    pages: dict[str, int] = {}
+    for placed in walk(document):
+        if placed.source:
+            pages.setdefault(placed.source, placed.page)
+    return pages

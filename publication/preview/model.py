@@ -1,0 +1,334 @@
+"""The live preview's model: one warm process that rebuilds on save and keeps pages in memory.
+
+A build runs in a single builder thread, so WeasyPrint, fontconfig and the parsed
+layouts stay loaded between saves. A successful build becomes an `Edition`: the pages
+rasterised from the PDF bytes, never written to disk. A failed build leaves the last
+good edition in place and records what went wrong. Every change of state bumps a
+version number; the server waits on it to push the new state to open browser pages.
+
+How the pages are laid out, written and checked is a `Pipeline`. The preview's own is the
+print pipeline: the print edition's layout, drawn in RGB with its bleed, and the print
+preflight's findings beside their pages. Findings, build warnings and errors are all
+`Problem`s (core/problems.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import threading
+import time
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable
+
+import watchfiles
+
+from ..commands.warm import WarmBuilder
+from ..config.geometry import Geometry
+from ..config.theme import load_theme
+from ..content.project import load_project
+from ..content.sources import Project
+from ..core.problems import BuildFailed, Code, Problem, Severity
+from ..core.raster import render_pages
+from ..editions.press import PRINT, finish_print, print_spec
+from ..preflight import SAFETY_ZONE_MM, preflight
+from ..render.rendition import Rendition, in_rgb
+from ..render.spec import SCREEN_SPEC, RenderSpec
+from ..render.typeset import write_pdf
+
+PAGE_DPI = 110
+ZOOM_DPI = 220
+WATCHED_FOLDERS = ("content", "layouts", "assets")
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """How the preview lays out, writes and checks the brochure."""
+
+    name: str
+    spec: Callable[[Project], RenderSpec]
+    write: Callable[[Project, Rendition], bytes]
+    preflight: Callable[[Project, Rendition, bytes], list[Problem]] | None = None
+    safety_zone: float = SAFETY_ZONE_MM
+
+
+def _pages_in_rgb(project: Project, rendition: Rendition) -> bytes:
+    """The pages to show: the print layout drawn in RGB with its bleed, as the standard edition
+    is (render/rgb_view.py). PDFium renders it several times faster than the 300 ppi CMYK print file."""
+    return in_rgb(project, rendition, SCREEN_SPEC, keep_bleed=True).plain_pdf
+
+
+def _print_preflight(project: Project, rendition: Rendition, pdf: bytes) -> list[Problem]:
+    [printed] = finish_print(project, rendition, PRINT)
+    return list(preflight(project, rendition, printed.data, project.font_dirs).findings)
+
+
+PRINT_PIPELINE = Pipeline("print", print_spec, _pages_in_rgb, _print_preflight)
+"""The preview's pipeline: the print layout, its pages drawn in RGB, the print preflight."""
+
+QUICK_SPEC = RenderSpec(colour_space="rgb", bleed=3.0, ppi=150)
+QUICK = Pipeline("quick", lambda project: QUICK_SPEC,
+                 lambda project, rendition: write_pdf(rendition.document, rendition.identifier))
+"""Screen colours and screen-resolution photos with the bleed, and no preflight: for tests of the
+preview's own machinery, where the print pipeline would only add time."""
+
+
+def problem_json(problem: Problem) -> dict[str, Any]:
+    """A problem as the preview page shows it."""
+    return {"message": problem.message, "severity": problem.severity.value, "page": problem.page,
+            "code": problem.code.value, "where": problem.location, "area": list(problem.area) if problem.area else None}
+
+
+@dataclass(frozen=True)
+class PageImage:
+    number: int
+    png: bytes
+    text: str
+
+    @cached_property
+    def digest(self) -> str:
+        """Names the picture, so that a page that did not change is not fetched again."""
+        return hashlib.sha256(self.png).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The pages of one successful build."""
+
+    epoch: int
+    title: str
+    pipeline: str
+    pdf: bytes
+    pages: tuple[PageImage, ...]
+    geometry: Geometry
+    safety_zone: float
+    findings: tuple[Problem, ...]
+    built_at: str
+    seconds: float
+    preflight_pending: bool = False
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the browser shows. `failure` lists the errors of the latest build, if it failed."""
+
+    version: int = 0
+    building: bool = False
+    edition: Edition | None = None
+    failure: tuple[Problem, ...] = ()
+    failed_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        edition = self.edition
+        return {
+            "version": self.version,
+            "building": self.building,
+            "failure": [problem_json(problem) for problem in self.failure],
+            "failedAt": self.failed_at,
+            "edition": None if edition is None else {
+                "epoch": edition.epoch,
+                "title": edition.title,
+                "pipeline": edition.pipeline,
+                "builtAt": edition.built_at,
+                "seconds": round(edition.seconds, 2),
+                "geometry": dataclasses.asdict(edition.geometry),
+                "safetyZone": edition.safety_zone,
+                "findings": [problem_json(problem) for problem in edition.findings],
+                "preflightPending": edition.preflight_pending,
+                "pages": [{"number": page.number, "digest": page.digest, "text": page.text}
+                          for page in edition.pages],
+            },
+        }
+
+
+def rasterise(pdf: bytes, dpi: int, numbers: list[int] | None = None,
+              encoded: dict[bytes, bytes] | None = None) -> list[tuple[int, bytes, str]]:
+    """(page number, PNG, page text) for the given 1-based pages of a PDF, or for all of them.
+
+    Each picture shows the bleed box: the trimmed page and its bleed, without the slug
+    and crop marks a print PDF has around them. `encoded` maps the pixels of pages drawn
+    before to their PNG: encoding is most of the time here, and an edit changes few pages."""
+    results = []
+    for page in render_pages(pdf, dpi, numbers, box="bleed", text=True):
+        picture = page.image
+        key = hashlib.blake2b(repr(picture.size).encode() + picture.tobytes(), digest_size=16).digest()
+        png = encoded.get(key) if encoded is not None else None
+        if png is None:
+            buffer = io.BytesIO()
+            # Level 1 is several times faster than the default and barely larger for photos.
+            picture.save(buffer, "PNG", compress_level=1)
+            png = buffer.getvalue()
+            if encoded is not None:
+                encoded[key] = png
+        results.append((page.number, png, page.text))
+    return results
+
+
+def _now() -> str:
+    return dt.datetime.now().strftime("%H:%M:%S")
+
+
+def _is_watched(root: Path):
+    editors_and_tools = watchfiles.DefaultFilter()  # swap files, .git, __pycache__ and the like
+
+    def accept(change: watchfiles.Change, path: str) -> bool:
+        try:
+            relative = Path(path).relative_to(root)
+        except ValueError:
+            return False
+        return bool(relative.parts) and relative.parts[0] in WATCHED_FOLDERS and editors_and_tools(change, path)
+    return accept
+
+
+@dataclass
+class Previewer:
+    """Builds the project on request, one build at a time, and publishes snapshots."""
+
+    root: Path
+    pipeline: Pipeline = PRINT_PIPELINE
+    dpi: int = PAGE_DPI
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+        self._snapshot = Snapshot()
+        self._changed = threading.Condition()
+        self._requested = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._recent: dict[str, tuple[Edition, PageImage]] = {}
+        self._zoomed: dict[str, bytes] = {}
+        self._encoded: dict[bytes, bytes] = {}  # the last edition's page pictures, by their pixels
+        self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
+
+    # --- state, for the server -------------------------------------------------------
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def wait_for_change(self, seen_version: int, timeout: float) -> Snapshot:
+        """The newest snapshot, once its version differs from `seen_version` or after `timeout`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._snapshot.version != seen_version or self.stopping, timeout)
+            return self._snapshot
+
+    def wait_until(self, condition: Callable[[Snapshot], bool], timeout: float) -> Snapshot:
+        with self._changed:
+            self._changed.wait_for(lambda: condition(self._snapshot), timeout)
+            return self._snapshot
+
+    def page_png(self, digest: str, zoomed: bool = False) -> bytes | None:
+        """A page of the current or the previous edition, by its digest."""
+        found = self._recent.get(digest)
+        if found is None:
+            return None
+        edition, page = found
+        if not zoomed:
+            return page.png
+        png = self._zoomed.get(digest)
+        if png is None:
+            [(_, png, _)] = rasterise(edition.pdf, ZOOM_DPI, [page.number])
+            self._zoomed[digest] = png
+        return png
+
+    # --- building ----------------------------------------------------------------------
+
+    def _publish(self, **changes: Any) -> Snapshot:
+        with self._changed:
+            self._snapshot = replace(self._snapshot, version=self._snapshot.version + 1, **changes)
+            self._changed.notify_all()
+            return self._snapshot
+
+    def _lay_out(self, epoch: int) -> tuple[Edition, Callable[[], list[Problem]] | None]:
+        """The new pages, and the preflight still to run on them (None if there is none)."""
+        started = time.perf_counter()
+        project, issues = load_project(self.root)
+        theme = load_theme(project.config.theme, project.asset_dirs)
+        rendition = self.warm.render(project, theme, self.pipeline.spec(project))
+        pdf = self.pipeline.write(project, rendition)
+        encoded = dict(self._encoded)
+        pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi, encoded=encoded))
+        pngs = {page.png for page in pages}
+        self._encoded = {key: png for key, png in encoded.items() if png in pngs}  # this edition's pages only
+        findings = tuple(dict.fromkeys([*issues, *rendition.issues]))
+        check = self.pipeline.preflight
+        edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
+                          self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
+                          preflight_pending=check is not None)
+        if check is None:
+            return edition, None
+
+        def preflight() -> list[Problem]:
+            try:
+                return list(check(project, rendition, pdf))
+            except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
+                return [Problem("", None, f"the preflight could not run: {type(exc).__name__}: {exc}",
+                                Severity.ERROR, Code.PREFLIGHT_CRASHED)]
+        return edition, preflight
+
+    def build_once(self) -> Snapshot:
+        """Rebuild now, in the calling thread; the last good edition stays until this one succeeds.
+
+        The pages are shown as soon as they are rasterised; the preflight's findings follow."""
+        previous = self._snapshot.edition
+        self._publish(building=True)
+        try:
+            edition, preflight = self._lay_out(previous.epoch + 1 if previous else 1)
+        except BuildFailed as failed:
+            return self._publish(building=False, failure=failed.problems,
+                                 failed_at=_now())
+        except Exception as exc:  # noqa: BLE001 - the preview outlives any single bad build
+            crash = Problem("", None, f"internal error: {type(exc).__name__}: {exc}", Severity.ERROR, Code.INTERNAL)
+            return self._publish(building=False, failure=(crash,), failed_at=_now())
+        self._recent = {page.digest: (edition, page) for page in edition.pages} | \
+            ({page.digest: (previous, page) for page in previous.pages} if previous else {})
+        self._zoomed = {digest: png for digest, png in self._zoomed.items() if digest in self._recent}
+        if preflight is None:
+            return self._publish(building=False, edition=edition, failure=(), failed_at="")
+        self._publish(edition=edition, failure=(), failed_at="")
+        checked = replace(edition, findings=edition.findings + tuple(preflight()), preflight_pending=False)
+        return self._publish(building=False, edition=checked)
+
+    def request_build(self) -> None:
+        self._requested.set()
+
+    def _build_loop(self) -> None:
+        while not self.stopping:
+            if self._requested.wait(timeout=0.5):
+                self._requested.clear()
+                if not self.stopping:
+                    self.build_once()
+
+    def _watch_loop(self) -> None:
+        try:
+            self._watch(force_polling=False)
+        except Exception:  # noqa: BLE001 - e.g. the system's inotify watches are used up
+            self._watch(force_polling=True)
+
+    def _watch(self, force_polling: bool) -> None:
+        for _changes in watchfiles.watch(self.root, watch_filter=_is_watched(self.root), stop_event=self._stopping,
+                                         debounce=800, step=100, force_polling=force_polling):
+            self.request_build()
+
+    def start(self) -> None:
+        """Build once, then rebuild whenever a file in content/, layouts/ or assets/ changes."""
+        for target in (self._build_loop, self._watch_loop):
+            thread = threading.Thread(target=target, name=f"preview-{target.__name__.strip('_')}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.request_build()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=10)

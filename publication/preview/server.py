@@ -1,0 +1,187 @@
+"""The live preview's web server, on 127.0.0.1 unless asked otherwise.
+
+Built on the standard library's ThreadingHTTPServer: the preview serves one person's
+browser on their own machine (a page, two static files, page images from memory and
+one event stream), and a thread per connection is plenty for that. It adds no
+dependency, and the build it waits on is CPU-bound Python anyway, so an async stack
+would not make a rebuild any faster.
+
+Any web page the user visits can send requests to localhost, so the server trusts nothing:
+- the routes are a fixed table and no URL is ever mapped to a file, so no path, however
+  encoded, can reach outside the pages it holds in memory;
+- the Host header must name the preview itself (against DNS rebinding), and a request with
+  another Origin, or a browser's Sec-Fetch-Site saying it comes from another site, is refused;
+- no Access-Control-Allow-Origin header is ever sent, so other origins cannot read anything;
+- a Content-Security-Policy lets the page load only the preview's own scripts and images.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+from .model import Previewer
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_FILES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/preview.css": ("preview.css", "text/css; charset=utf-8"),
+    "/preview.js": ("preview.js", "text/javascript; charset=utf-8"),
+    "/favicon.svg": ("favicon.svg", "image/svg+xml"),
+}
+PAGE_ROUTE = re.compile(r"/pages/([0-9a-f]{16})(@zoom)?\.png")
+HEARTBEAT_SECONDS = 15
+MAX_EVENT_STREAMS = 16
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    # A burst of connections waits in the kernel's queue instead of being refused.
+    request_queue_size = 128
+
+    def __init__(self, previewer: Previewer, host: str = "127.0.0.1", port: int = 8000):
+        self.previewer = previewer
+        self.static = {route: ((STATIC_DIR / name).read_bytes(), kind) for route, (name, kind) in STATIC_FILES.items()}
+        self.event_streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
+        super().__init__((host, port), PreviewHandler)
+        names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host}
+        self.allowed_hosts = {f"{name}:{self.port}" for name in names}
+        self.allowed_origins = {f"http://{host}" for host in self.allowed_hosts}
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser or tab that goes away mid-request is normal; anything else is one line, not
+        the traceback socketserver would print."""
+        problem = sys.exc_info()[1]
+        if not isinstance(problem, (ConnectionError, TimeoutError)):
+            print(f"preview: a request from the browser failed: {problem!r}", file=sys.stderr)
+
+    @property
+    def url(self) -> str:
+        host = self.server_address[0]
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+
+    def refusal(self, headers) -> str | None:
+        """Why a request is not from the preview's own page or address bar, or None."""
+        host = (headers.get("Host") or "").lower()
+        if host not in self.allowed_hosts:
+            return f"this preview only answers to {self.url}"
+        origin = headers.get("Origin")
+        if origin is not None and origin.lower() not in self.allowed_origins:
+            return "requests from other web sites are refused"
+        if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+            return "requests from other web sites are refused"
+        return None
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "publication-preview"
+    timeout = 60  # an idle or stalled connection gives its thread back
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's signature
+        """Quiet: the terminal is for build messages, not for every page image fetched."""
+
+    def do_GET(self) -> None:
+        self._respond(head=False)
+
+    def do_HEAD(self) -> None:
+        self._respond(head=True)
+
+    def _respond(self, head: bool) -> None:
+        refusal = self.server.refusal(self.headers)
+        if refusal:
+            return self._send(HTTPStatus.FORBIDDEN, refusal.encode(), "text/plain; charset=utf-8", head=head)
+        # Routes are matched on the raw path, never decoded or joined to a folder.
+        path = self.path.split("?", 1)[0]
+        if path in self.server.static:
+            body, kind = self.server.static[path]
+            return self._send(HTTPStatus.OK, body, kind, head=head)
+        if path == "/state.json":
+            state = json.dumps(self.server.previewer.snapshot.to_json()).encode()
+            return self._send(HTTPStatus.OK, state, "application/json", head=head)
+        if path == "/events" and not head:
+            return self._stream_events()
+        page = PAGE_ROUTE.fullmatch(path)
+        png = page and self.server.previewer.page_png(page.group(1), zoomed=bool(page.group(2)))
+        if png:
+            # A page image is named by its content, so the browser may keep it for good.
+            return self._send(HTTPStatus.OK, png, "image/png", head=head, cache="private, max-age=86400, immutable")
+        return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8", head=head)
+
+    def _headers(self, status: HTTPStatus, kind: str, cache: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Cache-Control", cache)
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool = False, cache: str = "no-store") -> None:
+        self._headers(status, kind, cache)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _stream_events(self) -> None:
+        """Server-sent events: the full state at once, then again on every change."""
+        if not self.server.event_streams.acquire(blocking=False):
+            return self._send(HTTPStatus.SERVICE_UNAVAILABLE, b"too many open previews", "text/plain; charset=utf-8")
+        try:
+            self._headers(HTTPStatus.OK, "text/event-stream; charset=utf-8", "no-store")
+            self.end_headers()
+            previewer, seen = self.server.previewer, -1
+            while not previewer.stopping:
+                snapshot = previewer.wait_for_change(seen, timeout=HEARTBEAT_SECONDS)
+                if snapshot.version == seen:
+                    message = ": still here\n\n"  # a comment; it tells a closed tab from an open one
+                else:
+                    seen = snapshot.version
+                    message = f"id: {seen}\nevent: state\ndata: {json.dumps(snapshot.to_json())}\n\n"
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            pass  # the tab was closed
+        finally:
+            self.server.event_streams.release()
+
+
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000,
+          on_ready: Callable[[str], None] | None = None) -> None:
+    """Run the preview until Ctrl-C."""
+    previewer = Previewer(root)
+    server = PreviewServer(previewer, host, port)
+    try:
+        previewer.start()
+        if on_ready:
+            on_ready(server.url)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        previewer.stop()
+        server.server_close()

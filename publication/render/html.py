@@ -1,0 +1,102 @@
+"""Stage 4: the Jinja2 layouts turn the validated content into one HTML document.
+
+Autoescape is on and undefined names are errors. Content never becomes template
+source: articles arrive as finished, escaped HTML fragments and are only inserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from ..config.geometry import Geometry
+from ..config.page_layouts import page_layout_for
+from ..config.theme import Theme
+from ..content.markdown import RenderedArticle
+from ..content.sources import Project
+from ..core.builtin import BUILTIN_LAYOUTS
+from ..core.problems import Code, Problem, error
+from ..core.reproducible import source_dates, w3c_date
+from .spec import RenderSpec
+
+DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                "september", "oktober", "november", "december"]
+
+
+@dataclass(frozen=True)
+class PlacedPhoto:
+    url: str
+    alt: str
+
+
+def long_date(value: dt.date, language: str) -> str:
+    if language == "nl":
+        return f"{value.day} {DUTCH_MONTHS[value.month - 1]} {value.year}"
+    return value.strftime("%-d %B %Y")
+
+
+def css_string(value: str) -> str:
+    """Escape text for use inside a double-quoted CSS string."""
+    return "".join(ch if ch.isalnum() or ch in " .,:;!?'’‘“”-–()&" else f"\\{ord(ch):x} " for ch in str(value))
+
+
+def layout_dirs(project_root: Path) -> list[Path]:
+    return [path for path in (project_root / "layouts", BUILTIN_LAYOUTS) if path.is_dir()]
+
+
+def environment(project_root: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in layout_dirs(project_root)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["css_string"] = css_string
+    return env
+
+
+def stylesheets(project: Project, theme: Theme) -> tuple[Path, ...]:
+    """The page layout's stylesheet (chosen in publication.yml), then the theme's."""
+    design = page_layout_for(project.config.page).stylesheet_path(project.asset_dirs)
+    return (design, *theme.stylesheets)
+
+
+def render_document(project: Project, articles: list[RenderedArticle], photos: dict[str, PlacedPhoto],
+                    theme: Theme, geometry: Geometry, spec: RenderSpec, asset_url,
+                    blank_pages: int = 0) -> tuple[str, list[Problem]]:
+    """Render the whole brochure to one HTML string; `blank_pages` go before the colofon."""
+    env = environment(project.root)
+    config = project.config
+    context = {
+        "publication": config,
+        "articles": [{"source": a.source.display_path, "front": a.source.front, "html": Markup(a.html),
+                      "slug": Path(a.source.display_path).stem} for a in articles],
+        "photos": photos,
+        "geometry": geometry,
+        "spec": spec,
+        "extra_css": [Markup(css) for css in spec.extra_css],
+        "stylesheets": [asset_url(path) for path in stylesheets(project, theme)],
+        "blank_pages": blank_pages,
+        "logo": asset_url(theme.logo) if theme.logo else "",
+        "colour_properties": theme.css_properties(spec.colour_space),
+        "page_properties": geometry.css_properties(),
+        "created": w3c_date(source_dates(config)[0]),
+        "modified": w3c_date(source_dates(config)[1]),
+    }
+    try:
+        return env.get_template("base.html.j2").render(context), []
+    except jinja2.TemplateSyntaxError as exc:
+        return "", [error(exc.filename or exc.name or "layouts", exc.lineno, f"layout error: {exc.message}",
+                          Code.LAYOUT_SYNTAX)]
+    except jinja2.UndefinedError as exc:
+        return "", [error("layouts/base.html.j2", None, f"layout uses an unknown value: {exc.message}",
+                          Code.LAYOUT_UNDEFINED)]
+    except jinja2.TemplateNotFound as exc:
+        return "", [error("layouts", None, f"layout file '{exc.name}' not found", Code.LAYOUT_MISSING)]

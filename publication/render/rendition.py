@@ -1,0 +1,206 @@
+"""Rendering: photos, Markdown, HTML and WeasyPrint's spec for one RenderSpec, as a Rendition.
+
+A Rendition is the laid-out document every edition is finished from. The print spec is the
+only one WeasyPrint makes when the print edition is built: the RGB editions are the same pages
+drawn in RGB (`in_rgb`, see rgb_view.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pikepdf
+import weasyprint
+
+from ..config.geometry import Geometry
+from ..config.page_layouts import page_geometry, page_layout_for
+from ..config.theme import Theme
+from ..content.markdown import Figure, RenderedArticle, render_article
+from ..content.sources import Project
+from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
+from ..core.problems import Problem, error, raise_if_errors
+from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
+from .images import ImageRequest, PreparedImage, prepare
+from .rgb_view import RgbView, drawn_in_rgb
+from .spec import RenderSpec
+from .stylecheck import check_stylesheets, locate_refused
+from .typeset import Typeset, typeset, write_pdf
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One laid-out document, shared by all targets with the same RenderSpec."""
+
+    spec: RenderSpec
+    geometry: Geometry
+    html: str
+    document: weasyprint.document.Document
+    articles: tuple[RenderedArticle, ...]
+    issues: tuple[Problem, ...]
+    theme: Theme
+    images: tuple[PreparedImage, ...] = ()
+    """Every photo as placed; `from_cache` says whether it was processed in this render."""
+    rgb_view: RgbView | None = None
+    """Set when this RGB edition is drawn from the print spec's pages (see rgb_view.py)."""
+
+    @property
+    def images_processed(self) -> int:
+        return sum(not image.from_cache for image in self.images)
+
+    @property
+    def identifier(self) -> bytes:
+        return hashlib.sha256(self.html.encode()).hexdigest()[:32].encode()
+
+    def write(self, identifier: bytes | None = None, object_streams: bool = True,
+              finish: Callable[[pikepdf.Pdf], None] | None = None, **options) -> bytes:
+        """Write the laid-out pages as this rendition draws them, finished by `finish` (see write_pdf);
+        `options` go to WeasyPrint."""
+        with drawn_in_rgb(self.document, self.rgb_view) if self.rgb_view else contextlib.nullcontext():
+            return write_pdf(self.document, identifier or self.identifier, object_streams, finish, **options)
+
+    @functools.cached_property
+    def plain_pdf(self) -> bytes:
+        """The PDF as WeasyPrint writes it, made once for all the targets that start from it."""
+        return self.write()
+
+
+@dataclass
+class _ImageStage:
+    """Prepares each photo as the spec asks for it, and remembers what went wrong."""
+
+    project: Project
+    relative_to: Path
+    spec: RenderSpec
+    issues: list[Problem] = field(default_factory=list)
+    prepared: list[PreparedImage] = field(default_factory=list)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.project.root / ".cache" / "images"
+
+    def prepare(self, request: ImageRequest) -> PreparedImage | None:
+        prepared, problems = prepare(request, self.cache_dir, self.spec.ppi, self.spec.output_profile,
+                                     self.spec.max_ink)
+        if prepared is None:
+            self.issues += problems
+            return None
+        self.prepared.append(prepared)
+        return prepared
+
+    def relative_url(self, prepared: PreparedImage) -> str:
+        return Path(os.path.relpath(prepared.output, self.relative_to)).as_posix()
+
+    def url(self, request: ImageRequest) -> str:
+        prepared = self.prepare(request)
+        return self.relative_url(prepared) if prepared else ""
+
+    def figure_url(self, figure: Figure, geometry: Geometry) -> str:
+        return self.url(ImageRequest(figure.path, figure.source, figure.line,
+                                     geometry.placed_width(figure.placement) * (figure.width_percent or 100) / 100,
+                                     geometry.placed_height(figure.placement)))
+
+
+Typesetter = Callable[[str, Path, list[Path]], Typeset]
+"""(html, base_url, allowed_roots) -> Typeset: `typeset`, or a warm one (see warm.py)."""
+
+
+def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = False,
+           typesetter: Typesetter = typeset) -> Rendition:
+    """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors."""
+    config = project.config
+    geometry = page_geometry(config.page, bleed=spec.bleed)
+    dist = project.dist_dir
+    images = _ImageStage(project, dist, spec)
+    issues: list[Problem] = []
+
+    articles: list[RenderedArticle] = []
+    for source in project.articles:
+        article, more = render_article(source, project, lambda figure: images.figure_url(figure, geometry))
+        articles.append(article)
+        issues += more
+
+    # A missing photo is None, not undefined.
+    photos: dict[str, PlacedPhoto | None] = dict.fromkeys(("cover", "back_cover"))
+    for key in ("cover", "back_cover"):
+        part = getattr(config, key)
+        if part.photo:
+            path = (project.content_dir / part.photo).resolve()
+            request = ImageRequest(
+                path, project.config_display_path, project.photo_lines.get(key), *geometry.cover_photo_box(key)
+            )
+            photos[key] = PlacedPhoto(images.url(request), part.photo_alt)
+    issues += images.issues
+    raise_if_errors(issues)
+
+    def asset_url(path: Path) -> str:
+        return Path(os.path.relpath(path, dist)).as_posix()
+
+    html, more = render_document(project, articles, photos, theme, geometry, spec, asset_url)
+    issues += more
+    raise_if_errors(issues)
+
+    allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
+    styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ROOT], allowed)
+    issues += styles.issues
+    raise_if_errors(issues)
+
+    laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
+    pages = len(laid_out.document.pages)
+    blank_pages = page_layout_for(config.page).blank_pages_needed(pages, spec.pages_multiple_of)
+    if blank_pages:
+        html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages)
+        laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
+    layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
+    issues += locate_refused(
+        [issue for issue in laid_out.issues if issue.message not in styles.reported],
+        layout_files,
+        [project.root, BUILTIN_ROOT],
+    )
+    if strict and (laid_out.issues or styles.issues):
+        issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
+    raise_if_errors(issues)
+    return Rendition(
+        spec, geometry, html, laid_out.document, tuple(articles), tuple(issues), theme, tuple(images.prepared)
+    )
+
+
+def drawn_from(spec: RenderSpec, source: RenderSpec) -> bool:
+    """Whether `spec` can be drawn from the pages of `source` instead of being laid out anew:
+    an RGB edition from the CMYK print spec, which differs only in colours, photos and bleed."""
+    return (
+        spec.colour_space == "rgb"
+        and source.colour_space == "cmyk"
+        and not spec.extra_css
+        and spec.pages_multiple_of in (1, source.pages_multiple_of)
+    )
+
+
+def in_rgb(project: Project, source: Rendition, spec: RenderSpec, keep_bleed: bool = False) -> Rendition:
+    """The print rendition drawn as an RGB edition: the same pages, each photo's RGB version."""
+    images = _ImageStage(project, project.dist_dir, spec)
+    photos: dict[str, str] = {}
+    for placed in source.images:
+        prepared = images.prepare(placed.request)
+        if prepared:
+            photos[images.relative_url(placed)] = prepared.output.resolve().as_uri()
+    raise_if_errors(images.issues)
+    return Rendition(
+        spec,
+        source.geometry,
+        source.html,
+        source.document,
+        source.articles,
+        source.issues,
+        source.theme,
+        tuple(images.prepared),
+        RgbView.for_theme(source.theme, photos, keep_bleed),
+    )
+
+
+Renderer = Callable[[Project, Theme, RenderSpec, bool], Rendition]

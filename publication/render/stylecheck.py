@@ -1,0 +1,162 @@
+"""Check a theme's stylesheets one by one, so that every problem names its file and line.
+
+WeasyPrint reads all stylesheets of a document together and logs "Ignored `x` at 3:5"
+without saying which file; a missing font only shows as "Font-face 'X' cannot be
+loaded". Parsing each sheet on its own, and resolving its url() and @import references
+ourselves, turns those into issues that point at the right line of the right file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+import tinycss2
+import weasyprint
+from fontTools.ttLib import TTFont
+
+from ..core.files import read_text
+from ..core.problems import Code, Problem, error, warning
+from .typeset import ConfinedFetcher, collected_warnings
+
+_LOCATION = re.compile(r" at (\d+):(\d+)")
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+_REFUSED = re.compile(r"refused to load '([^']*)'")
+
+
+@dataclass(frozen=True)
+class Reference:
+    url: str
+    line: int
+    in_font_face: bool
+
+
+@dataclass(frozen=True)
+class StyleCheck:
+    issues: tuple[Problem, ...]
+    reported: frozenset[str]
+    """WeasyPrint's own messages that are already reported here, with their file."""
+
+
+def references(css: str) -> list[Reference]:
+    """Every url() and @import in a stylesheet, with its line; comments are skipped."""
+    found: list[Reference] = []
+
+    def walk(tokens, in_font_face: bool) -> None:
+        for token in tokens or ():
+            if token.type == "url":
+                found.append(Reference(token.value, token.source_line, in_font_face))
+            elif token.type == "function" and token.lower_name == "url":
+                strings = [t for t in token.arguments if t.type == "string"]
+                if strings:
+                    found.append(Reference(strings[0].value, token.source_line, in_font_face))
+            elif token.type == "function":
+                walk(token.arguments, in_font_face)
+            elif token.type in ("() block", "[] block", "{} block"):
+                walk(token.content, in_font_face)
+
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "import":
+            strings = [t for t in rule.prelude if t.type == "string"]
+            if strings:
+                found.append(Reference(strings[0].value, rule.source_line, False))
+        if rule.type in ("at-rule", "qualified-rule"):
+            font_face = rule.type == "at-rule" and rule.lower_at_keyword == "font-face"
+            walk(rule.prelude, font_face)
+            walk(rule.content, font_face)
+    return found
+
+
+def _problem(reference: Reference, sheet: Path, allowed_roots: list[Path]) -> str | None:
+    url = urljoin(sheet.as_uri(), reference.url.strip())
+    parts = urlsplit(url)
+    what = "font file" if reference.in_font_face else "file"
+    if parts.scheme == "data":
+        return None
+    if parts.scheme != "file":
+        return (f"{what} '{reference.url}' is a web address; the build has no network access, "
+                "so put the file in the theme folder and refer to it there")
+    path = Path(url2pathname(unquote(parts.path))).resolve()
+    if not any(path.is_relative_to(root.resolve()) for root in allowed_roots):
+        return f"{what} '{reference.url}' is outside the project; copy it into the theme folder and refer to it there"
+    if not path.is_file():
+        return f"{what} '{reference.url}' not found next to this stylesheet; check the name and the folder"
+    if reference.in_font_face and path.suffix.lower() in FONT_SUFFIXES and not _is_font(path):
+        return f"font file '{reference.url}' is damaged or not a font; download the font again"
+    return None
+
+
+def _is_font(path: Path) -> bool:
+    try:
+        TTFont(path, lazy=True).close()
+        return True
+    except Exception:  # noqa: BLE001 - fontTools raises many kinds of errors for a broken file
+        return False
+
+
+def _shown(path: Path, roots: list[Path]) -> str:
+    for root in roots:
+        if path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+    return str(path)
+
+
+def check_stylesheets(sheets: tuple[Path, ...], display_roots: list[Path], allowed_roots: list[Path]) -> StyleCheck:
+    """Errors for references that cannot be loaded, warnings for CSS that WeasyPrint ignores.
+
+    Files are named relative to the first of `display_roots` that holds them."""
+    issues: list[Problem] = []
+    reported: set[str] = set()
+    for sheet in sheets:
+        name = _shown(sheet, display_roots)
+        css, problems = read_text(sheet, name)
+        if css is None:
+            issues += problems
+            continue
+        for reference in references(css):
+            problem = _problem(reference, sheet, allowed_roots)
+            if problem:
+                issues.append(error(name, reference.line, problem, Code.CSS_REFERENCE))
+        with collected_warnings() as messages:
+            weasyprint.CSS(string=css, base_url=sheet.as_uri(), url_fetcher=ConfinedFetcher(allowed_roots))
+        for message in dict.fromkeys(messages):
+            reported.add(message)
+            if message.startswith("Failed to load"):
+                continue  # the reference itself is reported above, with its line
+            location = _LOCATION.search(message)
+            line = int(location.group(1)) if location else None
+            issues.append(
+                warning(
+                    name,
+                    line,
+                    f"{message.rstrip('.')}; WeasyPrint skips this CSS, so correct or remove it",
+                    Code.CSS_INVALID,
+                )
+            )
+    return StyleCheck(tuple(issues), frozenset(reported))
+
+
+def locate_refused(
+    issues: list[Problem] | tuple[Problem, ...], files: list[Path], display_roots: list[Path]
+) -> list[Problem]:
+    """Point each file that WeasyPrint was refused at the layout line that names it.
+
+    Content and themes are checked before layout, so a refused file comes from a layout."""
+    located = []
+    for issue in issues:
+        found = _REFUSED.search(issue.message) if issue.code == "outside-project" else None
+        name = unquote(urlsplit(found.group(1)).path).rstrip("/").rsplit("/", 1)[-1] if found else ""
+        where = next(
+            (
+                (file, number)
+                for file in files
+                for number, line in enumerate(file.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+                if name and name in unquote(line)
+            ),
+            None,
+        )
+        located.append(replace(issue, path=_shown(where[0], display_roots), line=where[1]) if where else issue)
+    return located
