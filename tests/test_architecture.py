@@ -123,6 +123,11 @@ def _calls(name: str) -> list[str]:
     return sorted(set(found))
 
 
+def test_confinement_is_decided_in_one_place():
+    """Every check that a file lies inside the project goes through core.files.is_inside."""
+    assert _calls("is_relative_to") == ["publication.core.files"]
+
+
 def test_one_content_stream_walker():
     assert _calls("parse_content_stream") == ["publication.core.pdf"]
 

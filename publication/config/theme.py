@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from ..core.files import display, read_text
+from ..core.files import display, is_inside, read_text
 from ..core.problems import Code, Problem, error, raise_if_errors
 from .models import Model, validate
 from .sourcemap import load_yaml
@@ -83,7 +83,7 @@ def load_theme(name: str, search: list[Path]) -> Theme:
     outside = "is outside {}/; keep the theme's files in the assets folder".format(display(assets, assets.parent))
     for index, sheet in enumerate(spec.stylesheets):
         path = (directory / sheet).resolve()
-        if not path.is_relative_to(assets):
+        if not is_inside(path, [assets]):
             problems.append(error(shown, doc.line_of(("stylesheets", index)), f"stylesheet '{sheet}' {outside}",
                                   Code.THEME_OUTSIDE))
         elif not path.is_file():
@@ -92,7 +92,7 @@ def load_theme(name: str, search: list[Path]) -> Theme:
             )
         stylesheets.append(path)
     logo = (directory / spec.logo).resolve() if spec.logo else None
-    if logo and not logo.is_relative_to(assets):
+    if logo and not is_inside(logo, [assets]):
         problems.append(error(shown, doc.line_of(("logo",)), f"logo '{spec.logo}' {outside}", Code.THEME_OUTSIDE))
     elif logo and not logo.is_file():
         problems.append(error(shown, doc.line_of(("logo",)), f"logo '{spec.logo}' not found", Code.LOGO_MISSING))

@@ -23,6 +23,7 @@ from ..config.theme import Theme
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_ROOT
 from ..core.dist import Output
+from ..core.files import is_inside
 from ..core.pdf import content_holders, content_streams, rewrite
 from ..core.problems import Code, Problem, error, raise_if_errors
 from ..core.reproducible import save_reproducibly
@@ -66,7 +67,7 @@ def output_profile(project: Project) -> tuple[OutputProfile | None, list[Problem
     shown = project.config_display_path
     if settings.output_profile:
         path = (project.root / settings.output_profile).resolve()
-        if not path.is_relative_to(project.root.resolve()):
+        if not is_inside(path, [project.root]):
             return None, [
                 error(
                     shown,

@@ -18,7 +18,7 @@ import tinycss2
 import weasyprint
 from fontTools.ttLib import TTFont
 
-from ..core.files import read_text
+from ..core.files import display, is_inside, read_text
 from ..core.problems import Code, Problem, error, warning
 from .typeset import ConfinedFetcher, collected_warnings
 
@@ -80,7 +80,7 @@ def _problem(reference: Reference, sheet: Path, allowed_roots: list[Path]) -> st
         return (f"{what} '{reference.url}' is a web address; the build has no network access, "
                 "so put the file in the theme folder and refer to it there")
     path = Path(url2pathname(unquote(parts.path))).resolve()
-    if not any(path.is_relative_to(root.resolve()) for root in allowed_roots):
+    if not is_inside(path, allowed_roots):
         return f"{what} '{reference.url}' is outside the project; copy it into the theme folder and refer to it there"
     if not path.is_file():
         return f"{what} '{reference.url}' not found next to this stylesheet; check the name and the folder"
@@ -98,10 +98,9 @@ def _is_font(path: Path) -> bool:
 
 
 def _shown(path: Path, roots: list[Path]) -> str:
-    for root in roots:
-        if path.is_relative_to(root):
-            return path.relative_to(root).as_posix()
-    return str(path)
+    """The path relative to the first of `roots` that holds it, for messages."""
+    root = next((root for root in roots if is_inside(path, [root])), None)
+    return display(path.resolve(), root.resolve()) if root else str(path)
 
 
 def check_stylesheets(sheets: tuple[Path, ...], display_roots: list[Path], allowed_roots: list[Path]) -> StyleCheck:

@@ -18,6 +18,7 @@ import pikepdf
 import weasyprint
 from weasyprint.urls import URLFetcher
 
+from ..core.files import is_inside
 from ..core.problems import Code, Problem, error, raise_if_errors, warning
 from ..core.reproducible import location_independent
 
@@ -36,7 +37,7 @@ class ConfinedFetcher(URLFetcher):
             return super().fetch(url, headers)
         if parts.scheme == "file":
             path = Path(url2pathname(unquote(parts.path))).resolve()
-            if any(path.is_relative_to(root) for root in self.allowed_roots):
+            if is_inside(path, self.allowed_roots):
                 return super().fetch(url, headers)
         self.refused.append(url)
         raise ValueError(f"refused to load '{url}': only files inside the project may be used")
