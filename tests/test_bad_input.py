@@ -104,12 +104,11 @@ REEXPORT = "export it again as JPEG or PNG"
 CASES = [
     # --- YAML ---------------------------------------------------------------------------------
     Case("yaml", "tab-indentation", lambda p: p.edit("publication.yml", "  photo_alt", "\tphoto_alt"),
-         (f"{CONFIG}:7: YAML syntax error at column 1: a tab character is used for indentation; "
-          "YAML needs spaces: replace the tab with spaces",)),
+         (f"{CONFIG}:7: this line is indented with a tab; YAML needs spaces: replace the tab with spaces",)),
     Case("yaml", "unclosed-quote", lambda p: p.edit("publication.yml", "publisher: Testuitgever",
                                                     'publisher: "Testuitgever'),
-         (f"{CONFIG}:4: YAML syntax error at column 12: a quoted value is never closed; "
-          "add the closing quote at the end of the value",)),
+         (f"{CONFIG}:4: the quote (\") opened at column 12 is never closed, so everything after it is read as one "
+          "value; add the closing \" at the end of the value",)),
     Case("yaml", "duplicate-key", lambda p: p.edit("publication.yml", "publisher: Testuitgever",
                                                    "publisher: Testuitgever\ntitle: Nog een titel"),
          (f"{CONFIG}:5: duplicate key 'title' (first given on line 1); keep one of the two and delete the other",)),
@@ -117,8 +116,8 @@ CASES = [
          lambda p: p.edit("01-artikel.md", "title: Een artikel", "title: Een artikel\ntitle: Ander"),
          (f"{ARTICLE}:3: duplicate key 'title' (first given on line 2); keep one of the two and delete the other",)),
     Case("yaml", "colon-in-value", lambda p: p.edit("01-artikel.md", "title: Een artikel", "title: Kop: met dubbele punt"),
-         (f"{ARTICLE}:2: YAML syntax error at column 11: mapping values are not allowed here; "
-          "a value that contains ': ' must be put in quotes",)),
+         (f"{ARTICLE}:2: column 11: this value contains ': ', which YAML reads as the start of another key; "
+          "put the whole value in quotes, like title: \"Part one: the start\"",)),
     Case("yaml", "wrong-type-date", lambda p: p.edit("publication.yml", "date: 2020-05-01", "date: 1 mei"),
          (f"{CONFIG}:3: 'date' must be a date like 2016-11-01, not '1 mei'",)),
     Case("yaml", "impossible-date", lambda p: p.edit("publication.yml", "date: 2020-05-01", "date: 2020-13-21"),
@@ -254,8 +253,8 @@ CASES = [
     Case("theme", "stylesheet-not-utf8", own_theme("/* Caf\u00e9 */\n", at_start=True, encoding="latin-1"),
          (f"{THEME_CSS}:1: the file is not UTF-8 text (byte 0xe9); save it as UTF-8 in your editor",)),
     Case("theme", "theme-yml-syntax-error", own_theme(yml=("name: Regio Zwolle", "name: 'Regio Zwolle")),
-         (f"{THEME_YML}:{theme_line('name:')}: YAML syntax error at column 7: a quoted value is never closed; "
-          "add the closing quote at the end of the value",)),
+         (f"{THEME_YML}:{theme_line('name:')}: the quote (') opened at column 7 is never closed, so everything "
+          "after it is read as one value; add the closing ' at the end of the value",)),
     Case("theme", "theme-yml-not-utf8", own_theme(yml=("name: Regio Zwolle", "name: Régio".encode("latin-1"))),
          (f"{THEME_YML}:{theme_line('name:')}: the file is not UTF-8 text (byte 0xe9); save it as UTF-8 in your editor",)),
     Case("theme", "stylesheet-outside-the-assets", own_theme(yml=("- theme.css", "- ../../../../../../etc/passwd")),

@@ -90,7 +90,7 @@ def test_an_error_shows_a_banner_and_the_last_pages_stay_until_it_is_fixed(proje
 
         expect(banner).to_be_visible()
         expect(banner.locator("code")).to_have_text(re.compile(r"^content/01-artikel\.md:\d+$"))
-        expect(banner).to_contain_text("YAML syntax error")
+        expect(banner).to_contain_text("never closed")
         expect(page.locator("#status")).to_contain_text("Error in the last save")
         assert page.locator(".spread img").evaluate_all("images => images.map(i => i.src)") == sources
         assert images_loaded(page)

@@ -88,16 +88,16 @@ def test_article_present_but_not_listed_is_a_warning_and_left_out(project):
 def test_yaml_syntax_error_names_line_and_column(project):
     project.edit("publication.yml", "  photo_alt: Een testfoto", "  photo_alt: Een testfoto: met dubbele punt")
     assert failed_build(project.root) == [
-        f"{CONFIG}:7: YAML syntax error at column 26: mapping values are not allowed here; "
-        "a value that contains ': ' must be put in quotes",
+        f"{CONFIG}:7: column 26: this value contains ': ', which YAML reads as the start of another key; "
+        "put the whole value in quotes, like title: \"Part one: the start\"",
     ]
 
 
 def test_yaml_syntax_error_in_front_matter_counts_lines_from_the_top_of_the_file(project):
     project.edit("01-artikel.md", "title: Een artikel", "title: Een artikel\nsubtitle: 'nooit gesloten")
     assert failed_build(project.root) == [
-        f"{ARTICLE}:3: YAML syntax error at column 11: a quoted value is never closed; "
-        "add the closing quote at the end of the value",
+        f"{ARTICLE}:3: the quote (') opened at column 11 is never closed, so everything after it is read as one "
+        "value; add the closing ' at the end of the value",
     ]
 
 
@@ -161,3 +161,25 @@ class TestCommandLine:
         assert "cannot " in result.stderr and f"make sure {blocked}/ is a folder you can write to" in result.stderr
         assert "Traceback" not in result.stderr and "Internal error" not in result.stderr
         assert (project.root / blocked).read_text() == "a file where a folder should be\n"
+
+
+def test_an_unclosed_quote_is_reported_where_it_opens_not_where_the_parser_gave_up(tmp_path):
+    """The sample's publication.yml with a quote opened on line 20 and never closed: YAML reads on to
+    the next quote, many lines down, but the writer must be sent to line 20."""
+    from conftest import copy_sample
+
+    from publication.content.project import load_project
+    from publication.core.problems import BuildFailed
+
+    root = copy_sample(tmp_path)
+    config = root / "content" / "publication.yml"
+    lines = config.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines, 1) if n >= 20 and line.startswith(("title:", "subtitle:")))
+    lines[number - 1] = lines[number - 1].replace(": ", ': "', 1)
+    config.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        load_project(root)
+    [problem] = failed.value.problems
+    assert (problem.path, problem.line) == ("content/publication.yml", number)
+    assert "never closed" in problem.message and "add the closing \"" in problem.message
+    assert "<" not in problem.message, "no parser jargon such as <block end> or <scalar>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,25 +57,73 @@ def _walk(
             _walk(item, path + (index,), doc, issues, source, line_offset)
 
 
+def _unclosed_quote(text: str, before: int) -> tuple[int, int, str] | None:
+    """The first line (0-based) before line `before` whose value opens a quote that the line does not
+    close, with the quote's column and character: the parser only notices at the next quote, often
+    many lines further down, but a writer must look where the quote opens."""
+    for index, line in enumerate(text.splitlines()[: before + 1]):
+        found = _VALUE_START.match(line)
+        if not found:
+            continue
+        quote, rest = found.group("quote"), line[found.end():]
+        closed = re.search(r'(?<!\\)"', rest) if quote == '"' else re.search(r"'(?!')", rest.replace("''", "  "))
+        if not closed:
+            return index, found.start("quote"), quote
+    return None
+
+
+_VALUE_START = re.compile(r"""^\s*(?:- +)?(?:[^#'"\s][^:#]*:\s+)?(?P<quote>["'])""")
+
+
 def _syntax_issue(exc: yaml.YAMLError, text: str, source: str, line_offset: int) -> Problem:
+    """The parser's complaint in a writer's words, at the line where the problem starts."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    if "quoted" in (getattr(exc, "context", "") or "") and getattr(exc, "context_mark", None):
-        # The end of the file is where the parser gave up; the opening quote is where to look.
-        mark = exc.context_mark
-    line = mark.line + 1 + line_offset if mark else None
-    column = mark.column + 1 if mark else None
     problem = getattr(exc, "problem", None) or str(exc)
-    hint = "check the indentation and the quotes on this line and the one above"
-    if "\\t" in problem or "tab" in problem.lower() or (mark and _line_has_tab(text, mark.line)):
-        problem = "a tab character is used for indentation"
-        hint = "YAML needs spaces: replace the tab with spaces"
-    elif "end of stream" in problem and "quoted" in (getattr(exc, "context", "") or ""):
-        problem = "a quoted value is never closed"
-        hint = "add the closing quote at the end of the value"
+    context = getattr(exc, "context", "") or ""
+    index = mark.line if mark else len(text.splitlines())
+    unclosed = _unclosed_quote(text, index)
+    if mark and (_line_has_tab(text, mark.line) or "\t" in problem or "tab" in problem.lower()):
+        line, message = mark.line, ("this line is indented with a tab; YAML needs spaces: replace the tab with "
+                                    "spaces")
+    elif unclosed and ("quoted" in context or "quoted" in problem or "expected" in problem):
+        line, column, quote = unclosed
+        message = (f"the quote ({quote}) opened at column {column + 1} is never closed, so everything after it "
+                   f"is read as one value; add the closing {quote} at the end of the value")
+    elif "flow" in context and getattr(exc, "context_mark", None):
+        opened = exc.context_mark
+        bracket = "[" if "sequence" in context else "{"
+        line = opened.line
+        message = (f"the '{bracket}' at column {opened.column + 1} starts a YAML list or block that is never "
+                   f"closed; if it is part of the text, put the whole value in quotes, like title: \"{bracket}...\"")
+    elif "mapping values are not allowed" in problem and _is_first_colon(text, mark):
+        line = mark.line
+        message = ("this line is indented further than the line above, so YAML reads it as part of that line's "
+                   "value; line it up with the other keys at its level")
     elif "mapping values are not allowed" in problem:
-        hint = "a value that contains ': ' must be put in quotes"
-    where = f"column {column}: " if column else ""
-    return error(source, line, f"YAML syntax error at {where}{problem}; {hint}", Code.YAML_SYNTAX)
+        line = mark.line
+        message = (f"column {mark.column + 1}: this value contains ': ', which YAML reads as the start of another "
+                   "key; put the whole value in quotes, like title: \"Part one: the start\"")
+    elif "could not find expected ':'" in problem or "could not find expected ':'" in context:
+        line = (getattr(exc, "context_mark", None) or mark).line
+        message = ("this line has no 'key: value'; add ': ' after the key, or indent the line if it continues "
+                   "the value above")
+    elif "expected <block end>" in problem or "expected <block mapping start>" in problem:
+        line = mark.line
+        message = ("this line is indented differently from the lines above it; line it up with the other keys "
+                   "at its level (spaces, not tabs)")
+    else:
+        line = mark.line if mark else None
+        where = f"column {mark.column + 1}: " if mark else ""
+        message = (f"{where}the file cannot be read here ({problem}); check the indentation and the quotes on "
+                   "this line and the one above")
+    return error(source, line + 1 + line_offset if line is not None else None, message, Code.YAML_SYNTAX)
+
+
+def _is_first_colon(text: str, mark) -> bool:
+    """Whether the parser stopped at the line's own key (an indentation problem), not inside its value."""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    return line.find(":") == mark.column
 
 
 def _line_has_tab(text: str, index: int) -> bool:
