@@ -16,6 +16,7 @@ import hashlib
 import io
 import math
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS
 from ..core.dist import Output
 from ..core.reproducible import pdf_date, save_reproducibly, source_dates
 from ..core.units import PX_PER_MM
-from ..render.overlay import Sheet, apply_marks, render_sheets, text
+from ..render.overlay import Sheet, apply_marks, as_outlines, render_sheets, text
 from ..render.rendition import Rendition
 from ..render.weasy import boxes, page_box
 from .edition import Edition
@@ -105,9 +106,13 @@ def build_time(config: Publication) -> dt.datetime:
 @dataclass(frozen=True)
 class NumberedLine:
     number: int
-    column: int
-    x: float  # where the column's text begins (column 0) or ends (last column), px
+    """Counted down the left column and on into the next, so each number is one line of its page."""
+    x: float
+    """Where the number stands against: the left edge of the text area (numbers before it) or, for
+    the right-hand column of a two-column page, its right edge (numbers after it), px."""
     baseline: float  # px from the top of the page
+    before: bool = True
+    """Whether the number stands in the margin left of the text (else right of it)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ class SourceSpan:
     last_line: int
 
     def __str__(self) -> str:
+        if not self.first_line:
+            return self.path  # the settings file: the cover and the colofon come from it as a whole
         lines = f"{self.first_line}" if self.first_line == self.last_line else f"{self.first_line}–{self.last_line}"
         return f"{self.path}:{lines}"
 
@@ -130,7 +137,10 @@ class PageContent:
 
 
 def _text_lines(box, source: str | None, line: int | None) -> Iterator[tuple[boxes.LineBox, str | None, int | None]]:
-    """Line boxes that hold text, with the article source and the Markdown line of the block around them."""
+    """Line boxes that hold text, outside the page margins (running heads, folios), with the article
+    source and the Markdown line of the block around them."""
+    if isinstance(box, boxes.MarginBox):
+        return
     element = getattr(box, "element", None)
     if element is not None and hasattr(element, "get"):
         source = element.get("data-source") or source
@@ -144,27 +154,34 @@ def _text_lines(box, source: str | None, line: int | None) -> Iterator[tuple[box
         yield from _text_lines(child, source, line)
 
 
-def page_contents(rendition: Rendition) -> list[PageContent]:
+def page_contents(rendition: Rendition, settings_source: str) -> list[PageContent]:
+    """What each page holds: its text lines, numbered once per page, and the source lines they come
+    from; text that comes from no article (cover, colofon) comes from `settings_source`."""
     columns = rendition.geometry.columns
     pages = []
     for page in rendition.document.pages:
         laid_out = page_box(page)
         left, width = laid_out.content_box_x(), laid_out.width
         column_width = width / columns
-        per_column: dict[int, list[float]] = {}
+        lines: dict[tuple[int, float], float] = {}
         spans: dict[str, list[int]] = {}
         for line, source, markdown_line in _text_lines(laid_out, None, None):
-            if source is None:
-                continue
             column = min(max(int((line.position_x - left + 1) // column_width), 0), columns - 1)
-            per_column.setdefault(column, []).append(line.position_y + line.baseline)
-            if markdown_line is not None:
+            key = (column, round(line.position_y + line.baseline, 2))
+            lines[key] = min(lines.get(key, line.position_x), line.position_x)
+            if source is not None and markdown_line is not None:
                 spans.setdefault(source, []).append(markdown_line)
+            elif source is None:
+                spans.setdefault(settings_source, [])
+        # On a page whose text area starts at the trim (the cover), the numbers go beside the text itself.
+        starts = [x for (column, _), x in lines.items() if column == 0]
+        text_left = max(left, min(starts, default=left))
         numbered = []
-        for column, baselines in per_column.items():
-            edge = left if column < columns - 1 else left + width
-            numbered += [NumberedLine(n, column, edge, y) for n, y in enumerate(sorted(set(baselines)), 1)]
-        sources = tuple(SourceSpan(path, min(lines), max(lines)) for path, lines in spans.items())
+        for number, (column, baseline) in enumerate(sorted(lines), 1):
+            right_hand = columns > 1 and column == columns - 1
+            numbered.append(NumberedLine(number, left + width if right_hand else text_left, baseline, not right_hand))
+        sources = tuple(SourceSpan(path, min(found), max(found)) if found else SourceSpan(path, 0, 0)
+                        for path, found in spans.items())
         pages.append(PageContent(page.width, page.height, tuple(numbered), sources))
     return pages
 
@@ -181,6 +198,7 @@ WORDS = {
 MARKS_CSS = """
 .watermark { text-align: center; font-weight: 700; line-height: 1; white-space: nowrap;
              color: rgba(200, 30, 40, 0.09); letter-spacing: 0.04em; }
+.watermark.on-dark { color: rgba(255, 255, 255, 0.16); }
 .stamp { font-size: 6.5pt; line-height: 1.3; white-space: nowrap; color: #5a1014;
          background: rgba(255, 255, 255, 0.88); padding: 0.6mm 1.6mm; border-radius: 1mm; }
 .stamp b { font-weight: 700; color: #b01e28; letter-spacing: 0.05em; }
@@ -216,17 +234,18 @@ def _sheet(content: PageContent, number: int, total: int, stamp: Stamp, margin: 
     angle = -math.degrees(math.atan2(h, w))
     # On a narrow page the source would run into the stamp, so it goes on a line of its own below it.
     stamp_top, source_top = (STAMP_TOP, STAMP_TOP) if w > NARROW_PAGE * PX_PER_MM else (STAMP_TOP - 2, STAMP_TOP + 2)
-    parts = [f'<p class="watermark" style="left: {(w - diagonal) / 2:.2f}px; width: {diagonal:.2f}px; '
+    # The same word twice: red shows on paper, white on dark colours and photos, where red vanishes.
+    parts = [f'<p class="watermark {kind}" style="left: {(w - diagonal) / 2:.2f}px; width: {diagonal:.2f}px; '
              f'top: {(h - size) / 2:.2f}px; font-size: {size:.1f}px; transform: rotate({angle:.2f}deg)">'
-             f'{text(stamp.watermark)}</p>',
-             f'<p class="stamp" style="right: {margin:.2f}px; top: {stamp_top * PX_PER_MM:.2f}px">'
-             f'{stamp.line(number, total)}</p>']
+             f'{text(stamp.watermark)}</p>' for kind in ("on-dark", "on-light")]
+    parts.append(f'<p class="stamp" style="right: {margin:.2f}px; top: {stamp_top * PX_PER_MM:.2f}px">'
+                 f'{stamp.line(number, total)}</p>')
     if content.sources:
         parts.append(f'<p class="stamp stamp-source" style="left: {margin:.2f}px; top: {source_top * PX_PER_MM:.2f}px">'
                      f'{text(" · ".join(str(span) for span in content.sources))}</p>')
     if stamp.line_numbers:
         for line in content.lines:
-            if line.column == 0:
+            if line.before:
                 side, left = "before", line.x - (LINE_NUMBER_WIDTH + LINE_NUMBER_GAP) * PX_PER_MM
             else:
                 side, left = "after", line.x + LINE_NUMBER_GAP * PX_PER_MM
@@ -239,7 +258,8 @@ def _bookmark_sources(pdf: pikepdf.Pdf, contents: list[PageContent], heading: st
     first_pages: dict[str, int] = {}
     for index, content in enumerate(contents):
         for span in content.sources:
-            first_pages.setdefault(span.path, index)
+            if span.first_line:  # articles; the settings file, for the cover and colofon, is no chapter
+                first_pages.setdefault(span.path, index)
     if not first_pages:
         return
     with pdf.open_outline() as outline:
@@ -257,16 +277,18 @@ def finish_proof(project: Project, rendition: Rendition, edition: Edition) -> li
     version = content_version(project)
     stamp = Stamp(settings.watermark, version, build_time(project.config), project.config.language,
                   settings.line_numbers)
-    contents = page_contents(rendition)
+    contents = page_contents(rendition, project.config_display_path)
     margin = rendition.geometry.margin_outer * PX_PER_MM
     sheets = [_sheet(content, index + 1, len(contents), stamp, margin) for index, content in enumerate(contents)]
-    marks = render_sheets(sheets, MARKS_CSS)
+    marks = as_outlines(render_sheets(sheets, MARKS_CSS))
 
     pdf = pikepdf.open(io.BytesIO(rendition.plain_pdf))  # the same bytes as the standard PDF, written once
     apply_marks(pdf, marks, {index: index for index in range(len(contents))}, LAYER_NAME)
     _bookmark_sources(pdf, contents, stamp.words["sources"])
     pdf.docinfo["/Title"] = f"{project.config.title} ({stamp.words['proof']} {version.label})"
     pdf.docinfo["/ModDate"] = pdf_date(stamp.made)
+    # The stamp is drawn in outlines, out of the text layer; the file still says what it is.
+    pdf.docinfo["/PublicationProof"] = re.sub(r"<[^>]+>", "", stamp.line(1, len(contents))).rsplit(" · ", 1)[0]
     return [Output(proof_name(project, version), save_reproducibly(pdf), edition.purpose)]
 
 

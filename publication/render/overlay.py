@@ -11,6 +11,7 @@ a change in the brochure.
 from __future__ import annotations
 
 import io
+import subprocess
 from dataclasses import dataclass
 from html import escape
 
@@ -66,6 +67,19 @@ body {{ font-family: "Marks Sans", sans-serif; }}
     with collected_warnings():
         return weasyprint.HTML(string=html, base_url=FONT_DIR.as_uri() + "/",
                                url_fetcher=ConfinedFetcher([FONT_DIR])).write_pdf()
+
+
+def as_outlines(marks_pdf: bytes) -> bytes:
+    """The marks with their letters turned into outlines (Ghostscript's pdfwrite, -dNoOutputFonts):
+    they look the same, but copying, searching or reading the page aloud finds only the brochure's
+    text, and a reviewer's highlight never catches a line number. Without Ghostscript the marks stay
+    text."""
+    try:
+        done = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-dNoOutputFonts",
+                               "-sOutputFile=-", "-"], input=marks_pdf, capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return marks_pdf
+    return done.stdout if done.returncode == 0 and done.stdout.startswith(b"%PDF") else marks_pdf
 
 
 def _layer(pdf: pikepdf.Pdf, name: str) -> pikepdf.Object:
@@ -131,4 +145,4 @@ def text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-__all__ = ["Sheet", "apply_marks", "render_sheets", "strip_marks", "text"]
+__all__ = ["Sheet", "apply_marks", "as_outlines", "render_sheets", "strip_marks", "text"]
