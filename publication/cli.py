@@ -206,6 +206,33 @@ def proof(project_dir: Path, since: str | None, strict: bool) -> None:
 
 
 @main.command()
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "html", "json"]), default="text",
+              show_default=True, help="text for reading, html with a picture of each comment's place, json for tools.")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
+              show_default=True, help="The publication the proofs were made from, to find each comment's line today.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of the terminal.")
+@reporting
+def comments(pdfs: tuple[Path, ...], output_format: str, project_dir: Path, output: Path | None) -> None:
+    """List the reviewers' comments in annotated proofs (PDFS), merged and in source order."""
+    from .commands.comments import as_html, as_json, as_text, collect
+    from .core.dist import write_atomic
+
+    root = project_dir.resolve() if (project_dir / "content").is_dir() else None
+    found = collect(list(pdfs), root)
+    text = {"text": as_text, "json": as_json}.get(output_format, lambda c: as_html(c, list(pdfs)))(found)
+    if output:
+        write_atomic(output, text.encode("utf-8"))
+        console.print(f"  wrote {output}", markup=False)
+    else:
+        click.echo(text, nl=False)
+    stale = sum(comment.stale for comment in found)
+    console.print(f"{len(found)} comment{'s' * (len(found) != 1)}" + (f", {stale} on text that has changed since"
+                  if stale else "") + ".", style="bold green", markup=False)
+
+
+@main.command()
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(

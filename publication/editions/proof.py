@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -29,7 +30,7 @@ from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS
 from ..core.dist import Output
 from ..core.reproducible import pdf_date, save_reproducibly, source_dates
-from ..core.units import PX_PER_MM
+from ..core.units import PX_PER_MM, PX_PER_PT
 from ..render.overlay import Sheet, apply_marks, as_outlines, render_sheets, text
 from ..render.rendition import Rendition
 from ..render.weasy import boxes, page_box
@@ -113,6 +114,12 @@ class NumberedLine:
     baseline: float  # px from the top of the page
     before: bool = True
     """Whether the number stands in the margin left of the text (else right of it)."""
+    box: tuple[float, float, float, float] = (0, 0, 0, 0)
+    """The printed line: left, top, right, bottom in px from the top left of the page."""
+    source: str | None = None
+    source_line: int | None = None
+    """The Markdown file and the line of the block the printed line belongs to, where known."""
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,10 @@ def _text_lines(box, source: str | None, line: int | None) -> Iterator[tuple[box
         yield from _text_lines(child, source, line)
 
 
+def _line_text(line: boxes.LineBox) -> str:
+    return "".join(child.text for child in line.descendants() if isinstance(child, boxes.TextBox)).strip()
+
+
 def page_contents(rendition: Rendition, settings_source: str) -> list[PageContent]:
     """What each page holds: its text lines, numbered once per page, and the source lines they come
     from; text that comes from no article (cover, colofon) comes from `settings_source`."""
@@ -163,27 +174,59 @@ def page_contents(rendition: Rendition, settings_source: str) -> list[PageConten
         laid_out = page_box(page)
         left, width = laid_out.content_box_x(), laid_out.width
         column_width = width / columns
-        lines: dict[tuple[int, float], float] = {}
+        lines: dict[tuple[int, float], dict] = {}
         spans: dict[str, list[int]] = {}
         for line, source, markdown_line in _text_lines(laid_out, None, None):
             column = min(max(int((line.position_x - left + 1) // column_width), 0), columns - 1)
             key = (column, round(line.position_y + line.baseline, 2))
-            lines[key] = min(lines.get(key, line.position_x), line.position_x)
+            found = lines.setdefault(key, {"box": [line.position_x, line.position_y, line.position_x + line.width,
+                                                    line.position_y + line.height],
+                                           "source": source, "line": markdown_line, "text": []})
+            box = found["box"]
+            found["box"] = [min(box[0], line.position_x), min(box[1], line.position_y),
+                            max(box[2], line.position_x + line.width), max(box[3], line.position_y + line.height)]
+            found["text"].append(_line_text(line))
             if source is not None and markdown_line is not None:
                 spans.setdefault(source, []).append(markdown_line)
             elif source is None:
                 spans.setdefault(settings_source, [])
         # On a page whose text area starts at the trim (the cover), the numbers go beside the text itself.
-        starts = [x for (column, _), x in lines.items() if column == 0]
+        starts = [found["box"][0] for (column, _), found in lines.items() if column == 0]
         text_left = max(left, min(starts, default=left))
         numbered = []
-        for number, (column, baseline) in enumerate(sorted(lines), 1):
+        for number, ((column, baseline), found) in enumerate(sorted(lines.items()), 1):
             right_hand = columns > 1 and column == columns - 1
-            numbered.append(NumberedLine(number, left + width if right_hand else text_left, baseline, not right_hand))
+            numbered.append(NumberedLine(number, left + width if right_hand else text_left, baseline, not right_hand,
+                                         tuple(found["box"]), found["source"] or settings_source, found["line"],
+                                         " ".join(part for part in found["text"] if part)))
         sources = tuple(SourceSpan(path, min(found), max(found)) if found else SourceSpan(path, 0, 0)
                         for path, found in spans.items())
         pages.append(PageContent(page.width, page.height, tuple(numbered), sources))
     return pages
+
+
+def line_map(contents: list[PageContent], project: Project) -> bytes:
+    """The proof's own map of printed lines to source lines, in PDF points from the bottom left as
+    annotations give their places, with a digest of each source file: `publication comments` reads
+    it to tie a reviewer's comment to its line, even after the sources moved on."""
+    digests = {}
+    for name in {line.source for content in contents for line in content.lines} | {project.config_display_path}:
+        path = project.root / name
+        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    pages = []
+    for number, content in enumerate(contents, 1):
+        height = content.height / PX_PER_PT
+        pages.append({"page": number, "lines": [
+            {"number": line.number, "left": round(line.box[0] / PX_PER_PT, 2),
+             "bottom": round(height - line.box[3] / PX_PER_PT, 2), "right": round(line.box[2] / PX_PER_PT, 2),
+             "top": round(height - line.box[1] / PX_PER_PT, 2), "source": line.source,
+             "line": line.source_line, "text": line.text} for line in content.lines]})
+    return json.dumps({"version": 1, "sources": dict(sorted(digests.items())), "pages": pages},
+                      ensure_ascii=False, sort_keys=True).encode()
+
+
+LINE_MAP_KEY = "/PublicationLineMap"
+"""Where in the proof's catalog its line map is kept (a private key, as PDF allows)."""
 
 
 # ---- The marks -------------------------------------------------------------------------
@@ -285,6 +328,7 @@ def finish_proof(project: Project, rendition: Rendition, edition: Edition) -> li
     pdf = pikepdf.open(io.BytesIO(rendition.plain_pdf))  # the same bytes as the standard PDF, written once
     apply_marks(pdf, marks, {index: index for index in range(len(contents))}, LAYER_NAME)
     _bookmark_sources(pdf, contents, stamp.words["sources"])
+    pdf.Root[LINE_MAP_KEY] = pdf.make_stream(line_map(contents, project))
     pdf.docinfo["/Title"] = f"{project.config.title} ({stamp.words['proof']} {version.label})"
     pdf.docinfo["/ModDate"] = pdf_date(stamp.made)
     # The stamp is drawn in outlines, out of the text layer; the file still says what it is.
