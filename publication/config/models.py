@@ -86,6 +86,12 @@ class PrintSettings(Model):
                                        "folder; default: the profile shipped in assets/icc.")
     output_condition_identifier: str | None = Field(
         None, description="The print condition the profile describes, e.g. FOGRA39 or FOGRA51.")
+    marks: Literal["none", "crop"] = Field(
+        "none", description="none (default): the page is the trimmed size plus the bleed, as online print shops "
+        "ask; crop: crop marks in the registration colour outside the bleed, on a larger page.")
+    overprint_black: bool = Field(
+        True, description="100% K text and thin 100% K lines overprint the colours under them, so that a slight "
+        "misregistration shows no white edge; false only if the print shop asks for it.")
 
 
 class ProofSettings(Model):

@@ -3,8 +3,9 @@
 WeasyPrint labels a file PDF/X but converts nothing, so this target lays the brochure out
 in CMYK (theme colours as device-cmyk(), photos converted to the output profile), asks
 WeasyPrint for the PDF/X variant with the output profile as OutputIntent, and then
-finishes the file with pikepdf: the OutputIntent's identifier, crop marks in the
-registration colour outside the bleed (WeasyPrint's own marks are RGB), and room for them.
+finishes the file with pikepdf: the OutputIntent's identifier, the page boxes (the page is
+the trimmed page plus the bleed, as online print shops ask) and, with `print.marks: crop`, crop
+marks in the registration colour outside the bleed (WeasyPrint's own marks are RGB) and room for them.
 """
 
 from __future__ import annotations
@@ -193,11 +194,11 @@ def _recolour(stream: pikepdf.Object, colours: dict[tuple[int, int, int], tuple[
 
 
 def finish_press_pdf(
-    pdf: pikepdf.Pdf, profile: OutputProfile, bleed: float, colours: dict[tuple[int, int, int], tuple[float, ...]]
+    pdf: pikepdf.Pdf, profile: OutputProfile, bleed: float, colours: dict[tuple[int, int, int], tuple[float, ...]],
+    marks: str = "none",
 ) -> None:
-    """Set the OutputIntent's identifier, theme colours in CMYK, room outside the bleed and crop marks."""
-    offset = max(bleed, CROP_MARK_MIN_OFFSET)
-    slug = (offset + CROP_MARK_LENGTH + 1) * PT_PER_MM
+    """Set the OutputIntent's identifier, theme colours in CMYK and the page boxes: with `marks`
+    "none" the page is the trimmed page plus the bleed; with "crop", room outside the bleed and crop marks."""
     for intent in pdf.Root.get("/OutputIntents", []):
         intent.OutputConditionIdentifier = pikepdf.String(profile.identifier)
         intent.Info = pikepdf.String(profile.condition or profile.identifier)
@@ -207,6 +208,22 @@ def finish_press_pdf(
     for holder in content_holders(pdf):
         for stream in content_streams(holder):
             _recolour(stream, colours)
+    for page in pdf.pages:
+        trim = [float(value) for value in page.obj.TrimBox]
+        bleed_box = [trim[0] - bleed * PT_PER_MM, trim[1] - bleed * PT_PER_MM,
+                     trim[2] + bleed * PT_PER_MM, trim[3] + bleed * PT_PER_MM]
+        page.obj.BleedBox = pikepdf.Array(bleed_box)
+        page.obj.MediaBox = pikepdf.Array(bleed_box)
+        if "/CropBox" in page.obj:
+            del page.obj["/CropBox"]
+    if marks == "crop":
+        _add_crop_marks(pdf, bleed)
+
+
+def _add_crop_marks(pdf: pikepdf.Pdf, bleed: float) -> None:
+    """Crop marks in the registration colour outside the bleed, and a page large enough for them."""
+    offset = max(bleed, CROP_MARK_MIN_OFFSET)
+    slug = (offset + CROP_MARK_LENGTH + 1) * PT_PER_MM
     registration = _registration_colour(pdf)
     for page in pdf.pages:
         resources = page.obj.Resources
@@ -214,17 +231,7 @@ def finish_press_pdf(
             resources.ColorSpace = pikepdf.Dictionary()
         resources.ColorSpace.Registration = registration
         trim = [float(value) for value in page.obj.TrimBox]
-        page.obj.BleedBox = pikepdf.Array(
-            [
-                trim[0] - bleed * PT_PER_MM,
-                trim[1] - bleed * PT_PER_MM,
-                trim[2] + bleed * PT_PER_MM,
-                trim[3] + bleed * PT_PER_MM,
-            ]
-        )
         page.obj.MediaBox = pikepdf.Array([trim[0] - slug, trim[1] - slug, trim[2] + slug, trim[3] + slug])
-        if "/CropBox" in page.obj:
-            del page.obj["/CropBox"]
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
         page.contents_add(pdf.make_stream(b"Q\n" + _crop_marks(tuple(trim), offset)))
 
@@ -248,7 +255,7 @@ def finish_print(project: Project, rendition: Rendition, edition: Edition) -> li
     pdf = rendition.write(
         _identifier(project, rendition),
         object_streams=False,
-        finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours),
+        finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours, settings.marks),
         pdf_variant=STANDARDS[settings.standard],
         output_intent="device-cmyk",
     )

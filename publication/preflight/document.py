@@ -48,7 +48,9 @@ def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
     return findings
 
 
-def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float) -> list[Problem]:
+def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float, marks: str = "crop") -> list[Problem]:
+    """TrimBox and BleedBox on every page, the bleed as set, one trimmed size; the MediaBox holds the
+    BleedBox, and with `marks` "none" it is the BleedBox: the page is the trimmed page plus the bleed."""
     findings = []
     trim_size = None
     for number, page in enumerate(pdf.pages, start=1):
@@ -66,6 +68,10 @@ def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float) -> list[Problem]:
         if media[0] > bleed[0] + 0.1 or media[1] > bleed[1] + 0.1 or media[2] < bleed[2] - 0.1 \
                 or media[3] < bleed[3] - 0.1:
             findings.append(_error(Code.PAGE_BOXES, "the MediaBox does not contain the BleedBox", page=number))
+        elif marks == "none" and any(abs(a - b) > 0.1 for a, b in zip(media, bleed)):
+            findings.append(_error(Code.PAGE_BOXES, "the page is larger than the trimmed page plus the bleed "
+                                   "(MediaBox larger than BleedBox), which print.marks 'none' promises the print "
+                                   "shop; set print.marks to crop if the shop wants crop marks", page=number))
         size = (round(trim[2] - trim[0], 1), round(trim[3] - trim[1], 1))
         if trim_size and size != trim_size:
             findings.append(_error(Code.PAGE_BOXES, f"the trimmed size {size[0] / PT_PER_MM:.1f}×"
@@ -204,7 +210,7 @@ def check_pdf(
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         findings = check_pdfx(pdf, settings.standard)
         findings += check_page_count(len(pdf.pages), settings.binding, shown)
-        findings += check_page_boxes(pdf, settings.bleed_mm)
+        findings += check_page_boxes(pdf, settings.bleed_mm, settings.marks)
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)
         findings += check_transparency(pdf, settings.standard)
