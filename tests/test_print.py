@@ -162,8 +162,9 @@ def test_the_clean_sample_passes_preflight(preflight_json, sample_build):
 def test_full_bleed_photo_fills_its_page_into_the_bleed(project):
     from PIL import Image
 
-    from publication.build import BuildOptions, build
-    from publication.preflight import PX_PER_MM, walk
+    from publication.commands.build import BuildOptions, build
+    from publication.core.units import PX_PER_MM
+    from publication.preflight.pages import walk
 
     Image.new("RGB", (2600, 3600), (40, 90, 60)).save(project.content / "photos" / "cover.jpg", quality=85)
     Image.new("RGB", (2600, 3600), (90, 60, 40)).save(project.content / "photos" / "dorp.jpg", quality=85)
@@ -190,8 +191,8 @@ def test_photos_are_converted_to_cmyk_once_and_kept_under_the_ink_limit(tmp_path
     import numpy
     from PIL import Image
 
-    from publication.images import ImageRequest, prepare
-    from publication.layout import BUILTIN_ASSETS
+    from publication.core.builtin import BUILTIN_ASSETS
+    from publication.render.images import ImageRequest, prepare
 
     profile = BUILTIN_ASSETS / "icc" / "coated_fogra39_argyll.icc"
     source = tmp_path / "night.jpg"
@@ -199,8 +200,8 @@ def test_photos_are_converted_to_cmyk_once_and_kept_under_the_ink_limit(tmp_path
     request = ImageRequest(source, "content/night.md", 3, 40.0)
     cache = tmp_path / "cache"
 
-    first, problem = prepare(request, cache, 300, profile, max_ink=300)
-    assert problem is None
+    first, problems = prepare(request, cache, 300, profile, max_ink=300)
+    assert not problems
     with Image.open(first.output) as converted:
         assert converted.mode == "CMYK"
         ink = numpy.asarray(converted, dtype=numpy.int32).sum(axis=2) * 100 / 255
