@@ -78,7 +78,8 @@ def test_every_image_is_cmyk_at_300_ppi(print_pdf, preflight_json):
     low_res_pages = {f["page"] for f in preflight_json["findings"] if f["check"] == "image-resolution"}
     for line in lines:
         fields = line.split()
-        page, colour, components, x_ppi, y_ppi = int(fields[0]), fields[5], int(fields[6]), int(fields[12]), int(fields[13])
+        page, colour, components = int(fields[0]), fields[5], int(fields[6])
+        x_ppi, y_ppi = int(fields[12]), int(fields[13])
         assert (colour, components) in (("cmyk", 4), ("icc", 4)), line
         if page in low_res_pages:  # a stand-in photo that is smaller than its place; preflight warns about it
             assert min(x_ppi, y_ppi) >= 150, line
@@ -124,7 +125,7 @@ def test_no_device_rgb_anywhere_in_the_page_content(pdf):
 def test_body_text_is_100_percent_black(pdf):
     """The colour most text is drawn in is 0 0 0 1 in DeviceCMYK: not rich black, not RGB."""
     text_colours = Counter()
-    for stream, resources in _content_streams(pdf):
+    for stream, _resources in _content_streams(pdf):
         fill = None
         for operands, operator in pikepdf.parse_content_stream(stream):
             name = str(operator)

@@ -47,3 +47,80 @@ def test_page_boxes_check_knows_which_marks_were_asked_for(with_crop_marks):
         findings = check_page_boxes(pdf, 3.0, "none")
     assert len(findings) == 4 and {f.code for f in findings} == {"page-boxes"}
     assert "larger than the trimmed page plus the bleed" in findings[0].message
+
+
+@pytest.fixture(scope="module")
+def sample_print(sample_build):
+    return sample_build.project.dist_dir / f"{sample_build.project.slug}-print.pdf"
+
+
+def black_glyphs(pdf: pikepdf.Pdf) -> tuple[int, int]:
+    """Glyphs drawn in 100 % K, and those of them drawn with overprint on (OPM 1)."""
+    from publication.core.pdf import TEXT_SHOWING, paints
+
+    black = overprinted = 0
+    for page in pdf.pages:
+        for operands, operator, state in paints(page):
+            if operator in TEXT_SHOWING and state.fill.is_black:
+                glyphs = state.glyphs(operands, operator)
+                black += glyphs
+                overprinted += glyphs if state.overprints(False) else 0
+    return black, overprinted
+
+
+def test_black_text_overprints_and_nothing_else_does(sample_print):
+    from publication.core.pdf import FILLING, TEXT_SHOWING, paints
+
+    with pikepdf.open(sample_print) as pdf:
+        black, overprinted = black_glyphs(pdf)
+        assert black > 1000 and overprinted == black
+        for page in pdf.pages:
+            for _, operator, state in paints(page):
+                if operator in FILLING or operator in ("sh", "Do"):
+                    assert not state.overprints(False), "a photo, box or tint overprints"
+                if operator in TEXT_SHOWING and not state.fill.is_black:
+                    assert not state.overprints(False), "text in a colour overprints"
+        states = pdf.pages[0].obj.Resources.ExtGState
+        on = [state for state in states.values() if state.get("/OP") is True]
+        assert on and all(state.op is True and state.OPM == 1 for state in on)
+
+
+def test_the_tint_under_black_text_survives_on_the_cyan_plate(sample_print, tmp_path):
+    """Ghostscript's separations of page 5 (black text on a tinted box): no hole in the cyan plate
+    under the text. With the text knocking out, about 16,000 pixels at 100 dpi would be holes."""
+    import subprocess
+
+    import numpy
+    from PIL import Image
+
+    subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiffsep", "-r100", "-dFirstPage=5",
+                    "-dLastPage=5", f"-sOutputFile={tmp_path / 'page.tif'}", str(sample_print)], check=True)
+    cyan = numpy.asarray(Image.open(tmp_path / "page(Cyan).tif"))
+    black = numpy.asarray(Image.open(tmp_path / "page(Black).tif"))
+    text = black < 25  # over 90 % K
+    assert text.sum() > 10000
+    tinted = numpy.median(cyan[text])
+    assert tinted < 250, "the text on page 5 stands on a box with cyan in it"
+    assert (cyan[text] == 255).sum() < 0.001 * text.sum()
+
+
+def test_preflight_reports_black_text_that_knocks_out(sample_print):
+    from publication.editions.press import OVERPRINT_ON
+    from publication.preflight.document import check_black_overprint
+
+    with pikepdf.open(sample_print) as pdf:
+        assert check_black_overprint(pdf) == []
+        state = pdf.pages[0].obj.Resources.ExtGState[OVERPRINT_ON]
+        state.OP = state.op = False
+        findings = check_black_overprint(pdf)
+    assert len(findings) >= 8 and {(f.code, f.severity) for f in findings} == {("black-knockout", "warning")}
+    assert findings[0].page == 2 and "glyphs in 100% K knock out" in findings[0].message
+
+
+def test_overprint_can_be_switched_off(project):
+    project.edit("publication.yml", "articles:", "print:\n  overprint_black: false\narticles:")
+    result = build(project.root, PRINT)
+    assert not [f for f in result.preflight.findings if f.code == "black-knockout"]
+    with print_file(project) as pdf:
+        black, overprinted = black_glyphs(pdf)
+    assert black > 20 and overprinted == 0

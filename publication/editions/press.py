@@ -24,7 +24,15 @@ from ..config.theme import Theme
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_ROOT
 from ..core.dist import Output
-from ..core.pdf import content_holders, content_streams, rewrite
+from ..core.pdf import (
+    FILLING,
+    STROKING,
+    TEXT_SHOWING,
+    GraphicsState,
+    content_holders,
+    content_streams,
+    rewrite,
+)
 from ..core.problems import Code, Problem, error, raise_if_errors
 from ..core.reproducible import save_reproducibly
 from ..core.units import PT_PER_MM
@@ -193,9 +201,78 @@ def _recolour(stream: pikepdf.Object, colours: dict[tuple[int, int, int], tuple[
     rewrite(stream, change)
 
 
+THIN_LINE_PT = 2.0
+"""100 % K lines up to this thickness overprint; thicker black areas knock out, as prepress does."""
+OVERPRINT_ON, OVERPRINT_OFF = "/PublicationOverprint", "/PublicationKnockout"
+
+
+def _overprint_states(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
+    on = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=True, op=True, OPM=1))
+    off = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=False, op=False, OPM=1))
+    return {OVERPRINT_ON: on, OVERPRINT_OFF: off}
+
+
+def _thin(rectangles: list[tuple[float, float]] | None, state: GraphicsState) -> bool:
+    """Whether a path of rectangles only (width, height in user space) is a thin line on the page."""
+    if not rectangles:
+        return False
+    a, b, c, d, _, _ = state.matrix
+    scale = (abs(a * d - b * c)) ** 0.5
+    return all(min(abs(width), abs(height)) * scale <= THIN_LINE_PT for width, height in rectangles)
+
+
+def overprint_black(pdf: pikepdf.Pdf) -> None:
+    """Set 100 % K text and thin 100 % K lines to overprint, and everything else to knock out.
+
+    Before each painting instruction whose overprint should differ from the current one, an
+    ExtGState with /OP and /op true (or false) and /OPM 1 is set: with OPM 1 the plates a CMYK
+    colour has no ink on are left as they are, so black text on a tinted box prints over the tint
+    instead of leaving a white halo at the slightest misregistration. Forms start with overprint
+    off: every `Do` is painted with it off."""
+    states = _overprint_states(pdf)
+    for holder in content_holders(pdf):
+        resources = holder.get("/Resources")
+        if resources is None:
+            continue
+        if "/ExtGState" not in resources:
+            resources.ExtGState = pikepdf.Dictionary()
+        for name, state_dict in states.items():
+            resources.ExtGState[name] = state_dict
+        for stream in content_streams(holder):
+            state = GraphicsState(resources)
+            path: list[list[tuple[float, float]] | None] = [[]]
+
+            def change(operands: list, operator: str, state=state, path=path):
+                wanted = None
+                if operator in TEXT_SHOWING:
+                    wanted = state.fill.is_black
+                elif operator in STROKING:
+                    wanted = state.stroke.is_black and state.line_width_pt <= THIN_LINE_PT
+                elif operator in FILLING:
+                    wanted = state.fill.is_black and _thin(path[0], state)
+                elif operator in ("B", "B*", "b", "b*", "sh", "Do", "INLINE IMAGE"):
+                    wanted = False
+                if operator == "re" and path[0] is not None:
+                    path[0].append((float(operands[2]), float(operands[3])))
+                elif operator in ("m", "l", "c", "v", "y", "h"):
+                    path[0] = None
+                elif operator == "n" or wanted is not None:
+                    path[0] = []
+                state.update(operands, operator)  # painting changes nothing GraphicsState follows
+                current = state.overprint
+                if wanted is None or current is not None and (
+                        (wanted and current == (True, True, 1)) or (not wanted and not any(current[:2]))):
+                    return None
+                name = pikepdf.Name(OVERPRINT_ON if wanted else OVERPRINT_OFF)
+                state.update([name], "gs")
+                return [([name], "gs"), (operands, operator)]
+
+            rewrite(stream, change)
+
+
 def finish_press_pdf(
     pdf: pikepdf.Pdf, profile: OutputProfile, bleed: float, colours: dict[tuple[int, int, int], tuple[float, ...]],
-    marks: str = "none",
+    marks: str = "none", overprint: bool = True,
 ) -> None:
     """Set the OutputIntent's identifier, theme colours in CMYK and the page boxes: with `marks`
     "none" the page is the trimmed page plus the bleed; with "crop", room outside the bleed and crop marks."""
@@ -208,6 +285,8 @@ def finish_press_pdf(
     for holder in content_holders(pdf):
         for stream in content_streams(holder):
             _recolour(stream, colours)
+    if overprint:
+        overprint_black(pdf)
     for page in pdf.pages:
         trim = [float(value) for value in page.obj.TrimBox]
         bleed_box = [trim[0] - bleed * PT_PER_MM, trim[1] - bleed * PT_PER_MM,
@@ -255,7 +334,8 @@ def finish_print(project: Project, rendition: Rendition, edition: Edition) -> li
     pdf = rendition.write(
         _identifier(project, rendition),
         object_streams=False,
-        finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours, settings.marks),
+        finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours, settings.marks,
+                                            settings.overprint_black),
         pdf_variant=STANDARDS[settings.standard],
         output_intent="device-cmyk",
     )

@@ -11,11 +11,11 @@ from typing import Iterator
 import pikepdf
 
 from ..config.models import BINDING_MULTIPLE
-from ..core.pdf import Drawn, walk
+from ..core.pdf import TEXT_SHOWING, Drawn, paints, walk
 from ..core.problems import Code, Problem
 from ..core.units import PT_PER_MM
 from .ink import check_ink
-from .report import _error
+from .report import _error, _warning
 
 
 def check_page_count(pages: int, binding: str, shown: str) -> list[Problem]:
@@ -203,6 +203,19 @@ def check_transparency(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
     return findings
 
 
+def check_black_overprint(pdf: pikepdf.Pdf) -> list[Problem]:
+    """100 % K text overprints: knocked out, it leaves a white edge at the slightest misregistration."""
+    findings = []
+    for number, page in enumerate(pdf.pages, start=1):
+        knocked_out = sum(state.glyphs(operands, operator) for operands, operator, state in paints(page)
+                          if operator in TEXT_SHOWING and state.fill.is_black and not state.overprints(False))
+        if knocked_out:
+            findings.append(_warning(Code.BLACK_KNOCKOUT, f"{knocked_out} glyphs in 100% K knock out the colours "
+                                     "under them instead of overprinting, which shows white edges at the slightest "
+                                     "misregistration; set print.overprint_black: true (the default)", page=number))
+    return findings
+
+
 def check_pdf(
     pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Problem]] | None" = None, ink_cache: Path | None = None
 ) -> list[Problem]:
@@ -214,4 +227,6 @@ def check_pdf(
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)
         findings += check_transparency(pdf, settings.standard)
+        if settings.overprint_black:
+            findings += check_black_overprint(pdf)
     return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache))
