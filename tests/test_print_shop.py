@@ -124,3 +124,62 @@ def test_overprint_can_be_switched_off(project):
     with print_file(project) as pdf:
         black, overprinted = black_glyphs(pdf)
     assert black > 20 and overprinted == 0
+
+
+def test_no_annotations_no_interpolation_and_pdfx_keys_that_agree(sample_print):
+    from publication.preflight.document import check_annotations, check_pdfx
+
+    with pikepdf.open(sample_print) as pdf:
+        assert not [number for number, page in enumerate(pdf.pages, 1) if "/Annots" in page.obj]
+        images = {xobject.objgen: xobject for page in pdf.pages
+                  for xobject in page.obj.Resources.XObject.values() if xobject.get("/Subtype") == "/Image"}
+        assert len(images) >= 6 and all(image.get("/Interpolate") is False for image in images.values())
+        info = pdf.trailer.Info
+        assert str(info.GTS_PDFXVersion) == "PDF/X-4" and "/GTS_PDFXConformance" not in info
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            assert xmp.get("pdfx:GTS_PDFXVersion") == xmp.get("pdfxid:GTS_PDFXVersion") == "PDF/X-4"
+            assert "pdfx:GTS_PDFXConformance" not in xmp and xmp.get("pdf:Trapped") == "False"
+        assert str(info.Trapped) == "/False"
+        assert check_pdfx(pdf, "x-4") == [] and check_annotations(pdf) == []
+
+
+def test_preflight_finds_links_inside_the_trim(sample_build):
+    """The screen edition keeps its links; the print preflight would reject them."""
+    from publication.preflight.document import check_annotations
+
+    with pikepdf.open(sample_build.project.dist_dir / f"{sample_build.project.slug}-screen.pdf") as pdf:
+        pages_with_links = [number for number, page in enumerate(pdf.pages, 1) if "/Annots" in page.obj]
+        findings = check_annotations(pdf)
+        assert pages_with_links and [f.page for f in findings] == pages_with_links
+        assert {(f.code, f.severity) for f in findings} == {("annotation", "error")}
+        assert " Link annotation" in findings[0].message and "inside the trim" in findings[0].message
+        trim = [float(v) for v in pdf.pages[0].obj.get("/TrimBox", pdf.pages[0].obj.MediaBox)]
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[trim[2] + 5, 0, trim[2] + 20, 20])]))
+        assert 1 not in [f.page for f in check_annotations(pdf)], "outside the trim it does no harm"
+
+
+def test_preflight_finds_pdfx_keys_that_disagree(sample_print):
+    from publication.preflight.document import check_pdfx
+
+    with pikepdf.open(sample_print) as pdf:
+        pdf.trailer.Info.GTS_PDFXVersion = pikepdf.String("PDF/X-3:2003")
+        pdf.trailer.Info.Trapped = pikepdf.Name.Unknown
+        findings = check_pdfx(pdf, "x-4")
+    assert [f.code for f in findings] == ["pdf-x", "pdf-x"]
+    assert "disagree on GTS_PDFXVersion" in findings[0].message and "'PDF/X-3:2003'" in findings[0].message
+    assert "disagree on Trapped" in findings[1].message
+
+
+def test_pdf_x1a_declares_its_conformance_in_both_places(project):
+    from publication.preflight.document import check_pdfx
+
+    project.edit("publication.yml", "articles:", "print:\n  standard: x-1a\narticles:")
+    build(project.root, PRINT)
+    with print_file(project) as pdf:
+        info = pdf.trailer.Info
+        assert str(info.GTS_PDFXVersion) == str(info.GTS_PDFXConformance) == "PDF/X-1a:2003"
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+            assert xmp.get("pdfx:GTS_PDFXConformance") == "PDF/X-1a:2003"
+        assert b"pdfx:part" not in pdf.Root.Metadata.read_bytes()
+        assert check_pdfx(pdf, "x-1a") == []

@@ -72,6 +72,9 @@ class PageSettings(Model):
 BINDING_MULTIPLE = {"saddle-stitch": 4, "perfect-bound": 2, "loose": 1}
 """The page count each binding needs a multiple of."""
 
+PDFX_VERSIONS = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1a:2003", "x-3": "PDF/X-3:2003"}
+"""GTS_PDFXVersion of each print.standard; PDF/X-1a also declares it as its GTS_PDFXConformance."""
+
 
 class PrintSettings(Model):
     """How the print-ready PDF is made; every value has a default, so the section is optional."""

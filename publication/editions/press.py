@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pikepdf
 import yaml
 
-from ..config.models import BINDING_MULTIPLE
+from ..config.models import BINDING_MULTIPLE, PDFX_VERSIONS
 from ..config.theme import Theme
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_ROOT
@@ -270,12 +272,48 @@ def overprint_black(pdf: pikepdf.Pdf) -> None:
             rewrite(stream, change)
 
 
+def _pdfx_keys(pdf: pikepdf.Pdf, standard: str) -> None:
+    """The document information and the XMP metadata agree on every PDF/X key.
+
+    WeasyPrint writes GTS_PDFXVersion for X-4 in the XMP only, and a GTS_PDFXConformance of
+    "PDF/X-4" (or "PDF/X-3:2003"), a key only PDF/X-1a has."""
+    version = PDFX_VERSIONS[standard]
+    info = pdf.trailer.Info
+    info.GTS_PDFXVersion = pikepdf.String(version)
+    info.Trapped = pikepdf.Name("/False")
+    if standard == "x-1a":
+        info.GTS_PDFXConformance = pikepdf.String(version)
+    elif "/GTS_PDFXConformance" in info:
+        del info["/GTS_PDFXConformance"]
+    metadata = pdf.Root.get("/Metadata")
+    if metadata is None:
+        return
+    xml = metadata.read_bytes()
+    fixed = re.sub(rb' pdfx:part="[^"]*"', b"", xml)  # not a PDF/X key: WeasyPrint's PDF/A habit
+    for key in (rb"pdfx:GTS_PDFXVersion", rb"pdfxid:GTS_PDFXVersion", rb"pdfx:GTS_PDFXConformance"):
+        value = b"" if key.endswith(b"Conformance") and standard != "x-1a" else version.encode()
+        fixed = re.sub(rb"<%s>[^<]*</%s>" % (key, key), b"<%s>%s</%s>" % (key, value, key) if value else b"", fixed)
+    fixed = re.sub(rb"<pdf:Trapped>[^<]*</pdf:Trapped>", b"<pdf:Trapped>False</pdf:Trapped>", fixed)
+    if fixed != xml:
+        metadata.write(fixed)
+
+
+def _images(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
+    seen: set[tuple[int, int]] = set()
+    for holder in content_holders(pdf, patterns=True):
+        for xobject in (holder.get("/Resources", {}).get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == "/Image" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                yield xobject
+
+
 def finish_press_pdf(
     pdf: pikepdf.Pdf, profile: OutputProfile, bleed: float, colours: dict[tuple[int, int, int], tuple[float, ...]],
-    marks: str = "none", overprint: bool = True,
+    marks: str = "none", overprint: bool = True, standard: str = "x-4",
 ) -> None:
-    """Set the OutputIntent's identifier, theme colours in CMYK and the page boxes: with `marks`
-    "none" the page is the trimmed page plus the bleed; with "crop", room outside the bleed and crop marks."""
+    """Set the OutputIntent's identifier, theme colours in CMYK, black overprinting and the page boxes:
+    with `marks` "none" the page is the trimmed page plus the bleed; with "crop", room outside the
+    bleed and crop marks. No annotations, no image interpolation, PDF/X keys that agree."""
     for intent in pdf.Root.get("/OutputIntents", []):
         intent.OutputConditionIdentifier = pikepdf.String(profile.identifier)
         intent.Info = pikepdf.String(profile.condition or profile.identifier)
@@ -295,6 +333,11 @@ def finish_press_pdf(
         page.obj.MediaBox = pikepdf.Array(bleed_box)
         if "/CropBox" in page.obj:
             del page.obj["/CropBox"]
+        if "/Annots" in page.obj:  # links belong in the screen edition; print shops reject annotations
+            del page.obj["/Annots"]
+    for image in _images(pdf):
+        image.Interpolate = False  # the RIP renders the pixels as they are, not smoothed
+    _pdfx_keys(pdf, standard)
     if marks == "crop":
         _add_crop_marks(pdf, bleed)
 
@@ -335,7 +378,7 @@ def finish_print(project: Project, rendition: Rendition, edition: Edition) -> li
         _identifier(project, rendition),
         object_streams=False,
         finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours, settings.marks,
-                                            settings.overprint_black),
+                                            settings.overprint_black, settings.standard),
         pdf_variant=STANDARDS[settings.standard],
         output_intent="device-cmyk",
     )

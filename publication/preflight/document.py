@@ -4,13 +4,14 @@ colour spaces and transparency, and (in ink.py) total ink."""
 from __future__ import annotations
 
 import io
+from collections import Counter
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Iterator
 
 import pikepdf
 
-from ..config.models import BINDING_MULTIPLE
+from ..config.models import BINDING_MULTIPLE, PDFX_VERSIONS
 from ..core.pdf import TEXT_SHOWING, Drawn, paints, walk
 from ..core.problems import Code, Problem
 from ..core.units import PT_PER_MM
@@ -27,9 +28,6 @@ def check_page_count(pages: int, binding: str, shown: str) -> list[Problem]:
                    f"add or remove pages to reach {up} or {up - multiple}, or set print.binding", source=shown)]
 
 
-PDFX_VERSIONS = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1a:2003", "x-3": "PDF/X-3:2003"}
-
-
 def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
     """The file says which PDF/X it is and carries a CMYK output intent."""
     findings = []
@@ -40,11 +38,52 @@ def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
     if declared != expected:
         findings.append(_error(Code.PDF_X, f"the file declares '{declared or 'no PDF/X version'}' instead of "
                                f"'{expected}'"))
+    else:
+        findings += _pdfx_keys_disagree(pdf, standard)
     intents = [intent for intent in pdf.Root.get("/OutputIntents", []) if intent.get("/S") == "/GTS_PDFX"]
     profile = intents[0].get("/DestOutputProfile") if intents else None
     if profile is None or int(profile.get("/N", 0)) != 4:
         findings.append(_error(Code.PDF_X, "the file has no PDF/X output intent with a CMYK (4-component) output "
                                "profile, so the print shop cannot tell which press it was made for"))
+    return findings
+
+
+def _pdfx_keys_disagree(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
+    """The document information and the XMP metadata say the same for every PDF/X key."""
+    info = pdf.trailer.get("/Info", {})
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        said = {"GTS_PDFXVersion": {str(info.get("/GTS_PDFXVersion", "")), xmp.get("pdfx:GTS_PDFXVersion", ""),
+                                    xmp.get("pdfxid:GTS_PDFXVersion", "")} - {""},
+                "GTS_PDFXConformance": {str(info.get("/GTS_PDFXConformance", "")),
+                                        xmp.get("pdfx:GTS_PDFXConformance", "")},
+                "Trapped": {str(info.get("/Trapped", "")).lstrip("/"), xmp.get("pdf:Trapped", "")}}
+    expected = {"GTS_PDFXVersion": {PDFX_VERSIONS[standard]},
+                "GTS_PDFXConformance": {PDFX_VERSIONS[standard] if standard == "x-1a" else ""},
+                "Trapped": {"True", "False"}}
+    findings = []
+    for key, values in said.items():
+        if len(values) > 1 or not values <= expected[key]:
+            shown = " and ".join(f"'{value}'" if value else "nothing" for value in sorted(values))
+            findings.append(_error(Code.PDF_X, f"the document information and the XMP metadata disagree on {key}, "
+                                   f"or give a value PDF/X-{standard[2:]} does not allow ({shown})"))
+    return findings
+
+
+def check_annotations(pdf: pikepdf.Pdf) -> list[Problem]:
+    """No links, comments or form fields on the printed page: a print shop's preflight rejects them."""
+    findings = []
+    for number, page in enumerate(pdf.pages, start=1):
+        trim = [float(value) for value in page.obj.get("/TrimBox", page.obj.MediaBox)]
+        inside = []
+        for annotation in page.obj.get("/Annots", []):
+            left, bottom, right, top = (float(value) for value in annotation.get("/Rect", [0, 0, 0, 0]))
+            left, right, bottom, top = min(left, right), max(left, right), min(bottom, top), max(bottom, top)
+            if left < trim[2] and right > trim[0] and bottom < trim[3] and top > trim[1]:
+                inside.append(str(annotation.get("/Subtype", "/Annotation")).lstrip("/"))
+        for kind, count in sorted(Counter(inside).items()):
+            findings.append(_error(Code.ANNOTATION, f"{count} {kind} annotation{'s' if count > 1 else ''} inside "
+                                   "the trim; a print file has no links or comments (publication build leaves them "
+                                   "out), so remove them", page=number))
     return findings
 
 
@@ -224,6 +263,7 @@ def check_pdf(
         findings = check_pdfx(pdf, settings.standard)
         findings += check_page_count(len(pdf.pages), settings.binding, shown)
         findings += check_page_boxes(pdf, settings.bleed_mm, settings.marks)
+        findings += check_annotations(pdf)
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)
         findings += check_transparency(pdf, settings.standard)
