@@ -183,3 +183,90 @@ def test_pdf_x1a_declares_its_conformance_in_both_places(project):
             assert xmp.get("pdfx:GTS_PDFXConformance") == "PDF/X-1a:2003"
         assert b"pdfx:part" not in pdf.Root.Metadata.read_bytes()
         assert check_pdfx(pdf, "x-1a") == []
+
+
+def with_theme_css(project: ProjectFactory, css: str) -> int:
+    """The project gets its own copy of the assets, with `css` at the end of the theme's stylesheet;
+    returns the line it starts on."""
+    import shutil
+
+    from conftest import REPO
+
+    shutil.copytree(REPO / "assets", project.root / "assets")
+    sheet = project.root / "assets" / "themes" / "regio-zwolle" / "theme.css"
+    lines = sheet.read_text(encoding="utf-8").count("\n")
+    with open(sheet, "a", encoding="utf-8") as file:
+        file.write("\n" + css + "\n")
+    return lines + 2
+
+
+def test_gradient_in_theme_colours_is_a_cmyk_gradient_ghostscript_draws(project, tmp_path):
+    import subprocess
+
+    import numpy
+    from PIL import Image
+
+    with_theme_css(project, "h2.article-title { background: linear-gradient(var(--brand), var(--tint)); }")
+    result = build(project.root, BuildOptions(targets=("print", "standard")))
+    assert result.preflight.passed, result.preflight.findings
+    with print_file(project) as pdf:
+        shadings = [shading for page in pdf.pages for pattern in page.obj.Resources.get("/Pattern", {}).values()
+                    for form in pattern.Resources.get("/XObject", {}).values()
+                    for shading in form.Resources.get("/Shading", {}).values()]
+        assert shadings and all(shading.ColorSpace == "/DeviceCMYK" for shading in shadings)
+        stops = shadings[0].Function.Functions[0]
+        assert [float(v) for v in stops.C0] == [1, 0.68, 0, 0.42] and [float(v) for v in stops.C1] == [0.08, 0.03, 0, 0]
+    with pikepdf.open(project.root / "dist" / "testbrochure.pdf") as pdf:  # the RGB brochure drawn from it
+        rgb = [shading for page in pdf.pages for pattern in page.obj.Resources.get("/Pattern", {}).values()
+               for form in pattern.Resources.get("/XObject", {}).values()
+               for shading in form.Resources.get("/Shading", {}).values()]
+        assert rgb and all(shading.ColorSpace == "/DeviceRGB" for shading in rgb)
+    subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiffsep", "-r50", "-dFirstPage=2",
+                    "-dLastPage=2", f"-sOutputFile={tmp_path / 'page.tif'}",
+                    str(project.root / "dist" / "testbrochure-print.pdf")], check=True)
+    cyan = 100 - numpy.asarray(Image.open(tmp_path / "page(Cyan).tif"), dtype=float) * 100 / 255
+    column = cyan[: cyan.shape[0] // 3, int(cyan.shape[1] * 0.8)]  # right of the title, in the band
+    band = column[column > 4]
+    assert band.max() > 90 and band.min() < 15, "from the brand colour down to the tint"
+    assert len(numpy.unique(numpy.round(band))) >= 8, "a ramp, not a flat box"
+
+
+def test_gradient_in_other_colours_is_a_located_error(project):
+    from helpers import failed_build
+
+    line = with_theme_css(project, "h2.article-title {\n  background: linear-gradient(to right,\n"
+                          "    #ff0000, var(--brand) 40%, rgb(0 255 0)); }")
+    issues = failed_build(project.root, PRINT)
+    message = ("the linear-gradient uses '{}', which is not a theme colour, so the print file would get an RGB "
+               "gradient that a CMYK press cannot print; use theme colours from theme.yml, e.g. "
+               "linear-gradient(var(--brand), var(--accent))")
+    assert issues == [f"assets/themes/regio-zwolle/theme.css:{line + 2}: " + message.format(colour)
+                      for colour in ("#ff0000", "rgb(0 255 0)")]
+
+
+def test_preflight_checks_the_colour_space_of_shadings_and_patterns():
+    """A shading declared CMYK whose colours have 3 values (what WeasyPrint wrote for an RGB gradient
+    in a PDF/X file), an RGB shading, and an RGB colour inside a tiling pattern."""
+    from publication.preflight.document import check_rgb
+
+    pdf = pikepdf.new()
+    function = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[1, 0, 0], C1=[0, 1, 0], N=1)
+    shading = pikepdf.Dictionary(ShadingType=2, ColorSpace=pikepdf.Name.DeviceCMYK, Coords=[0, 0, 100, 0],
+                                 Function=function)
+    rgb_shading = pikepdf.Dictionary(ShadingType=2, ColorSpace=pikepdf.Name.DeviceRGB, Coords=[0, 0, 100, 0],
+                                     Function=function)
+    tile = pdf.make_stream(b"1 0 0 rg 0 0 10 10 re f", Type=pikepdf.Name.Pattern, PatternType=1, PaintType=1,
+                           TilingType=1, BBox=[0, 0, 10, 10], XStep=10, YStep=10, Resources=pikepdf.Dictionary())
+    for content in (b"/S0 sh", b"/S1 sh", b"/Pattern cs /P0 scn 0 0 50 50 re f", b"/Pattern cs /P1 scn 0 0 5 5 re f"):
+        page = pdf.add_blank_page()
+        page.obj.Resources = pikepdf.Dictionary(
+            Shading=pikepdf.Dictionary(S0=shading, S1=rgb_shading),
+            Pattern=pikepdf.Dictionary(P0=tile, P1=pikepdf.Dictionary(PatternType=2, Shading=shading)))
+        page.obj.Contents = pdf.make_stream(content)
+    findings = check_rgb(pdf, "x-4")
+    assert [(f.page, f.code) for f in findings] == [(1, "rgb-colour"), (2, "rgb-colour"), (3, "rgb-colour"),
+                                                    (4, "rgb-colour")]
+    assert "declared DeviceCMYK whose colours have 3 components instead of 4" in findings[0].message
+    assert "an RGB gradient (shading /S1 in DeviceRGB)" in findings[1].message
+    assert "RGB colour 1 0 0 (rg)" in findings[2].message
+    assert "pattern /P1" in findings[3].message

@@ -81,6 +81,7 @@ class Code(str, enum.Enum):
     LOGO_MISSING = "logo-missing", "The logo the theme names is missing."
     CSS_REFERENCE = "css-reference", "A url() or @import in a stylesheet that cannot be loaded."
     CSS_INVALID = "css-invalid", "CSS that WeasyPrint ignores, located in its stylesheet."
+    GRADIENT = "gradient", "A gradient in a stylesheet in colours that are not theme colours (CMYK), for print."
     LAYOUT_SYNTAX = "layout-syntax", "A Jinja2 layout that does not parse."
     LAYOUT_UNDEFINED = "layout-undefined", "A layout that uses a value the content does not have."
     LAYOUT_MISSING = "layout-missing", "A layout file that is not found."

@@ -150,9 +150,57 @@ def check_fonts_embedded(pdf: pikepdf.Pdf) -> list[Problem]:
     return findings
 
 
-def _page_drawn(page) -> Iterator[Drawn]:
-    """The colours, colour spaces, graphics states and images a page uses, its forms followed."""
-    return walk(page, "rg RG cs CS gs")
+def _page_drawn(page, depth: int = 0) -> Iterator[Drawn]:
+    """The colours, colour spaces, graphics states, shadings, patterns and images a page uses, its
+    forms, tiling patterns and soft masks followed."""
+    for drawn in walk(page, "rg RG cs CS gs sh scn SCN"):
+        yield drawn
+        if depth >= 4 or drawn.resources is None or not drawn.operands \
+                or not isinstance(drawn.operands[-1], pikepdf.Name):
+            continue
+        inner = None
+        if drawn.operator in ("scn", "SCN"):
+            inner = (drawn.resources.get("/Pattern") or {}).get(str(drawn.operands[-1]))
+            inner = inner if inner is not None and inner.get("/PatternType") == 1 else None
+        elif drawn.operator == "gs":
+            state = (drawn.resources.get("/ExtGState") or {}).get(str(drawn.operands[0]))
+            mask = state.get("/SMask") if state is not None else None
+            inner = mask.get("/G") if isinstance(mask, pikepdf.Dictionary) else None
+        if isinstance(inner, pikepdf.Stream):
+            yield from _page_drawn(inner, depth + 1)
+
+
+def _function_outputs(function) -> int | None:
+    """How many colour components a shading's function gives, if it can be told."""
+    if isinstance(function, pikepdf.Array):
+        return len(function)  # one single-output function per component
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        return len(function.get("/C0", [0]))
+    if kind == 3 and len(function.get("/Functions", [])):
+        return _function_outputs(function.Functions[0])
+    if kind in (0, 4) and "/Range" in function:
+        return len(function.Range) // 2
+    return None
+
+
+COMPONENTS = {"/DeviceGray": 1, "/DeviceRGB": 3, "/DeviceCMYK": 4}
+
+
+def _shading_use(shading, what: str, x1a: bool) -> str | None:
+    """What is wrong with a shading (a gradient) in a CMYK print file, if anything."""
+    if shading is None:
+        return None
+    space = shading.get("/ColorSpace")
+    family, components = _colour_family(space)
+    if family == "/DeviceRGB" or (family == "/ICCBased" and (components == 3 or x1a)):
+        return f"an RGB gradient ({what} in {family[1:]})"
+    expected = components if family == "/ICCBased" else COMPONENTS.get(family)
+    outputs = _function_outputs(shading.get("/Function")) if "/Function" in shading else None
+    if expected and outputs and outputs != expected:
+        return (f"a gradient ({what}) declared {family[1:]} whose colours have {outputs} components instead of "
+                f"{expected}, which RIPs drop or paint wrongly")
+    return None
 
 
 def _colour_family(space) -> tuple[str, int]:
@@ -174,6 +222,14 @@ def _rgb_use(drawn: Drawn, x1a: bool) -> str | None:
         return None
     if operator in ("rg", "RG"):
         return f"RGB colour {' '.join(f'{float(v):g}' for v in operands)} ({operator})"
+    if operator == "sh" and resources is not None:
+        shading = (resources.get("/Shading") or {}).get(str(operands[0]))
+        return _shading_use(shading, f"shading {operands[0]}", x1a)
+    if operator in ("scn", "SCN") and resources is not None and operands and isinstance(operands[-1], pikepdf.Name):
+        pattern = (resources.get("/Pattern") or {}).get(str(operands[-1]))
+        if pattern is not None and pattern.get("/PatternType") == 2:
+            return _shading_use(pattern.get("/Shading"), f"pattern {operands[-1]}", x1a)
+        return None
     if operator in ("cs", "CS"):
         spaces = (resources.get("/ColorSpace") or {}) if resources is not None else {}
         family, components = _colour_family(spaces.get(str(operands[0]), operands[0]))
