@@ -4,6 +4,8 @@ final file."""
 
 from __future__ import annotations
 
+import io
+
 import pikepdf
 import pytest
 from conftest import ProjectFactory
@@ -270,3 +272,52 @@ def test_preflight_checks_the_colour_space_of_shadings_and_patterns():
     assert "an RGB gradient (shading /S1 in DeviceRGB)" in findings[1].message
     assert "RGB colour 1 0 0 (rg)" in findings[2].message
     assert "pattern /P1" in findings[3].message
+
+
+def preflight_problems(project: ProjectFactory) -> list:
+    from publication.core.problems import BuildFailed
+
+    with pytest.raises(BuildFailed) as failed:
+        build(project.root, PRINT)
+    return [problem for problem in failed.value.problems if problem.code in ("beyond-trim", "safety-zone")]
+
+
+def test_a_transform_that_moves_a_heading_beyond_the_trim_is_caught_on_the_final_pdf(project):
+    """WeasyPrint's boxes do not move with `transform`: only the final PDF shows where the title went."""
+    with_theme_css(project, "h2.article-title { transform: translateX(-22mm); }")
+    (problem,) = preflight_problems(project)
+    assert (problem.code, problem.severity.value, problem.page, problem.element, problem.path) == (
+        "beyond-trim", "error", 2, "h2.article-title", "content/01-artikel.md")
+    assert problem.message.startswith("text 'Een' lies 3.3 mm off the page, beyond the bleed in the print file")
+    x, y, width, height = problem.area
+    assert x == pytest.approx(-6.4, abs=0.3) and 5 < width < 20, "the box edge at -7 mm, the E a little in"
+
+
+def test_a_negative_margin_into_the_safety_zone_is_reported_once(project):
+    with_theme_css(project, "h2.article-title { margin-left: -14mm; }")
+    found = [p for p in preflight_problems(project) if p.code == "safety-zone"]
+    assert len(found) == 1 and found[0].element == "h2.article-title"
+
+
+def test_a_photo_that_crosses_the_trim_but_stops_short_of_the_bleed():
+    from publication.preflight.geometry import check_geometry
+
+    def page_with_image(left_mm: float) -> bytes:
+        pdf = pikepdf.new()
+        page = pdf.add_blank_page(page_size=(100 * MM + 6 * MM, 100 * MM + 6 * MM))
+        page.obj.MediaBox = page.obj.BleedBox = [-3 * MM, -3 * MM, 103 * MM, 103 * MM]
+        page.obj.TrimBox = [0, 0, 100 * MM, 100 * MM]
+        image = pdf.make_stream(b"\x80\x80\x80", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=1,
+                                Height=1, ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8)
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        page.obj.Contents = pdf.make_stream(f"q {40 * MM:.3f} 0 0 {20 * MM:.3f} {left_mm * MM:.3f} {50 * MM:.3f} cm "
+                                            "/Im0 Do Q".encode())
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+        return buffer.getvalue()
+
+    (finding,) = check_geometry(page_with_image(-1))
+    assert (finding.code, finding.severity.value, finding.page) == ("beyond-trim", "warning", 1)
+    assert "beyond the trim at the left but stops short of the bleed" in finding.message
+    assert check_geometry(page_with_image(-3)) == [], "full bleed"
+    assert check_geometry(page_with_image(10)) == [], "inside the page"

@@ -123,6 +123,7 @@ class Code(str, enum.Enum):
     PAGE_BOXES = "page-boxes", "Preflight: TrimBox, BleedBox or MediaBox wrong or missing."
     FONT_EMBEDDING = "font-embedding", "Preflight: a font that is not embedded, or a Type 3 font."
     TRANSPARENCY = "transparency", "Preflight: transparency in PDF/X-1a or X-3."
+    BEYOND_TRIM = "beyond-trim", "Preflight: text or a photo beyond the trim in the final PDF, short of the bleed."
     ANNOTATION = "annotation", "Preflight: a link or comment inside the trim of the print file."
     BLACK_KNOCKOUT = "black-knockout", "Preflight: 100 % K text that knocks out the colours under it."
     INK_COVERAGE = "ink-coverage", "Preflight: total ink above the limit the press allows."

@@ -15,6 +15,7 @@ from ..config.models import BINDING_MULTIPLE, PDFX_VERSIONS
 from ..core.pdf import TEXT_SHOWING, Drawn, paints, walk
 from ..core.problems import Code, Problem
 from ..core.units import PT_PER_MM
+from .geometry import check_geometry
 from .ink import check_ink
 from .report import _error, _warning
 
@@ -325,4 +326,5 @@ def check_pdf(
         findings += check_transparency(pdf, settings.standard)
         if settings.overprint_black:
             findings += check_black_overprint(pdf)
+    findings += check_geometry(pdf_bytes)
     return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache))
