@@ -321,3 +321,33 @@ def test_a_photo_that_crosses_the_trim_but_stops_short_of_the_bleed():
     assert "beyond the trim at the left but stops short of the bleed" in finding.message
     assert check_geometry(page_with_image(-3)) == [], "full bleed"
     assert check_geometry(page_with_image(10)) == [], "inside the page"
+
+
+def test_overprint_rewrite_decides_per_painting_instruction():
+    """Black text and hairlines overprint; a thick black rule, a black area, colour text and an image
+    drawn after black text do not; overprint follows q/Q."""
+    from publication.core.pdf import paints
+    from publication.editions.press import overprint_black
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    image = pdf.make_stream(b"\x00\x00\x00\xff", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=1,
+                            Height=1, ColorSpace=pikepdf.Name.DeviceCMYK, BitsPerComponent=8)
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F1=font))
+    page.obj.Contents = pdf.make_stream(
+        b"q 0 0 0 1 k BT /F1 10 Tf 10 10 Td (black) Tj ET\n"       # 1 text: overprints
+        b"10 0 0 10 50 50 cm /Im0 Do Q\n"                           # 2 image: knocks out
+        b"0 0 0 1 K 0.5 w 0 0 m 100 0 l S\n"                        # 3 hairline: overprints
+        b"4 w 0 10 m 100 10 l S\n"                                  # 4 thick rule: knocks out
+        b"0 0 0 1 k 0 20 100 0.8 re f\n"                            # 5 thin filled rule: overprints
+        b"0 30 100 50 re f\n"                                       # 6 black area: knocks out
+        b"q 0.5 0 0 0.5 0 0 cm 0 100 200 3 re f Q\n"                # 7 3 units at half scale = 1.5 pt: overprints
+        b"1 0 0 0 k BT /F1 10 Tf 10 200 Td (cyan) Tj ET\n"          # 8 cyan text: knocks out
+        b"/DeviceCMYK cs 0 0 0 1 sc BT /F1 10 Tf 10 300 Td [(black) -20 (again)] TJ ET\n")  # 9 overprints
+    overprint_black(pdf)
+    painted = [(operator, state.overprints(operator in ("S", "s"))) for _, operator, state in paints(page)]
+    assert painted == [("Tj", True), ("Do", False), ("S", True), ("S", False), ("f", True), ("f", False),
+                       ("f", True), ("Tj", False), ("TJ", True)]
+    states = page.obj.Resources.ExtGState
+    assert all(state.OPM == 1 for state in states.values())
