@@ -351,3 +351,10 @@ def test_overprint_rewrite_decides_per_painting_instruction():
                        ("f", True), ("Tj", False), ("TJ", True)]
     states = page.obj.Resources.ExtGState
     assert all(state.OPM == 1 for state in states.values())
+
+
+def test_qpdf_finds_the_print_file_clean(sample_print):
+    import subprocess
+
+    checked = subprocess.run(["qpdf", "--check", str(sample_print)], capture_output=True, text=True)
+    assert checked.returncode == 0 and "No syntax or stream encoding errors found" in checked.stdout, checked.stdout
