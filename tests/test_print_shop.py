@@ -358,3 +358,20 @@ def test_qpdf_finds_the_print_file_clean(sample_print):
 
     checked = subprocess.run(["qpdf", "--check", str(sample_print)], capture_output=True, text=True)
     assert checked.returncode == 0 and "No syntax or stream encoding errors found" in checked.stdout, checked.stdout
+
+
+def test_overprint_rewrite_keeps_inline_images_intact():
+    from publication.core.pdf import paints
+    from publication.editions.press import overprint_black
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.obj.Contents = pdf.make_stream(
+        b"0 0 0 1 k BT /F1 10 Tf 10 10 Td (black) Tj ET\n"
+        b"q 20 0 0 20 50 50 cm BI /W 1 /H 1 /CS /CMYK /BPC 8 ID \x00\x00\x00\xff EI Q\n")
+    overprint_black(pdf)
+    assert [(operator, state.overprints(False)) for _, operator, state in paints(page)] == [
+        ("Tj", True), ("INLINE IMAGE", False)]
+    assert b"ID \x00\x00\x00\xff" in page.obj.Contents.read_bytes().replace(b"ID\n", b"ID ")

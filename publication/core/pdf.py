@@ -254,7 +254,8 @@ def paints(holder: pikepdf.Object, state: GraphicsState | None = None,
 
 Change = Callable[[list, str], "tuple[list, str] | list[tuple[list, str]] | None"]
 """Given an instruction's operands and operator, the instruction to write instead (or a list of
-instructions to write in its place), or None."""
+instructions to write in its place), or None. Returning the very operands list it was given keeps
+the instruction as it was."""
 
 
 def rewrite(holder: pikepdf.Object, change: Change, pdf: pikepdf.Pdf | None = None) -> bool:
@@ -265,13 +266,17 @@ def rewrite(holder: pikepdf.Object, change: Change, pdf: pikepdf.Pdf | None = No
         holder = holder.obj
     instructions = pikepdf.parse_content_stream(holder)
     changed = False
-    for index, (operands, operator) in enumerate(instructions):
-        replacement = change(list(operands), str(operator))
+    for index, instruction in enumerate(instructions):
+        operands, operator = instruction
+        given = list(operands)
+        replacement = change(given, str(operator))
         if replacement is None:
             continue
         if isinstance(replacement, tuple):
             replacement = [replacement]
-        instructions[index] = [pikepdf.ContentStreamInstruction(new_operands, pikepdf.Operator(new_operator))
+        # The instruction itself, where the change keeps it (an inline image cannot be rebuilt from its parts).
+        instructions[index] = [instruction if new_operands is given else
+                               pikepdf.ContentStreamInstruction(new_operands, pikepdf.Operator(new_operator))
                                for new_operands, new_operator in replacement]
         changed = True
     if changed:
