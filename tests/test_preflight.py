@@ -268,7 +268,7 @@ def test_missing_output_intent_and_pdfx_version(sample_build):
         del pdf.Root["/OutputIntents"]
         findings = check_pdfx(pdf, "x-1a")
     assert [(f.code, f.severity) for f in findings] == [("pdf-x", "error")] * 2
-    assert findings[0].message == "the file declares 'no PDF/X version' instead of 'PDF/X-1a:2003'"
+    assert findings[0].message == "the file declares 'PDF/X-4' instead of 'PDF/X-1a:2003'"
     assert findings[1].message.startswith("the file has no PDF/X output intent with a CMYK (4-component)")
 
 

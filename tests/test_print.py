@@ -55,7 +55,7 @@ def test_trim_and_bleed_boxes_on_every_page_3mm_apart(pdf):
         media = [float(v) for v in page.obj.MediaBox]
         assert [round(b - t, 2) for b, t in zip(bleed, trim)] == [round(-3 * MM, 2)] * 2 + [round(3 * MM, 2)] * 2
         assert round((trim[2] - trim[0]) / MM) == 210 and round((trim[3] - trim[1]) / MM) == 297
-        assert media[0] < bleed[0] and media[3] > bleed[3], "room for crop marks outside the bleed"
+        assert media == bleed, "print.marks: none (the default): the page is the trimmed page plus the bleed"
 
 
 def test_page_count_suits_saddle_stitching(pdf):
@@ -78,7 +78,8 @@ def test_every_image_is_cmyk_at_300_ppi(print_pdf, preflight_json):
     low_res_pages = {f["page"] for f in preflight_json["findings"] if f["check"] == "image-resolution"}
     for line in lines:
         fields = line.split()
-        page, colour, components, x_ppi, y_ppi = int(fields[0]), fields[5], int(fields[6]), int(fields[12]), int(fields[13])
+        page, colour, components = int(fields[0]), fields[5], int(fields[6])
+        x_ppi, y_ppi = int(fields[12]), int(fields[13])
         assert (colour, components) in (("cmyk", 4), ("icc", 4)), line
         if page in low_res_pages:  # a stand-in photo that is smaller than its place; preflight warns about it
             assert min(x_ppi, y_ppi) >= 150, line
@@ -124,7 +125,7 @@ def test_no_device_rgb_anywhere_in_the_page_content(pdf):
 def test_body_text_is_100_percent_black(pdf):
     """The colour most text is drawn in is 0 0 0 1 in DeviceCMYK: not rich black, not RGB."""
     text_colours = Counter()
-    for stream, resources in _content_streams(pdf):
+    for stream, _resources in _content_streams(pdf):
         fill = None
         for operands, operator in pikepdf.parse_content_stream(stream):
             name = str(operator)
@@ -135,13 +136,12 @@ def test_body_text_is_100_percent_black(pdf):
     assert text_colours.most_common(1)[0][0] == (0, 0, 0, 1)
 
 
-def test_crop_marks_are_registration_colour(pdf):
+def test_no_crop_marks_by_default(pdf):
     for page in pdf.pages:
-        registration = page.obj.Resources.ColorSpace.Registration
-        assert registration[0] == "/Separation" and registration[1] == "/All"
-        content = b"".join(stream.read_bytes() for stream in page.obj.Contents)
-        assert content.count(b"/Registration CS") == 1
-        assert content.count(b" l S") >= 8
+        assert "/Registration" not in (page.obj.Resources.get("/ColorSpace") or {})
+        content = b"".join(stream.read_bytes() for stream in page.obj.Contents) \
+            if isinstance(page.obj.Contents, pikepdf.Array) else page.obj.Contents.read_bytes()
+        assert b"/Registration" not in content
 
 
 def test_ghostscript_measures_cmyk_ink_on_every_page(print_pdf):
@@ -163,8 +163,9 @@ def test_the_clean_sample_passes_preflight(preflight_json, sample_build):
 def test_full_bleed_photo_fills_its_page_into_the_bleed(project):
     from PIL import Image
 
-    from publication.build import BuildOptions, build
-    from publication.preflight import PX_PER_MM, walk
+    from publication.commands.build import BuildOptions, build
+    from publication.core.units import PX_PER_MM
+    from publication.preflight.pages import walk
 
     Image.new("RGB", (2600, 3600), (40, 90, 60)).save(project.content / "photos" / "cover.jpg", quality=85)
     Image.new("RGB", (2600, 3600), (90, 60, 40)).save(project.content / "photos" / "dorp.jpg", quality=85)
@@ -191,8 +192,8 @@ def test_photos_are_converted_to_cmyk_once_and_kept_under_the_ink_limit(tmp_path
     import numpy
     from PIL import Image
 
-    from publication.images import ImageRequest, prepare
-    from publication.layout import BUILTIN_ASSETS
+    from publication.core.builtin import BUILTIN_ASSETS
+    from publication.render.images import ImageRequest, prepare
 
     profile = BUILTIN_ASSETS / "icc" / "coated_fogra39_argyll.icc"
     source = tmp_path / "night.jpg"
@@ -200,8 +201,8 @@ def test_photos_are_converted_to_cmyk_once_and_kept_under_the_ink_limit(tmp_path
     request = ImageRequest(source, "content/night.md", 3, 40.0)
     cache = tmp_path / "cache"
 
-    first, problem = prepare(request, cache, 300, profile, max_ink=300)
-    assert problem is None
+    first, problems = prepare(request, cache, 300, profile, max_ink=300)
+    assert not problems
     with Image.open(first.output) as converted:
         assert converted.mode == "CMYK"
         ink = numpy.asarray(converted, dtype=numpy.int32).sum(axis=2) * 100 / 255

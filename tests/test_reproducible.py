@@ -7,9 +7,9 @@ import re
 
 import pikepdf
 import pytest
-
-from publication.build import BuildFailed, BuildOptions, build
 from conftest import copy_sample
+
+from publication.commands.build import BuildFailed, BuildOptions, build
 
 
 def dist_files(result) -> dict[str, bytes]:

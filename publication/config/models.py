@@ -72,6 +72,9 @@ class PageSettings(Model):
 BINDING_MULTIPLE = {"saddle-stitch": 4, "perfect-bound": 2, "loose": 1}
 """The page count each binding needs a multiple of."""
 
+PDFX_VERSIONS = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1a:2003", "x-3": "PDF/X-3:2003"}
+"""GTS_PDFXVersion of each print.standard; PDF/X-1a also declares it as its GTS_PDFXConformance."""
+
 
 class PrintSettings(Model):
     """How the print-ready PDF is made; every value has a default, so the section is optional."""
@@ -86,6 +89,12 @@ class PrintSettings(Model):
                                        "folder; default: the profile shipped in assets/icc.")
     output_condition_identifier: str | None = Field(
         None, description="The print condition the profile describes, e.g. FOGRA39 or FOGRA51.")
+    marks: Literal["none", "crop"] = Field(
+        "none", description="none (default): the page is the trimmed size plus the bleed, as online print shops "
+        "ask; crop: crop marks in the registration colour outside the bleed, on a larger page.")
+    overprint_black: bool = Field(
+        True, description="100% K text and thin 100% K lines overprint the colours under them, so that a slight "
+        "misregistration shows no white edge; false only if the print shop asks for it.")
 
 
 class ProofSettings(Model):

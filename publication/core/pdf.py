@@ -114,8 +114,148 @@ def content_holders(pdf: pikepdf.Pdf, patterns: bool = False) -> Iterator[pikepd
                     stack.append(child)
 
 
-Change = Callable[[list, str], "tuple[list, str] | None"]
-"""Given an instruction's operands and operator, the instruction to write instead, or None."""
+TEXT_SHOWING = frozenset(("Tj", "TJ", "'", '"'))
+STROKING = frozenset(("S", "s"))
+FILLING = frozenset(("f", "F", "f*"))
+FILLING_AND_STROKING = frozenset(("B", "B*", "b", "b*"))
+PAINTING = TEXT_SHOWING | STROKING | FILLING | FILLING_AND_STROKING | {"sh", "Do", "INLINE IMAGE"}
+BLACK = (0.0, 0.0, 0.0, 1.0)
+
+
+@dataclass
+class Ink:
+    """A fill or stroke colour: its colour space family and, in a CMYK space, its four values."""
+
+    family: str = "/DeviceGray"
+    values: tuple[float, ...] = (0.0,)
+
+    @property
+    def is_black(self) -> bool:
+        """100 % K in a CMYK space (DeviceCMYK or an ICC CMYK profile): black that may overprint."""
+        return self.family in ("/DeviceCMYK", "/ICCBased") and len(self.values) == 4 and self.values == BLACK
+
+
+class GraphicsState:
+    """Follows the part of the graphics state that decides what painting does to the plates, one
+    instruction at a time: fill and stroke colour, line width, matrix and overprint (OP, op, OPM).
+
+    `overprint` is None where it is not known (at the start of a form, which inherits its caller's)."""
+
+    def __init__(self, resources: pikepdf.Object | None, matrix: Matrix = IDENTITY,
+                 overprint: "tuple[bool, bool, int] | None" = (False, False, 0)):
+        self.resources = resources
+        self.fill, self.stroke = Ink(), Ink()
+        self.line_width = 1.0
+        self.matrix = matrix
+        self.overprint = overprint
+        self.font: pikepdf.Object | None = None
+        self._stack: list[tuple] = []
+
+    def _space(self, name) -> str:
+        spaces = (self.resources.get("/ColorSpace") or {}) if self.resources is not None else {}
+        space = spaces.get(str(name), name)
+        if isinstance(space, pikepdf.Array):
+            family = str(space[0])
+            if family == "/ICCBased" and int(space[1].get("/N", 0)) != 4:
+                return "/ICCBased-other"
+            return family
+        return str(space)
+
+    def ext_gstate(self, name) -> pikepdf.Object | None:
+        states = (self.resources.get("/ExtGState") or {}) if self.resources is not None else {}
+        return states.get(str(name))
+
+    @property
+    def line_width_pt(self) -> float:
+        """The line width in page space (points), as the current matrix scales it."""
+        a, b, c, d, _, _ = self.matrix
+        return self.line_width * math.sqrt(abs(a * d - b * c))
+
+    def update(self, operands: list, operator: str) -> None:
+        if operator == "q":
+            self._stack.append((self.fill, self.stroke, self.line_width, self.matrix, self.overprint))
+        elif operator == "Q":
+            if self._stack:
+                self.fill, self.stroke, self.line_width, self.matrix, self.overprint = self._stack.pop()
+        elif operator == "cm":
+            self.matrix = multiply(tuple(float(value) for value in operands), self.matrix)
+        elif operator == "w" and operands:
+            self.line_width = float(operands[0])
+        elif operator in ("g", "G", "rg", "RG", "k", "K"):
+            family = {"g": "/DeviceGray", "rg": "/DeviceRGB", "k": "/DeviceCMYK"}[operator.lower()]
+            ink = Ink(family, tuple(float(value) for value in operands))
+            self.fill, self.stroke = (ink, self.stroke) if operator.islower() else (self.fill, ink)
+        elif operator in ("cs", "CS") and operands:
+            ink = Ink(self._space(operands[0]), ())
+            self.fill, self.stroke = (ink, self.stroke) if operator == "cs" else (self.fill, ink)
+        elif operator in ("sc", "scn", "SC", "SCN"):
+            current = self.fill if operator.islower() else self.stroke
+            try:  # a pattern's name instead of numbers: not a CMYK value
+                ink = Ink(current.family, tuple(float(value) for value in operands))
+            except (TypeError, ValueError):
+                ink = Ink(current.family, ())
+            self.fill, self.stroke = (ink, self.stroke) if operator.islower() else (self.fill, ink)
+        elif operator == "Tf" and operands:
+            fonts = (self.resources.get("/Font") or {}) if self.resources is not None else {}
+            self.font = fonts.get(str(operands[0]))
+        elif operator == "gs" and operands:
+            state = self.ext_gstate(operands[0])
+            if state is not None and any(key in state for key in ("/OP", "/op", "/OPM")):
+                stroking, filling, mode = self.overprint or (False, False, 0)
+                if "/OP" in state:
+                    stroking = filling = bool(state.OP)
+                if "/op" in state:
+                    filling = bool(state.op)
+                if "/OPM" in state:
+                    mode = int(state.OPM)
+                self.overprint = (stroking, filling, mode)
+
+    def glyphs(self, operands: list, operator: str) -> int:
+        """How many glyphs a text-showing instruction draws (two bytes each in a Type 0 font)."""
+        strings = operands[0] if operator == "TJ" and operands else operands[-1:]
+        count = sum(len(bytes(part)) for part in strings if isinstance(part, pikepdf.String))
+        return count // 2 if self.font is not None and self.font.get("/Subtype") == "/Type0" else count
+
+    def overprints(self, stroking: bool) -> bool:
+        """Whether painting now leaves the plates its colour has no ink on alone (OPM 1 in CMYK)."""
+        if self.overprint is None:
+            return False
+        ink = self.stroke if stroking else self.fill
+        return self.overprint[1 - int(stroking)] and self.overprint[2] == 1 and ink.family in (
+            "/DeviceCMYK", "/ICCBased")
+
+
+def paints(holder: pikepdf.Object, state: GraphicsState | None = None,
+           depth: int = 0) -> Iterator[tuple[list, str, GraphicsState]]:
+    """Every painting instruction of a page (text, strokes, fills, shadings, images) with the graphics
+    state it paints in, following the forms it calls, which start from their caller's state."""
+    if isinstance(holder, pikepdf.Page):
+        holder = holder.obj
+    resources = holder.get("/Resources", state.resources if state else None)
+    if state is None:
+        state = GraphicsState(resources)
+    state.resources = resources
+    xobjects = (resources.get("/XObject") or {}) if resources is not None else {}
+    for stream in content_streams(holder):
+        for operands, operator in pikepdf.parse_content_stream(stream):
+            name = str(operator)
+            if name in PAINTING:
+                yield list(operands), name, state
+            if name == "Do":
+                xobject = xobjects.get(str(operands[0]))
+                if xobject is not None and xobject.get("/Subtype") == "/Form" and depth < MAX_FORM_DEPTH:
+                    form_matrix = tuple(float(value) for value in xobject.get("/Matrix", IDENTITY))
+                    inner = GraphicsState(resources, multiply(form_matrix, state.matrix), state.overprint)
+                    inner.fill, inner.stroke, inner.line_width = state.fill, state.stroke, state.line_width
+                    yield from paints(xobject, inner, depth + 1)
+            else:
+                state.update(list(operands), name)
+
+
+Change = Callable[[list, str], "tuple[list, str] | list[tuple[list, str]] | None"]
+"""Given an instruction's operands and operator, the instruction to write instead (or a list of
+instructions to write in its place), or None. Returning the very operands list it was given keeps
+the instruction as it was."""
 
 
 def rewrite(holder: pikepdf.Object, change: Change, pdf: pikepdf.Pdf | None = None) -> bool:
@@ -126,13 +266,24 @@ def rewrite(holder: pikepdf.Object, change: Change, pdf: pikepdf.Pdf | None = No
         holder = holder.obj
     instructions = pikepdf.parse_content_stream(holder)
     changed = False
-    for index, (operands, operator) in enumerate(instructions):
-        replacement = change(list(operands), str(operator))
-        if replacement is not None:
-            instructions[index] = pikepdf.ContentStreamInstruction(replacement[0], pikepdf.Operator(replacement[1]))
-            changed = True
+    for index, instruction in enumerate(instructions):
+        operands, operator = instruction
+        given = list(operands)
+        replacement = change(given, str(operator))
+        if replacement is None:
+            continue
+        if isinstance(replacement, tuple):
+            replacement = [replacement]
+        # The instruction itself, where the change keeps it (an inline image cannot be rebuilt from its parts).
+        instructions[index] = [instruction if new_operands is given else
+                               pikepdf.ContentStreamInstruction(new_operands, pikepdf.Operator(new_operator))
+                               for new_operands, new_operator in replacement]
+        changed = True
     if changed:
-        data = pikepdf.unparse_content_stream(instructions)
+        flat = []
+        for instruction in instructions:
+            flat.extend(instruction if isinstance(instruction, list) else [instruction])
+        data = pikepdf.unparse_content_stream(flat)
         if isinstance(holder, pikepdf.Stream):
             holder.write(data)
         else:

@@ -81,6 +81,7 @@ class Code(str, enum.Enum):
     LOGO_MISSING = "logo-missing", "The logo the theme names is missing."
     CSS_REFERENCE = "css-reference", "A url() or @import in a stylesheet that cannot be loaded."
     CSS_INVALID = "css-invalid", "CSS that WeasyPrint ignores, located in its stylesheet."
+    GRADIENT = "gradient", "A gradient in a stylesheet in colours that are not theme colours (CMYK), for print."
     LAYOUT_SYNTAX = "layout-syntax", "A Jinja2 layout that does not parse."
     LAYOUT_UNDEFINED = "layout-undefined", "A layout that uses a value the content does not have."
     LAYOUT_MISSING = "layout-missing", "A layout file that is not found."
@@ -122,6 +123,9 @@ class Code(str, enum.Enum):
     PAGE_BOXES = "page-boxes", "Preflight: TrimBox, BleedBox or MediaBox wrong or missing."
     FONT_EMBEDDING = "font-embedding", "Preflight: a font that is not embedded, or a Type 3 font."
     TRANSPARENCY = "transparency", "Preflight: transparency in PDF/X-1a or X-3."
+    BEYOND_TRIM = "beyond-trim", "Preflight: text or a photo beyond the trim in the final PDF, short of the bleed."
+    ANNOTATION = "annotation", "Preflight: a link or comment inside the trim of the print file."
+    BLACK_KNOCKOUT = "black-knockout", "Preflight: 100 % K text that knocks out the colours under it."
     INK_COVERAGE = "ink-coverage", "Preflight: total ink above the limit the press allows."
 
 

@@ -3,8 +3,9 @@
 WeasyPrint labels a file PDF/X but converts nothing, so this target lays the brochure out
 in CMYK (theme colours as device-cmyk(), photos converted to the output profile), asks
 WeasyPrint for the PDF/X variant with the output profile as OutputIntent, and then
-finishes the file with pikepdf: the OutputIntent's identifier, crop marks in the
-registration colour outside the bleed (WeasyPrint's own marks are RGB), and room for them.
+finishes the file with pikepdf: the OutputIntent's identifier, the page boxes (the page is
+the trimmed page plus the bleed, as online print shops ask) and, with `print.marks: crop`, crop
+marks in the registration colour outside the bleed (WeasyPrint's own marks are RGB) and room for them.
 """
 
 from __future__ import annotations
@@ -12,19 +13,29 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pikepdf
 import yaml
 
-from ..config.models import BINDING_MULTIPLE
+from ..config.models import BINDING_MULTIPLE, PDFX_VERSIONS
 from ..config.theme import Theme
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_ROOT
 from ..core.dist import Output
 from ..core.files import is_inside
-from ..core.pdf import content_holders, content_streams, rewrite
+from ..core.pdf import (
+    FILLING,
+    STROKING,
+    TEXT_SHOWING,
+    GraphicsState,
+    content_holders,
+    content_streams,
+    rewrite,
+)
 from ..core.problems import Code, Problem, error, raise_if_errors
 from ..core.reproducible import save_reproducibly
 from ..core.units import PT_PER_MM
@@ -193,12 +204,117 @@ def _recolour(stream: pikepdf.Object, colours: dict[tuple[int, int, int], tuple[
     rewrite(stream, change)
 
 
+THIN_LINE_PT = 2.0
+"""100 % K lines up to this thickness overprint; thicker black areas knock out, as prepress does."""
+OVERPRINT_ON, OVERPRINT_OFF = "/PublicationOverprint", "/PublicationKnockout"
+
+
+def _overprint_states(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
+    on = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=True, op=True, OPM=1))
+    off = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, OP=False, op=False, OPM=1))
+    return {OVERPRINT_ON: on, OVERPRINT_OFF: off}
+
+
+def _thin(rectangles: list[tuple[float, float]] | None, state: GraphicsState) -> bool:
+    """Whether a path of rectangles only (width, height in user space) is a thin line on the page."""
+    if not rectangles:
+        return False
+    a, b, c, d, _, _ = state.matrix
+    scale = (abs(a * d - b * c)) ** 0.5
+    return all(min(abs(width), abs(height)) * scale <= THIN_LINE_PT for width, height in rectangles)
+
+
+def overprint_black(pdf: pikepdf.Pdf) -> None:
+    """Set 100 % K text and thin 100 % K lines to overprint, and everything else to knock out.
+
+    Before each painting instruction whose overprint should differ from the current one, an
+    ExtGState with /OP and /op true (or false) and /OPM 1 is set: with OPM 1 the plates a CMYK
+    colour has no ink on are left as they are, so black text on a tinted box prints over the tint
+    instead of leaving a white halo at the slightest misregistration. Forms start with overprint
+    off: every `Do` is painted with it off."""
+    states = _overprint_states(pdf)
+    for holder in content_holders(pdf):
+        resources = holder.get("/Resources")
+        if resources is None:
+            continue
+        if "/ExtGState" not in resources:
+            resources.ExtGState = pikepdf.Dictionary()
+        for name, state_dict in states.items():
+            resources.ExtGState[name] = state_dict
+        for stream in content_streams(holder):
+            state = GraphicsState(resources)
+            path: list[list[tuple[float, float]] | None] = [[]]
+
+            def change(operands: list, operator: str, state=state, path=path):
+                wanted = None
+                if operator in TEXT_SHOWING:
+                    wanted = state.fill.is_black
+                elif operator in STROKING:
+                    wanted = state.stroke.is_black and state.line_width_pt <= THIN_LINE_PT
+                elif operator in FILLING:
+                    wanted = state.fill.is_black and _thin(path[0], state)
+                elif operator in ("B", "B*", "b", "b*", "sh", "Do", "INLINE IMAGE"):
+                    wanted = False
+                if operator == "re" and path[0] is not None:
+                    path[0].append((float(operands[2]), float(operands[3])))
+                elif operator in ("m", "l", "c", "v", "y", "h"):
+                    path[0] = None
+                elif operator == "n" or wanted is not None:
+                    path[0] = []
+                state.update(operands, operator)  # painting changes nothing GraphicsState follows
+                current = state.overprint
+                if wanted is None or current is not None and (
+                        (wanted and current == (True, True, 1)) or (not wanted and not any(current[:2]))):
+                    return None
+                name = pikepdf.Name(OVERPRINT_ON if wanted else OVERPRINT_OFF)
+                state.update([name], "gs")
+                return [([name], "gs"), (operands, operator)]
+
+            rewrite(stream, change)
+
+
+def _pdfx_keys(pdf: pikepdf.Pdf, standard: str) -> None:
+    """The document information and the XMP metadata agree on every PDF/X key.
+
+    WeasyPrint writes GTS_PDFXVersion for X-4 in the XMP only, and a GTS_PDFXConformance of
+    "PDF/X-4" (or "PDF/X-3:2003"), a key only PDF/X-1a has."""
+    version = PDFX_VERSIONS[standard]
+    info = pdf.trailer.Info
+    info.GTS_PDFXVersion = pikepdf.String(version)
+    info.Trapped = pikepdf.Name("/False")
+    if standard == "x-1a":
+        info.GTS_PDFXConformance = pikepdf.String(version)
+    elif "/GTS_PDFXConformance" in info:
+        del info["/GTS_PDFXConformance"]
+    metadata = pdf.Root.get("/Metadata")
+    if metadata is None:
+        return
+    xml = metadata.read_bytes()
+    fixed = re.sub(rb' pdfx:part="[^"]*"', b"", xml)  # not a PDF/X key: WeasyPrint's PDF/A habit
+    for key in (rb"pdfx:GTS_PDFXVersion", rb"pdfxid:GTS_PDFXVersion", rb"pdfx:GTS_PDFXConformance"):
+        value = b"" if key.endswith(b"Conformance") and standard != "x-1a" else version.encode()
+        fixed = re.sub(rb"<%s>[^<]*</%s>" % (key, key), b"<%s>%s</%s>" % (key, value, key) if value else b"", fixed)
+    fixed = re.sub(rb"<pdf:Trapped>[^<]*</pdf:Trapped>", b"<pdf:Trapped>False</pdf:Trapped>", fixed)
+    if fixed != xml:
+        metadata.write(fixed)
+
+
+def _images(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
+    seen: set[tuple[int, int]] = set()
+    for holder in content_holders(pdf, patterns=True):
+        for xobject in (holder.get("/Resources", {}).get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == "/Image" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                yield xobject
+
+
 def finish_press_pdf(
-    pdf: pikepdf.Pdf, profile: OutputProfile, bleed: float, colours: dict[tuple[int, int, int], tuple[float, ...]]
+    pdf: pikepdf.Pdf, profile: OutputProfile, bleed: float, colours: dict[tuple[int, int, int], tuple[float, ...]],
+    marks: str = "none", overprint: bool = True, standard: str = "x-4",
 ) -> None:
-    """Set the OutputIntent's identifier, theme colours in CMYK, room outside the bleed and crop marks."""
-    offset = max(bleed, CROP_MARK_MIN_OFFSET)
-    slug = (offset + CROP_MARK_LENGTH + 1) * PT_PER_MM
+    """Set the OutputIntent's identifier, theme colours in CMYK, black overprinting and the page boxes:
+    with `marks` "none" the page is the trimmed page plus the bleed; with "crop", room outside the
+    bleed and crop marks. No annotations, no image interpolation, PDF/X keys that agree."""
     for intent in pdf.Root.get("/OutputIntents", []):
         intent.OutputConditionIdentifier = pikepdf.String(profile.identifier)
         intent.Info = pikepdf.String(profile.condition or profile.identifier)
@@ -208,6 +324,29 @@ def finish_press_pdf(
     for holder in content_holders(pdf):
         for stream in content_streams(holder):
             _recolour(stream, colours)
+    if overprint:
+        overprint_black(pdf)
+    for page in pdf.pages:
+        trim = [float(value) for value in page.obj.TrimBox]
+        bleed_box = [trim[0] - bleed * PT_PER_MM, trim[1] - bleed * PT_PER_MM,
+                     trim[2] + bleed * PT_PER_MM, trim[3] + bleed * PT_PER_MM]
+        page.obj.BleedBox = pikepdf.Array(bleed_box)
+        page.obj.MediaBox = pikepdf.Array(bleed_box)
+        if "/CropBox" in page.obj:
+            del page.obj["/CropBox"]
+        if "/Annots" in page.obj:  # links belong in the screen edition; print shops reject annotations
+            del page.obj["/Annots"]
+    for image in _images(pdf):
+        image.Interpolate = False  # the RIP renders the pixels as they are, not smoothed
+    _pdfx_keys(pdf, standard)
+    if marks == "crop":
+        _add_crop_marks(pdf, bleed)
+
+
+def _add_crop_marks(pdf: pikepdf.Pdf, bleed: float) -> None:
+    """Crop marks in the registration colour outside the bleed, and a page large enough for them."""
+    offset = max(bleed, CROP_MARK_MIN_OFFSET)
+    slug = (offset + CROP_MARK_LENGTH + 1) * PT_PER_MM
     registration = _registration_colour(pdf)
     for page in pdf.pages:
         resources = page.obj.Resources
@@ -215,17 +354,7 @@ def finish_press_pdf(
             resources.ColorSpace = pikepdf.Dictionary()
         resources.ColorSpace.Registration = registration
         trim = [float(value) for value in page.obj.TrimBox]
-        page.obj.BleedBox = pikepdf.Array(
-            [
-                trim[0] - bleed * PT_PER_MM,
-                trim[1] - bleed * PT_PER_MM,
-                trim[2] + bleed * PT_PER_MM,
-                trim[3] + bleed * PT_PER_MM,
-            ]
-        )
         page.obj.MediaBox = pikepdf.Array([trim[0] - slug, trim[1] - slug, trim[2] + slug, trim[3] + slug])
-        if "/CropBox" in page.obj:
-            del page.obj["/CropBox"]
         page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
         page.contents_add(pdf.make_stream(b"Q\n" + _crop_marks(tuple(trim), offset)))
 
@@ -249,7 +378,8 @@ def finish_print(project: Project, rendition: Rendition, edition: Edition) -> li
     pdf = rendition.write(
         _identifier(project, rendition),
         object_streams=False,
-        finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours),
+        finish=lambda pdf: finish_press_pdf(pdf, profile, settings.bleed_mm, colours, settings.marks,
+                                            settings.overprint_black, settings.standard),
         pdf_variant=STANDARDS[settings.standard],
         output_intent="device-cmyk",
     )

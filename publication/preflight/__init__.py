@@ -17,6 +17,7 @@ from ..core.problems import WEASYPRINT_CODES, Problem, Severity
 from ..render.weasy import is_blank_page
 from .content import check_figures, findings_from_issues
 from .document import check_pdf
+from .geometry import locate
 from .ink import ink_cache_dir
 from .pages import (
     SAFETY_ZONE_MM,
@@ -45,6 +46,7 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
     findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink, ink_cache_dir(project))
     findings += [issue if issue.severity is Severity.WARNING else replace(issue, severity=Severity.WARNING)
                  for issue in rendition.issues if issue.code in WEASYPRINT_CODES]
+    findings = locate(findings, document)
     blank = tuple(number for number, page in enumerate(document.pages, start=1)
                   if is_blank_page(page) or has_blank_marker(page))
     return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding,

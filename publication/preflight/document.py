@@ -4,18 +4,20 @@ colour spaces and transparency, and (in ink.py) total ink."""
 from __future__ import annotations
 
 import io
+from collections import Counter
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Iterator
 
 import pikepdf
 
-from ..config.models import BINDING_MULTIPLE
-from ..core.pdf import Drawn, walk
+from ..config.models import BINDING_MULTIPLE, PDFX_VERSIONS
+from ..core.pdf import TEXT_SHOWING, Drawn, paints, walk
 from ..core.problems import Code, Problem
 from ..core.units import PT_PER_MM
+from .geometry import check_geometry
 from .ink import check_ink
-from .report import _error
+from .report import _error, _warning
 
 
 def check_page_count(pages: int, binding: str, shown: str) -> list[Problem]:
@@ -25,9 +27,6 @@ def check_page_count(pages: int, binding: str, shown: str) -> list[Problem]:
     up = pages + (-pages) % multiple
     return [_error(Code.PAGE_COUNT, f"{pages} pages cannot be bound {binding}, which needs a multiple of {multiple}; "
                    f"add or remove pages to reach {up} or {up - multiple}, or set print.binding", source=shown)]
-
-
-PDFX_VERSIONS = {"x-4": "PDF/X-4", "x-1a": "PDF/X-1a:2003", "x-3": "PDF/X-3:2003"}
 
 
 def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
@@ -40,6 +39,8 @@ def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
     if declared != expected:
         findings.append(_error(Code.PDF_X, f"the file declares '{declared or 'no PDF/X version'}' instead of "
                                f"'{expected}'"))
+    else:
+        findings += _pdfx_keys_disagree(pdf, standard)
     intents = [intent for intent in pdf.Root.get("/OutputIntents", []) if intent.get("/S") == "/GTS_PDFX"]
     profile = intents[0].get("/DestOutputProfile") if intents else None
     if profile is None or int(profile.get("/N", 0)) != 4:
@@ -48,7 +49,48 @@ def check_pdfx(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
     return findings
 
 
-def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float) -> list[Problem]:
+def _pdfx_keys_disagree(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
+    """The document information and the XMP metadata say the same for every PDF/X key."""
+    info = pdf.trailer.get("/Info", {})
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as xmp:
+        said = {"GTS_PDFXVersion": {str(info.get("/GTS_PDFXVersion", "")), xmp.get("pdfx:GTS_PDFXVersion", ""),
+                                    xmp.get("pdfxid:GTS_PDFXVersion", "")} - {""},
+                "GTS_PDFXConformance": {str(info.get("/GTS_PDFXConformance", "")),
+                                        xmp.get("pdfx:GTS_PDFXConformance", "")},
+                "Trapped": {str(info.get("/Trapped", "")).lstrip("/"), xmp.get("pdf:Trapped", "")}}
+    expected = {"GTS_PDFXVersion": {PDFX_VERSIONS[standard]},
+                "GTS_PDFXConformance": {PDFX_VERSIONS[standard] if standard == "x-1a" else ""},
+                "Trapped": {"True", "False"}}
+    findings = []
+    for key, values in said.items():
+        if len(values) > 1 or not values <= expected[key]:
+            shown = " and ".join(f"'{value}'" if value else "nothing" for value in sorted(values))
+            findings.append(_error(Code.PDF_X, f"the document information and the XMP metadata disagree on {key}, "
+                                   f"or give a value PDF/X-{standard[2:]} does not allow ({shown})"))
+    return findings
+
+
+def check_annotations(pdf: pikepdf.Pdf) -> list[Problem]:
+    """No links, comments or form fields on the printed page: a print shop's preflight rejects them."""
+    findings = []
+    for number, page in enumerate(pdf.pages, start=1):
+        trim = [float(value) for value in page.obj.get("/TrimBox", page.obj.MediaBox)]
+        inside = []
+        for annotation in page.obj.get("/Annots", []):
+            left, bottom, right, top = (float(value) for value in annotation.get("/Rect", [0, 0, 0, 0]))
+            left, right, bottom, top = min(left, right), max(left, right), min(bottom, top), max(bottom, top)
+            if left < trim[2] and right > trim[0] and bottom < trim[3] and top > trim[1]:
+                inside.append(str(annotation.get("/Subtype", "/Annotation")).lstrip("/"))
+        for kind, count in sorted(Counter(inside).items()):
+            findings.append(_error(Code.ANNOTATION, f"{count} {kind} annotation{'s' if count > 1 else ''} inside "
+                                   "the trim; a print file has no links or comments (publication build leaves them "
+                                   "out), so remove them", page=number))
+    return findings
+
+
+def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float, marks: str = "crop") -> list[Problem]:
+    """TrimBox and BleedBox on every page, the bleed as set, one trimmed size; the MediaBox holds the
+    BleedBox, and with `marks` "none" it is the BleedBox: the page is the trimmed page plus the bleed."""
     findings = []
     trim_size = None
     for number, page in enumerate(pdf.pages, start=1):
@@ -66,6 +108,10 @@ def check_page_boxes(pdf: pikepdf.Pdf, bleed_mm: float) -> list[Problem]:
         if media[0] > bleed[0] + 0.1 or media[1] > bleed[1] + 0.1 or media[2] < bleed[2] - 0.1 \
                 or media[3] < bleed[3] - 0.1:
             findings.append(_error(Code.PAGE_BOXES, "the MediaBox does not contain the BleedBox", page=number))
+        elif marks == "none" and any(abs(a - b) > 0.1 for a, b in zip(media, bleed)):
+            findings.append(_error(Code.PAGE_BOXES, "the page is larger than the trimmed page plus the bleed "
+                                   "(MediaBox larger than BleedBox), which print.marks 'none' promises the print "
+                                   "shop; set print.marks to crop if the shop wants crop marks", page=number))
         size = (round(trim[2] - trim[0], 1), round(trim[3] - trim[1], 1))
         if trim_size and size != trim_size:
             findings.append(_error(Code.PAGE_BOXES, f"the trimmed size {size[0] / PT_PER_MM:.1f}×"
@@ -105,9 +151,57 @@ def check_fonts_embedded(pdf: pikepdf.Pdf) -> list[Problem]:
     return findings
 
 
-def _page_drawn(page) -> Iterator[Drawn]:
-    """The colours, colour spaces, graphics states and images a page uses, its forms followed."""
-    return walk(page, "rg RG cs CS gs")
+def _page_drawn(page, depth: int = 0) -> Iterator[Drawn]:
+    """The colours, colour spaces, graphics states, shadings, patterns and images a page uses, its
+    forms, tiling patterns and soft masks followed."""
+    for drawn in walk(page, "rg RG cs CS gs sh scn SCN"):
+        yield drawn
+        if depth >= 4 or drawn.resources is None or not drawn.operands \
+                or not isinstance(drawn.operands[-1], pikepdf.Name):
+            continue
+        inner = None
+        if drawn.operator in ("scn", "SCN"):
+            inner = (drawn.resources.get("/Pattern") or {}).get(str(drawn.operands[-1]))
+            inner = inner if inner is not None and inner.get("/PatternType") == 1 else None
+        elif drawn.operator == "gs":
+            state = (drawn.resources.get("/ExtGState") or {}).get(str(drawn.operands[0]))
+            mask = state.get("/SMask") if state is not None else None
+            inner = mask.get("/G") if isinstance(mask, pikepdf.Dictionary) else None
+        if isinstance(inner, pikepdf.Stream):
+            yield from _page_drawn(inner, depth + 1)
+
+
+def _function_outputs(function) -> int | None:
+    """How many colour components a shading's function gives, if it can be told."""
+    if isinstance(function, pikepdf.Array):
+        return len(function)  # one single-output function per component
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        return len(function.get("/C0", [0]))
+    if kind == 3 and len(function.get("/Functions", [])):
+        return _function_outputs(function.Functions[0])
+    if kind in (0, 4) and "/Range" in function:
+        return len(function.Range) // 2
+    return None
+
+
+COMPONENTS = {"/DeviceGray": 1, "/DeviceRGB": 3, "/DeviceCMYK": 4}
+
+
+def _shading_use(shading, what: str, x1a: bool) -> str | None:
+    """What is wrong with a shading (a gradient) in a CMYK print file, if anything."""
+    if shading is None:
+        return None
+    space = shading.get("/ColorSpace")
+    family, components = _colour_family(space)
+    if family == "/DeviceRGB" or (family == "/ICCBased" and (components == 3 or x1a)):
+        return f"an RGB gradient ({what} in {family[1:]})"
+    expected = components if family == "/ICCBased" else COMPONENTS.get(family)
+    outputs = _function_outputs(shading.get("/Function")) if "/Function" in shading else None
+    if expected and outputs and outputs != expected:
+        return (f"a gradient ({what}) declared {family[1:]} whose colours have {outputs} components instead of "
+                f"{expected}, which RIPs drop or paint wrongly")
+    return None
 
 
 def _colour_family(space) -> tuple[str, int]:
@@ -129,6 +223,14 @@ def _rgb_use(drawn: Drawn, x1a: bool) -> str | None:
         return None
     if operator in ("rg", "RG"):
         return f"RGB colour {' '.join(f'{float(v):g}' for v in operands)} ({operator})"
+    if operator == "sh" and resources is not None:
+        shading = (resources.get("/Shading") or {}).get(str(operands[0]))
+        return _shading_use(shading, f"shading {operands[0]}", x1a)
+    if operator in ("scn", "SCN") and resources is not None and operands and isinstance(operands[-1], pikepdf.Name):
+        pattern = (resources.get("/Pattern") or {}).get(str(operands[-1]))
+        if pattern is not None and pattern.get("/PatternType") == 2:
+            return _shading_use(pattern.get("/Shading"), f"pattern {operands[-1]}", x1a)
+        return None
     if operator in ("cs", "CS"):
         spaces = (resources.get("/ColorSpace") or {}) if resources is not None else {}
         family, components = _colour_family(spaces.get(str(operands[0]), operands[0]))
@@ -197,6 +299,19 @@ def check_transparency(pdf: pikepdf.Pdf, standard: str) -> list[Problem]:
     return findings
 
 
+def check_black_overprint(pdf: pikepdf.Pdf) -> list[Problem]:
+    """100 % K text overprints: knocked out, it leaves a white edge at the slightest misregistration."""
+    findings = []
+    for number, page in enumerate(pdf.pages, start=1):
+        knocked_out = sum(state.glyphs(operands, operator) for operands, operator, state in paints(page)
+                          if operator in TEXT_SHOWING and state.fill.is_black and not state.overprints(False))
+        if knocked_out:
+            findings.append(_warning(Code.BLACK_KNOCKOUT, f"{knocked_out} glyphs in 100% K knock out the colours "
+                                     "under them instead of overprinting, which shows white edges at the slightest "
+                                     "misregistration; set print.overprint_black: true (the default)", page=number))
+    return findings
+
+
 def check_pdf(
     pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Problem]] | None" = None, ink_cache: Path | None = None
 ) -> list[Problem]:
@@ -204,8 +319,12 @@ def check_pdf(
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         findings = check_pdfx(pdf, settings.standard)
         findings += check_page_count(len(pdf.pages), settings.binding, shown)
-        findings += check_page_boxes(pdf, settings.bleed_mm)
+        findings += check_page_boxes(pdf, settings.bleed_mm, settings.marks)
+        findings += check_annotations(pdf)
         findings += check_fonts_embedded(pdf)
         findings += check_rgb(pdf, settings.standard)
         findings += check_transparency(pdf, settings.standard)
+        if settings.overprint_black:
+            findings += check_black_overprint(pdf)
+    findings += check_geometry(pdf_bytes)
     return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache))

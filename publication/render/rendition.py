@@ -29,7 +29,7 @@ from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
 from .images import ImageRequest, PreparedImage, prepare
 from .rgb_view import RgbView, drawn_in_rgb
 from .spec import RenderSpec
-from .stylecheck import check_stylesheets, locate_refused
+from .stylecheck import check_gradients, check_stylesheets, locate_refused
 from .typeset import Typeset, typeset, write_pdf
 
 
@@ -148,6 +148,8 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
     styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ROOT], allowed)
     issues += styles.issues
+    if spec.colour_space == "cmyk":
+        issues += check_gradients(stylesheets(project, theme), [project.root, BUILTIN_ROOT], list(theme.colours))
     raise_if_errors(issues)
 
     laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)

@@ -31,7 +31,7 @@ import weasyprint
 from tinycss2.color5 import parse_color
 
 from ..config.theme import Theme
-from .weasy import Stream, boxes, descendants, get_image_from_uri
+from .weasy import Stream, boxes, descendants, get_image_from_uri, gradients_drawn_with
 
 CMYK = tuple[float, float, float, float]
 RGB = tuple[float, float, float]
@@ -109,7 +109,10 @@ def drawn_in_rgb(document: weasyprint.document.Document, view: RgbView) -> Itera
         Stream.set_color = set_color
         # Without the press profile: it would add 1.5 MB, and nothing is drawn in CMYK any more.
         document.output_intent, document.color_profiles = None, {}
-        yield
+        with gradients_drawn_with(lambda colours: ("DeviceRGB", [
+                view.rgb(colour.coordinates) if colour.space == "device-cmyk" else tuple(colour.to("srgb")[:3])
+                for colour in colours])):
+            yield
     finally:
         Stream.set_color = original_set_color
         document.output_intent, document.color_profiles = original_output_intent, original_profiles

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
 import tinycss2
 import weasyprint
 from fontTools.ttLib import TTFont
+from tinycss2 import color5
 
 from ..core.files import display, is_inside, read_text
 from ..core.problems import Code, Problem, error, warning
@@ -136,6 +138,55 @@ def check_stylesheets(sheets: tuple[Path, ...], display_roots: list[Path], allow
                 )
             )
     return StyleCheck(tuple(issues), frozenset(reported))
+
+
+GRADIENTS = ("linear-gradient", "radial-gradient", "repeating-linear-gradient", "repeating-radial-gradient",
+             "conic-gradient", "repeating-conic-gradient")
+
+
+def _colours_in(tokens) -> Iterator:
+    """The colour values among a gradient's arguments: hash tokens, colour functions, var() and names."""
+    for token in tokens:
+        if token.type == "hash" or (token.type == "function" and token.lower_name != "calc"):
+            yield token
+        elif token.type == "ident" and color5.parse_color(token) is not None:
+            yield token
+
+
+def check_gradients(sheets: tuple[Path, ...], display_roots: list[Path], theme_colours: list[str]) -> list[Problem]:
+    """For the print file: every gradient in theme colours, which are CMYK. WeasyPrint draws other
+    colours in RGB, which a CMYK press file must not have."""
+    issues: list[Problem] = []
+    example = ", ".join(f"var(--{name})" for name in theme_colours[:2]) or "var(--name), var(--other)"
+
+    def walk(tokens, name: str) -> None:
+        for token in tokens or ():
+            if token.type == "function" and token.lower_name in GRADIENTS:
+                for colour in _colours_in(token.arguments):
+                    used = colour.lower_name if colour.type == "function" else ""
+                    variable = next((t.value for t in colour.arguments if t.type == "ident"), "") \
+                        if used == "var" else ""
+                    if used == "device-cmyk" or (variable.startswith("--") and variable[2:] in theme_colours):
+                        continue
+                    issues.append(error(name, colour.source_line, f"the {token.lower_name} uses "
+                                        f"'{tinycss2.serialize([colour])}', which is not a theme colour, so the "
+                                        "print file would get an RGB gradient that a CMYK press cannot print; use "
+                                        f"theme colours from theme.yml, e.g. {token.lower_name}({example})",
+                                        Code.GRADIENT))
+            elif token.type == "function":
+                walk(token.arguments, name)
+            elif token.type in ("() block", "[] block", "{} block"):
+                walk(token.content, name)
+
+    for sheet in sheets:
+        name = _shown(sheet, display_roots)
+        css, _ = read_text(sheet, name)
+        if css is None:
+            continue  # check_stylesheets reports it
+        for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+            if rule.type in ("at-rule", "qualified-rule"):
+                walk(rule.content, name)
+    return issues
 
 
 def locate_refused(

@@ -10,16 +10,17 @@ versions the tests have run: upgrade deliberately, run the suite, then widen the
 
 from __future__ import annotations
 
-from typing import Iterator
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from weasyprint.draw.color import get_color
 from weasyprint.formatting_structure import boxes
-from weasyprint.images import RasterImage, get_image_from_uri
+from weasyprint.images import Gradient, RasterImage, get_image_from_uri
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf.stream import Stream
 
 __all__ = ["AbsolutePlaceholder", "RasterImage", "Stream", "boxes", "descendants", "get_color",
-           "get_image_from_uri", "is_blank_page", "page_box", "unwrap"]
+           "get_image_from_uri", "gradients_drawn_with", "is_blank_page", "page_box", "unwrap"]
 
 
 def page_box(page) -> boxes.PageBox:
@@ -41,3 +42,85 @@ def descendants(page) -> Iterator:
 def is_blank_page(page) -> bool:
     """A page left empty by a break to a left or right page."""
     return bool(page_box(page).page_type.blank)
+
+
+# -- Gradients in CMYK ------------------------------------------------------------------------
+# WeasyPrint 70 draws every CSS gradient in sRGB: a device-cmyk() stop raises NotImplementedError
+# (it cannot convert it), and in a PDF/X file an sRGB gradient is declared in the default colour
+# space, DeviceCMYK, with three values per colour: Ghostscript and poppler drop it, MuPDF paints a
+# dark box. Gradient.draw below is WeasyPrint's own, with the colours and their colour space chosen
+# by `GradientColours`: all stops device-cmyk() gives a DeviceCMYK gradient; anything else an
+# honest DeviceRGB one (which the print preflight reports as RGB).
+
+GradientColours = Callable[[list], "tuple[str, list[tuple[float, ...]]]"]
+"""The stop colours of one gradient -> its PDF colour space and each stop's values in it."""
+
+
+def _naive_rgb(colour) -> tuple[float, ...]:
+    if colour.space == "device-cmyk":
+        cyan, magenta, yellow, black = colour.coordinates
+        return ((1 - cyan) * (1 - black), (1 - magenta) * (1 - black), (1 - yellow) * (1 - black))
+    return tuple(colour.to("srgb")[:3])
+
+
+def cmyk_if_possible(colours: list) -> tuple[str, list[tuple[float, ...]]]:
+    if all(colour.space == "device-cmyk" for colour in colours):
+        return "DeviceCMYK", [tuple(colour.coordinates) for colour in colours]
+    return "DeviceRGB", [_naive_rgb(colour) for colour in colours]
+
+
+_gradient_colours: list[GradientColours] = [cmyk_if_possible]
+
+
+@contextmanager
+def gradients_drawn_with(colours: GradientColours) -> Iterator[None]:
+    """While inside, gradients take their colours from `colours` (the RGB view of a CMYK layout)."""
+    _gradient_colours.append(colours)
+    try:
+        yield
+    finally:
+        _gradient_colours.pop()
+
+
+def _draw_gradient(self, stream, concrete_width, concrete_height, style):
+    """WeasyPrint 70's Gradient.draw, with the colour space chosen by `_gradient_colours`."""
+    scale_y, type_, points, positions, colors, color_hints = self.layout(concrete_width, concrete_height, style)
+    if type_ == "solid":
+        stream.rectangle(0, 0, concrete_width, concrete_height)
+        stream.set_color(colors[0])
+        stream.fill()
+        return
+    space, values = _gradient_colours[-1](list(colors))
+    alphas = [color.alpha for color in colors]  # not color[3]: that is K for a device-cmyk() colour
+    alpha_couples = [[alphas[i], alphas[i + 1], color_hints[i]] for i in range(len(alphas) - 1)]
+    color_couples = [[values[i], values[i + 1], color_hints[i]] for i in range(len(colors) - 1)]
+    for i, alpha in enumerate(alphas):
+        if alpha == 0:
+            if i > 0:
+                color_couples[i - 1][1] = color_couples[i - 1][0]
+            if i < len(colors) - 1:
+                color_couples[i][0] = color_couples[i][1]
+    for i, (a0, a1, _hint) in enumerate(alpha_couples):
+        if 0 not in (a0, a1) and (a0, a1) != (1, 1):
+            color_couples[i][2] = a0 / a1
+    shading_type = 2 if type_ == "linear" else 3
+    domain = (positions[0], positions[-1])
+    extend = not self.repeating
+    encode = (len(colors) - 1) * (0, 1)
+    bounds = positions[1:-1]
+    sub_functions = (stream.create_interpolation_function((0, 1), c0, c1, hint) for c0, c1, hint in color_couples)
+    function = stream.create_stitching_function(domain, encode, bounds, sub_functions)
+    shading = stream.add_shading(shading_type, domain, points, extend, function, space)
+    stream.transform(d=scale_y)
+    if any(alpha != 1 for alpha in alphas):
+        alpha_stream = stream.set_alpha_state(0, 0, concrete_width, concrete_height / scale_y)
+        sub_functions = (stream.create_interpolation_function((0, 1), (c0,), (c1,), hint)
+                         for c0, c1, hint in alpha_couples)
+        function = stream.create_stitching_function(domain, encode, bounds, sub_functions)
+        alpha_shading = alpha_stream.add_shading(shading_type, domain, points, extend, function, "DeviceGray")
+        alpha_stream.transform(d=scale_y)
+        alpha_stream.stream = [f"/{alpha_shading.id} sh"]
+    stream.paint_shading(shading.id)
+
+
+Gradient.draw = _draw_gradient
