@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table of Markdown inputs, each case on its own line)
 """Markdown as Pandoc and Quarto users write it: small inputs, most from Pandoc's manual
 (https://pandoc.org/MANUAL.html, "Pandoc's Markdown") and the rest brochure text in Dutch,
 English and German. test_markdown_pandoc.py renders each through our renderer and through

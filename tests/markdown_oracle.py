@@ -26,11 +26,11 @@ class _Text(HTMLParser):
         self.parts: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.BLOCKS:
+        if tag in self.BLOCKS or ("class", "footnote") in attrs:  # our notes float away from their call
             self.parts.append(" ")
 
     def handle_endtag(self, tag):
-        if tag in self.BLOCKS:
+        if tag in self.BLOCKS or tag == "span":
             self.parts.append(" ")
 
     def handle_data(self, data):
