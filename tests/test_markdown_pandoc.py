@@ -9,10 +9,11 @@ import shutil
 
 import pytest
 from conftest import REPO
-from helpers import failed_build, page_texts
+from helpers import built, failed_build, page_texts
 from markdown_corpus import CASES
 from markdown_oracle import difference, pandoc_all, words
 from PIL import Image
+from pypdf import PdfReader
 
 from publication.commands.build import BuildOptions
 from publication.content.markdown import markdown_to_html
@@ -177,3 +178,28 @@ def test_the_sample_footnote_is_on_the_page_of_its_call(sample_build, suffix):
 
 def test_the_sample_english_words_are_tagged_english(sample_build):
     assert '<span lang="en">next step</span>' in sample_build.renditions[0].html
+
+
+def test_links_within_the_publication_point_to_a_name_given_once():
+    _, problems = html_of("Zie [daar](#nergens) en [hier](#samem).\n\n## Samen {#samen}\n\n## Nog eens {#samen}\n")
+    assert problems == [
+        "<markdown>:5: the name '#samen' is already given at <markdown>:3; give each heading its own name",
+        "<markdown>:1: link '#nergens' points to nothing; give the heading the name, as '## Heading {#nergens}', "
+        "or correct the link",
+        "<markdown>:1: link '#samem' points to nothing (did you mean '#samen'?); give the heading the name, "
+        "as '## Heading {#samem}', or correct the link",
+    ]
+
+
+def test_a_link_to_a_heading_jumps_to_its_page(project):
+    filler = "\n\n".join(["Een alinea die ruimte vult, zodat de kop op een volgende pagina staat. " * 6] * 12)
+    project.edit("01-artikel.md", "Eerste alinea van het artikel.",
+                 f"Zie [verderop](#verder).\n\n{filler}\n\n## Verder {{#verder}}\n\nSlot.")
+    _, pdf = built(project.root)
+    reader = PdfReader(pdf)
+    link = next(annotation.get_object() for page in reader.pages for annotation in page.get("/Annots", [])
+                if annotation.get_object().get("/Subtype") == "/Link")
+    assert link["/Dest"] == "verder"
+    target = reader.get_destination_page_number(reader.named_destinations[link["/Dest"]])
+    heading_page = next(number for number, page in enumerate(reader.pages) if "Verder" in page.extract_text())
+    assert heading_page > 1 and target == heading_page, (target, heading_page, link)

@@ -71,6 +71,34 @@ class RenderedArticle:
     source: ArticleSource
     html: str
     figures: tuple[Figure, ...]
+    anchors: tuple[tuple[str, int], ...] = ()
+    """The ids given to headings and text ('{#samen}'), each with its line."""
+    internal_links: tuple[tuple[str, int], ...] = ()
+    """The links within the publication ('[zie](#samen)'): the id, and the line."""
+
+
+def check_link_targets(articles: list[RenderedArticle]) -> list[Problem]:
+    """Across the publication: every id given once, and every link to '#id' pointing to one."""
+    issues: list[Problem] = []
+    first: dict[str, tuple[str, int]] = {}
+    for article in articles:
+        for name, line in article.anchors:
+            if name in first:
+                where = first[name]
+                issues.append(error(article.source.display_path, line,
+                                    f"the name '#{name}' is already given at {where[0]}:{where[1]}; "
+                                    "give each heading its own name", Code.DUPLICATE_ID))
+            else:
+                first[name] = (article.source.display_path, line)
+    for article in articles:
+        for name, line in article.internal_links:
+            if name not in first:
+                close = difflib.get_close_matches(name, list(first), n=1, cutoff=0.6)
+                hint = f" (did you mean '#{close[0]}'?)" if close else ""
+                issues.append(error(article.source.display_path, line,
+                                    f"link '#{name}' points to nothing{hint}; give the heading the name, "
+                                    f"as '## Heading {{#{name}}}', or correct the link", Code.BAD_LINK))
+    return issues
 
 
 DIV_FENCE = re.compile(r" {0,3}(:{3,})\s*(.*?)\s*:*\s*$")
@@ -259,6 +287,8 @@ class _Renderer:
         self.figures: list[Figure] = []
         self.open_blocks: list[dict[str, str]] = []
         self.env: dict = {"notes": {}}
+        self.anchors: list[tuple[str, int]] = []
+        self.internal_links: list[tuple[str, int]] = []
 
     def line(self, token: Token) -> int:
         return self.article.body_line + (token.map[0] if token.map else 0)
@@ -368,6 +398,8 @@ class _Renderer:
                     self.check_link(token, child)
                 if child.type == "span_open":
                     self.check_span(token, child)
+                if child.type in ("span_open", "link_open") and child.attrs.get("id"):
+                    self.anchors.append((str(child.attrs["id"]), self.line(token)))
                 if child.type == "image":
                     self.error(
                         token,
@@ -389,7 +421,10 @@ class _Renderer:
     def check_link(self, token: Token, link: Token) -> None:
         href = str(link.attrs.get("href", ""))
         scheme = urlsplit(href).scheme.lower()
-        if scheme not in LINK_SCHEMES and not href.startswith("#"):
+        if href.startswith("#"):
+            self.internal_links.append((unquote(href[1:]), self.line(token)))
+            return
+        if scheme not in LINK_SCHEMES:
             self.error(
                 token,
                 f"link '{href}' cannot be used in a PDF; link to a web address "
@@ -456,7 +491,10 @@ class _Renderer:
         for key in sorted(set(attrs) - {"class", "id"}):
             self.error(token, f"unknown attribute '{key}' on the heading; only '#id' and '.unnumbered' are allowed",
                        Code.UNKNOWN_ATTRIBUTE)
-        return f' id="{escapeHtml(attrs["id"])}"' if attrs.get("id") else ""
+        if not attrs.get("id"):
+            return ""
+        self.anchors.append((str(attrs["id"]), self.line(token)))
+        return f' id="{escapeHtml(attrs["id"])}"'
 
     def check_span(self, inline: Token, span: Token) -> None:
         """`[tekst]{.smallcaps}`, `[Bonjour]{lang=fr}`: known styles and a language code."""
@@ -523,7 +561,7 @@ class _Renderer:
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:
             self.error(paragraph, f"photo {problem}", Code.PHOTO)
-        caption = _MD.renderer.renderInline(image.children or [], _MD.options, {}).strip()
+        caption = _MD.renderer.renderInline(image.children or [], _MD.options, self.env).strip()
         figure = Figure(
             src=src,
             path=path,
@@ -568,7 +606,7 @@ LEFT_AS_TEXT = (
      "and the same label where it is called"),
     (re.compile(r"\^\["), "an inline footnote is written ^[the note] with its closing ']'"),
     (re.compile(r"\]\{|\{[#.][^}]*\}?"), "attributes in curly brackets belong right after a heading, an "
-     "image or '[text]', e.g. '[tekst]{.smallcaps}', and must be readable ('{.name}', '{#id}', 'key=value')"),
+     "image or '[text]', e.g. '[words]{.smallcaps}', and must be readable ('{.name}', '{#id}', 'key=value')"),
     (re.compile(r"^\|\s"), "a line block needs every line to start with '| '"),
     (re.compile(r"^(?:\(@\)|#\.|[a-z]\.|[ivx]+\.)\s"), "lettered, roman and example lists are not supported; "
      "number the items '1.', '2.', '3.' or use '-'"),
@@ -617,7 +655,9 @@ def render_article(
     renderer = _Renderer(article, project, image_url)
     language = language or getattr(project.config, "language", None) or "en"
     html = renderer.render(_parser(language).parse(article.body, renderer.env))
-    return RenderedArticle(article, html, tuple(renderer.figures)), renderer.issues
+    rendered = RenderedArticle(article, html, tuple(renderer.figures), tuple(renderer.anchors),
+                               tuple(renderer.internal_links))
+    return rendered, renderer.issues
 
 
 def markdown_to_html(text: str, language: str = "en", base: Path | None = None) -> tuple[str, list[Problem]]:
@@ -631,4 +671,4 @@ def markdown_to_html(text: str, language: str = "en", base: Path | None = None) 
     # before publication.yml is valid.
     project = Project(folder, folder, None, "", (article,))  # type: ignore[arg-type]
     rendered, problems = render_article(article, project, language=language)
-    return rendered.html, problems
+    return rendered.html, problems + check_link_targets([rendered])

@@ -69,6 +69,7 @@ class Code(str, enum.Enum):
     LEFT_AS_TEXT = "left-as-text", "Markdown syntax that no rule understood, which would be printed as typed."
     UNCLOSED_BLOCK = "unclosed-block", "A pull quote or box ('::: ...') without its closing ':::'."
     EMPTY_BLOCK = "empty-block", "A pull quote or box with nothing in it."
+    DUPLICATE_ID = "duplicate-id", "The same '{#name}' given to two headings or texts."
     # -- photos
     PHOTO = "photo", "A photo that is missing, outside the project or on the web."
     IMAGE_UNREADABLE = "image-unreadable", "A photo in a format that cannot be read."

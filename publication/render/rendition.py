@@ -21,7 +21,7 @@ import weasyprint
 from ..config.geometry import Geometry
 from ..config.page_layouts import page_geometry, page_layout_for
 from ..config.theme import Theme
-from ..content.markdown import Figure, RenderedArticle, render_article
+from ..content.markdown import Figure, RenderedArticle, check_link_targets, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
 from ..core.problems import Problem, Severity, error, raise_if_errors
@@ -124,6 +124,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
         article, more = render_article(source, project, lambda figure: images.figure_url(figure, geometry))
         articles.append(article)
         issues += more
+    issues += check_link_targets(articles)
 
     # A missing photo is None, not undefined.
     photos: dict[str, PlacedPhoto | None] = dict.fromkeys(("cover", "back_cover"))
