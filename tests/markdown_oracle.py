@@ -18,30 +18,45 @@ PANDOC_FURNITURE = re.compile(
 
 
 class _Text(HTMLParser):
+    """The visible text, block by block; our notes (which float away from their call) go to the
+    end, where pandoc puts its notes."""
+
     BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "br", "div", "figcaption",
               "blockquote", "pre", "tr", "caption", "aside", "section", "footer", "hr"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.notes: list[str] = []
+        self.spans: list[bool] = []  # for each open span: whether it is a note
+
+    def out(self) -> list[str]:
+        return self.notes if any(self.spans) else self.parts
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.BLOCKS or ("class", "footnote") in attrs:  # our notes float away from their call
-            self.parts.append(" ")
+        if tag == "span":
+            note = ("class", "footnote") in attrs
+            if note and not any(self.spans):
+                self.notes.append(" ")
+            self.spans.append(note)
+        if tag in self.BLOCKS:
+            self.out().append(" ")
 
     def handle_endtag(self, tag):
-        if tag in self.BLOCKS or tag == "span":
-            self.parts.append(" ")
+        if tag == "span" and self.spans:
+            self.spans.pop()
+        if tag in self.BLOCKS:
+            self.out().append(" ")
 
     def handle_data(self, data):
-        self.parts.append(data)
+        self.out().append(data)
 
 
 def visible_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
     parser.close()
-    return "".join(parser.parts)
+    return "".join(parser.parts) + " " + "".join(parser.notes)
 
 
 def words(html: str, pandoc: bool = False) -> Counter:
