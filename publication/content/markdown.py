@@ -1,9 +1,17 @@
 """Stage 2: Markdown articles to HTML fragments, with figures, pull quotes and boxes.
 
 CommonMark via markdown-it-py, plus the Pandoc/Quarto conventions people know:
-fenced divs (`::: {.pullquote}`), block attributes (`{.lead}`) and image attributes
-(`{fig-alt="..." credit="..." .full-width}`). Raw HTML is never passed through: it is
-escaped and shows up as text, so content can never inject markup or scripts.
+fenced divs (`::: {.pullquote}`, `::: box`, nesting with fences of equal length), block
+attributes (`{.lead}`), image attributes (`{fig-alt="..." credit="..." .full-width}`,
+`{width=50%}`), heading ids (`## Kop {#samen}`), spans (`[words]{.smallcaps}`, `{lang=en}`),
+footnotes (`[^1]`, `^[...]`, rendered at their call for WeasyPrint's `float: footnote`), line
+blocks, definition lists, strikeout, sub- and superscript, table captions, and quotes and
+apostrophes as the publication's language writes them. Pandoc (`pandoc -f markdown`) is the
+reference: tests/test_markdown_pandoc.py compares the words of both on a corpus, and
+docs/authoring.md lists the deliberate differences. Syntax that no rule understood would be
+printed as typed; `_Renderer.left_as_text` reports it instead of letting it pass silently.
+Raw HTML is never passed through: it is escaped and shows up as text, so content can never
+inject markup or scripts.
 """
 
 from __future__ import annotations
