@@ -146,6 +146,8 @@ def test_inline_formatting_line_blocks_definition_lists_and_captions():
     assert re.search(r"<dl>\s*<dt>\s*Zwolle</dt>\s*<dd>\s*hoofdstad</dd>", html), html
     assert "<caption>Inwoners per gemeente</caption>" in html and ": Inwoners" not in html
     assert "Slot." in html
+    html, problems = html_of("Table: Boven de tabel\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert problems == [] and "<caption>Boven de tabel</caption>" in html and "Table:" not in html
 
 
 def test_tight_list_items_open_no_paragraph():

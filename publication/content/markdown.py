@@ -621,13 +621,15 @@ LEFT_AS_TEXT = (
     (re.compile(r"^\[[ xX]\]\s"), "task lists (checkboxes) are not supported; write the item without '[ ]'"),
     (re.compile(r"^[-+=: ]{6,}$|^\+[-=+]{3,}"), "only pipe tables are supported ('| a | b |' with a line "
      "'|---|---|' below the header); write the table with pipes"),
-    (re.compile(r"^Table:\s"), "a table caption is written ': caption' on its own line below the table"),
+    (re.compile(r"^[Tt]able:\s"), "a table caption is written ': caption' in a paragraph of its own, "
+     "directly below or above a pipe table"),
     (re.compile(r"~~"), "strikeout is written ~~text~~ within one paragraph"),
 )
 
 
 def _table_captions(tokens: list[Token]) -> None:
-    """Pipe-table captions: a paragraph ': caption' (or 'Table: caption') just above or below a table."""
+    """Pipe-table captions: a paragraph ': caption' (or 'Table: caption', as Pandoc also reads it)
+    just above or below a table."""
     for index, token in enumerate(tokens):
         if token.type != "table_open":
             continue
@@ -636,7 +638,7 @@ def _table_captions(tokens: list[Token]) -> None:
             if 0 <= start and start + 2 < len(tokens) and tokens[start].type == "paragraph_open" \
                     and not tokens[start].meta.get("caption_of_table"):
                 inline = tokens[start + 1]
-                match = re.match(r"(?::|Table:)\s+", inline.content)
+                match = re.match(r"(?::|[Tt]able:)\s+", inline.content)
                 if inline.type == "inline" and match and inline.children:
                     first = inline.children[0]
                     if first.type == "text" and first.content.startswith(match.group().rstrip()):
