@@ -10,6 +10,8 @@ import shutil
 import pytest
 from conftest import REPO
 from helpers import built, failed_build, page_texts
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_corpus import CASES
 from markdown_oracle import difference, pandoc_all, words
 from PIL import Image
@@ -205,3 +207,22 @@ def test_a_link_to_a_heading_jumps_to_its_page(project):
     target = reader.get_destination_page_number(reader.named_destinations[link["/Dest"]])
     heading_page = next(number for number, page in enumerate(reader.pages) if "Verder" in page.extract_text())
     assert heading_page > 1 and target == heading_page, (target, heading_page, link)
+
+
+PANDOC_PIECES = st.sampled_from([
+    "\n", "\n\n", " ", "## ", "### ", "* ", "- ", "1. ", "> ", "| ", "|---|", ": ", ":   ", "Table: ", "    ",
+    ":::", "::::", "::: box", "::: pullquote", "::: {.box}", "{#id}", "{#id .unnumbered}", "{-}", "{.smallcaps}",
+    "{lang=en}", "{width=50%}", "[", "]", "(", ")", "(#id)", "[^1]", "[^1]: ", "^[", "^", "~", "~~", "'", '"',
+    "'t", "'80", "(c)", "+-", "--", "...", "\\ ", "\\", "`", "*", "![", "](x.jpg)", "{", "}", "<b>", "a", "woord",
+])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(body=st.lists(st.one_of(PANDOC_PIECES, st.text(max_size=6)), max_size=40).map("".join),
+       language=st.sampled_from(["nl", "en", "de", "fr"]))
+def test_any_pandoc_markdown_renders_with_located_problems(body, language):
+    html, problems = markdown_to_html(body, language=language)
+    assert isinstance(html, str)
+    lines = body.count("\n") + body.count("\r") + 2
+    for problem in problems:
+        assert problem.line is None or 1 <= problem.line <= lines, (problem, body)
