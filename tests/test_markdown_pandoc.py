@@ -163,6 +163,8 @@ def test_pandoc_figure_with_width(tmp_path):
     assert problems == []
     assert '<figure class="photo inline" data-line="1" style="width: 50%">' in html
     assert '<span class="caption-text">Bijschrift bij de foto</span>' in html
+    html, _ = html_of("Schrijf `{width=50%}` achter de foto.\n")  # only an image's attributes are read
+    assert "<code>{width=50%}</code>" in html
 
 
 def test_strict_makes_syntax_left_as_text_an_error(project):

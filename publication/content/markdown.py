@@ -144,7 +144,7 @@ def _fenced_div(state, start_line: int, end_line: int, silent: bool) -> bool:
         if in_code:
             continue
         fence = DIV_FENCE.fullmatch(text)
-        if fence:
+        if fence and (not fence.group(2) or _div_params(fence.group(2))):  # a close, or an inner opening
             depth += 1 if fence.group(2) else -1
             if depth == 0:
                 close = number
@@ -166,7 +166,7 @@ def _fenced_div(state, start_line: int, end_line: int, silent: bool) -> bool:
 
 HEADING_ATTRIBUTES = re.compile(r"\s+(\{[^{}]*\})\s*$")
 LINE_BLOCK = re.compile(r"\|( |$)")
-PERCENT_VALUE = re.compile(r"(\{[^{}\n]*?\b[\w-]+=)(\d+(?:[.,]\d+)?%)")
+PERCENT_VALUE = re.compile(r"((?<=\))\{[^{}\n]*?\b[\w-]+=)(\d+(?:[.,]\d+)?%)")  # on an image: ){...}
 
 
 def _blocks(state) -> None:
