@@ -117,6 +117,21 @@ def article_area(result: BuildResult, slug: str, whole: bool) -> tuple[int, tupl
     raise LookupError(f"article {slug} not found in the document")
 
 
+def footnote_area(result: BuildResult, page_index: int) -> tuple[float, float, float, float] | None:
+    """The box (in points) around the footnotes at the foot of a page, if it has any. Each example
+    has a page of its own, so every note on it is the example's."""
+    page = result.renditions[0].document.pages[page_index]
+    areas = [box for box in page._page_box.descendants() if isinstance(box, boxes.FootnoteAreaBox)]
+    notes = [box for area in areas for box in area.descendants() if "footnote" in _element_classes(box)]
+    if not notes:
+        return None
+    rule = 2 * PX_PER_PT  # the rule above the notes, in the area's padding
+    return (min(box.border_box_x() for box in notes) / PX_PER_PT,
+            min(box.border_box_y() for box in notes) / PX_PER_PT - rule,
+            max(box.border_box_x() + box.border_width() for box in notes) / PX_PER_PT,
+            max(box.border_box_y() + box.border_height() for box in notes) / PX_PER_PT)
+
+
 def _inside_title(box, article) -> bool:
     """Whether a box belongs to the article's own heading (the title above the columns)."""
     title = next(
@@ -158,7 +173,15 @@ def make_element_pictures(work: Path) -> list[Path]:
     for index, example in enumerate(chosen, 1):
         page, area = article_area(result, f"{index:02d}-{example.name}", example.whole_article)
         path = PICTURES / f"{example.name}.png"
-        save_small(render_crop(pdf, page, area), path)
+        picture = render_crop(pdf, page, area)
+        notes = footnote_area(result, page)
+        if notes:  # the text, then the notes from the foot of its page, without the empty page between
+            below = render_crop(pdf, page, (area[0], notes[1] - 4, area[2], notes[3]))
+            stacked = Image.new("RGB", (picture.width, picture.height + below.height), "white")
+            stacked.paste(picture, (0, 0))
+            stacked.paste(below, (0, picture.height))
+            picture = stacked
+        save_small(picture, path)
         written.append(path)
     return written
 

@@ -26,6 +26,10 @@ EXPECTED_MARKUP = {
     "photo-width": ['style="width: 50%"'],
     "box": ['class="box"', "<h3 ", 'class="pullquote"'],
     "table": ["<table", "<th", "Raalte", "right"],
+    "footnote": ['ELLLA,<span class="footnote">ELLLA is een Leven Lang Leren academie.</span>',
+                 '<span class="footnote">Zie ook het jaarverslag 2016.</span>'],
+    "text-styles": ['<span lang="en">next step</span>', '<span class="smallcaps">Regio Zwolle</span>', "<s>oude</s>",
+                    "m<sup>2</sup>", "CO<sub>2</sub>", "10\u00a0km", 'class="line-block"'],
 }
 
 

@@ -58,7 +58,7 @@ def test_example_article_uses_every_element(built):
     html = built.renditions[0].html
     for marker in ('class="lead"', "<h2 ", "<h3 ", 'class="pullquote"', 'class="attribution"',
                    'class="photo inline"', 'class="photo full-width"', 'class="box"', "<figcaption>",
-                   'class="credit"', "<em>", "<strong>"):
+                   'class="credit"', "<em>", "<strong>", 'class="footnote"'):
         assert marker in html, marker
 
 

@@ -210,3 +210,20 @@ def test_the_live_preview_rebuilds_incrementally(project):
     changed = [new.number for old, new in zip(first.pages, second.pages) if old.digest != new.digest]
     laid_out = sum(stats.pages_laid_out for stats in this_build)
     assert 0 < len(changed) <= laid_out  # no page outside the laid-out ones changed
+
+
+def test_footnotes_keep_their_numbers_in_an_incremental_layout(project, tmp_path):
+    """Notes are numbered per article, so a layout continued from a changed article numbers them
+    as a full build does (and the footnote counter does not force a full layout)."""
+    write_three_articles(project)
+    for number in (1, 2, 3):
+        project.edit(f"0{number}-artikel.md", f"merkteken{number} staat hier.",
+                     f"merkteken{number} staat hier.^[Eerste noot {number}.] En nog een.^[Tweede noot {number}.]")
+    warm = WarmBuilder()
+    warm_pages(warm, project.root)
+    project.edit("02-artikel.md", "merkteken2 staat", "merkteken2 stond")
+    pages = warm_pages(warm, project.root)
+    assert (warm.last.mode, warm.last.first_changed) == ("incremental", "02-artikel")
+    text = "\n".join(text for text, _ in pages)
+    assert all(f"1. Eerste noot {n}." in text and f"2. Tweede noot {n}." in text for n in (1, 2, 3)), text
+    assert_same_pages(pages, full_build_pages(project.root, tmp_path / "full"))

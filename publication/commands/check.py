@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..config.page_layouts import page_geometry
 from ..config.theme import load_theme
-from ..content.markdown import RenderedArticle, render_article
+from ..content.markdown import RenderedArticle, check_link_targets, render_article
 from ..content.project import load_project
 from ..content.sources import Project
 from ..core.problems import Problem, raise_if_errors
@@ -47,6 +47,7 @@ def check_project(root: Path) -> list[Problem]:
         article, more = render_article(source, project)
         articles.append(article)
         issues += more
+    issues += check_link_targets(articles)
     issues += _photo_issues(project, articles)
     raise_if_errors(issues)
 

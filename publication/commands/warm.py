@@ -28,7 +28,8 @@ else falls back to a full layout, still warm:
   dropped altogether, fonts included;
 - the CSS uses counters other than the page number (`counter(pages)`, figure numbers),
   refers to other pages (`target-counter()`, `target-text()`), or styles `@page :first`
-  or `:nth()` pages: a continued layout would see those differently;
+  or `:nth()` pages: a continued layout would see those differently (footnotes are numbered
+  per article, so that their counter, reset by each article, continues exactly);
 - the previous layout had warnings, which cannot be told apart per article.
 """
 
@@ -57,7 +58,8 @@ _BODY_START = re.compile(r"<body\b[^>]*>")
 _HEAD_END = "</head>"
 # A continued layout starts these afresh or sees them differently: counters other than the
 # page number, references to other pages, and rules for the first or the n-th page.
-_NOT_CONTINUABLE = re.compile(r"counters?\(\s*(?!page\s*[,)])|counter-(reset|increment|set)\s*:|"
+# The footnote counter, reset by each article, starts afresh exactly where a continued layout starts.
+_NOT_CONTINUABLE = re.compile(r"counters?\(\s*(?!page\s*[,)])|counter-(reset|increment|set)\s*:(?!\s*footnote\s*[;}])|"
                               r"target-counters?\(|target-text\(|@page[^{]*:(first|nth)\b")
 
 

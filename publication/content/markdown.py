@@ -1,14 +1,23 @@
 """Stage 2: Markdown articles to HTML fragments, with figures, pull quotes and boxes.
 
 CommonMark via markdown-it-py, plus the Pandoc/Quarto conventions people know:
-fenced divs (`::: {.pullquote}`), block attributes (`{.lead}`) and image attributes
-(`{fig-alt="..." credit="..." .full-width}`). Raw HTML is never passed through: it is
-escaped and shows up as text, so content can never inject markup or scripts.
+fenced divs (`::: {.pullquote}`, `::: box`, nesting with fences of equal length), block
+attributes (`{.lead}`), image attributes (`{fig-alt="..." credit="..." .full-width}`,
+`{width=50%}`), heading ids (`## Kop {#samen}`), spans (`[words]{.smallcaps}`, `{lang=en}`),
+footnotes (`[^1]`, `^[...]`, rendered at their call for WeasyPrint's `float: footnote`), line
+blocks, definition lists, strikeout, sub- and superscript, table captions, and quotes and
+apostrophes as the publication's language writes them. Pandoc (`pandoc -f markdown`) is the
+reference: tests/test_markdown_pandoc.py compares the words of both on a corpus, and
+docs/authoring.md lists the deliberate differences. Syntax that no rule understood would be
+printed as typed; `_Renderer.left_as_text` reports it instead of letting it pass silently.
+Raw HTML is never passed through: it is escaped and shows up as text, so content can never
+inject markup or scripts.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +30,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.attrs.parse import ParseError
 from mdit_py_plugins.attrs.parse import parse as parse_attrs
-from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.subscript import sub_plugin
+from mdit_py_plugins.superscript import superscript_plugin
 
 from ..config.models import FrontMatter
 from ..core.files import resolve_local_file
@@ -35,7 +47,16 @@ BLOCK_MODIFIERS = {"box": ("page",)}  # .page: the box fills a page of its own
 # is PDF 1.7, which has no Aside): a pull quote quotes someone, a box is a section of its own.
 INNER_ELEMENTS = {"pullquote": "blockquote", "box": "section"}
 PARAGRAPH_CLASSES = ("lead",)
-IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width")
+SPAN_CLASSES = ("smallcaps", "underline", "mark")
+HEADING_CLASSES = ("unnumbered", "unlisted")  # Pandoc's; headings are never numbered here anyway
+IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width", "lang")
+# Quotation marks as each language writes them: double open, double close, single open, single close.
+QUOTES = {
+    "nl": ("“", "”", "‘", "’"),
+    "en": ("“", "”", "‘", "’"),
+    "de": ("„", "“", "‚", "‘"),
+    "fr": ("«\u202f", "\u202f»", "“", "”"),
+}
 LINK_SCHEMES = ("http", "https", "mailto", "tel")
 MAX_INLINE_NESTING = 20
 
@@ -58,22 +79,186 @@ class RenderedArticle:
     source: ArticleSource
     html: str
     figures: tuple[Figure, ...]
+    anchors: tuple[tuple[str, int], ...] = ()
+    """The ids given to headings and text ('{#samen}'), each with its line."""
+    internal_links: tuple[tuple[str, int], ...] = ()
+    """The links within the publication ('[zie](#samen)'): the id, and the line."""
 
 
-def _is_fenced_div(params: str, *_: object) -> bool:
-    return params.strip().startswith("{")
+def check_link_targets(articles: list[RenderedArticle]) -> list[Problem]:
+    """Across the publication: every id given once, and every link to '#id' pointing to one."""
+    issues: list[Problem] = []
+    first: dict[str, tuple[str, int]] = {}
+    for article in articles:
+        for name, line in article.anchors:
+            if name in first:
+                where = first[name]
+                issues.append(error(article.source.display_path, line,
+                                    f"the name '#{name}' is already given at {where[0]}:{where[1]}; "
+                                    "give each heading its own name", Code.DUPLICATE_ID))
+            else:
+                first[name] = (article.source.display_path, line)
+    for article in articles:
+        for name, line in article.internal_links:
+            if name not in first:
+                close = difflib.get_close_matches(name, list(first), n=1, cutoff=0.6)
+                hint = f" (did you mean '#{close[0]}'?)" if close else ""
+                issues.append(error(article.source.display_path, line,
+                                    f"link '#{name}' points to nothing{hint}; give the heading the name, "
+                                    f"as '## Heading {{#{name}}}', or correct the link", Code.BAD_LINK))
+    return issues
 
 
-def _parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": "“”‘’"})
-    md.enable(["replacements", "smartquotes", "table"])
+DIV_FENCE = re.compile(r" {0,3}(:{3,})\s*(.*?)\s*:*\s*$")
+CODE_FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+def _div_params(params: str) -> str | None:
+    """The attributes of a fenced div's opening line as '{...}' (a bare word is a class), or None."""
+    if params.startswith("{"):
+        return params
+    if re.fullmatch(r"[\w-]+", params):
+        return "{." + params + "}"
+    return None
+
+
+def _fenced_div(state, start_line: int, end_line: int, silent: bool) -> bool:
+    """Pandoc's fenced divs: `::: {.box}` or `::: box` up to a line of colons. Unlike
+    markdown-it's containers, an inner div may use a fence of the same length: fences nest."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    line = state.src[state.bMarks[start_line] + state.tShift[start_line]:state.eMarks[start_line]]
+    match = DIV_FENCE.fullmatch(line)
+    if not match or not match.group(2) or _div_params(match.group(2)) is None:
+        return False
+    if silent:
+        return True
+    depth, in_code, close = 1, "", None
+    for number in range(start_line + 1, end_line):
+        text = state.src[state.bMarks[number] + state.tShift[number]:state.eMarks[number]]
+        if state.sCount[number] < state.blkIndent and text.strip():
+            break
+        code = CODE_FENCE.match(text)
+        if code:
+            in_code = "" if in_code == code.group(1) else (in_code or code.group(1))
+        if in_code:
+            continue
+        fence = DIV_FENCE.fullmatch(text)
+        if fence and (not fence.group(2) or _div_params(fence.group(2))):  # a close, or an inner opening
+            depth += 1 if fence.group(2) else -1
+            if depth == 0:
+                close = number
+                break
+    last = close if close is not None else end_line
+    old_parent, old_max = state.parentType, state.lineMax
+    state.parentType, state.lineMax = "container", last
+    token = state.push("container_div_open", "div", 1)
+    token.markup, token.info, token.block = match.group(1), _div_params(match.group(2)), True
+    token.map = [start_line, last]
+    token.meta = {"unclosed": close is None}
+    state.md.block.tokenize(state, start_line + 1, last)
+    token = state.push("container_div_close", "div", -1)
+    token.block = True
+    state.parentType, state.lineMax = old_parent, old_max
+    state.line = last + 1 if close is not None else last
+    return True
+
+
+HEADING_ATTRIBUTES = re.compile(r"\s+(\{[^{}]*\})\s*$")
+LINE_BLOCK = re.compile(r"\|( |$)")
+PERCENT_VALUE = re.compile(r"((?<=\))\{[^{}\n]*?\b[\w-]+=)(\d+(?:[.,]\d+)?%)")  # on an image: ){...}
+
+
+def _blocks(state) -> None:
+    """Before the inline rules: attributes at the end of a heading (`## Kop {#samen}`), line blocks
+    (`| Postbus 140`) and unquoted percentages in attributes (`{width=50%}`, as Pandoc reads it)."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type != "inline":
+            continue
+        token.content = PERCENT_VALUE.sub(r'\1"\2"', token.content)
+        opening = tokens[index - 1] if index else None
+        if opening is not None and opening.type == "heading_open":
+            match = HEADING_ATTRIBUTES.search(token.content)
+            if match:
+                try:
+                    _, attrs = parse_attrs(re.sub(r"(?<=[{\s])-(?=[\s}])", ".unnumbered", match.group(1)))
+                except ParseError:
+                    continue
+                token.content = token.content[:match.start()]
+                opening.meta["attrs"] = attrs
+        elif opening is not None and opening.type == "paragraph_open":
+            lines = token.content.split("\n")
+            if LINE_BLOCK.match(lines[0]) and all(LINE_BLOCK.match(x) or x.startswith(" ") for x in lines):
+                kept: list[str] = []
+                for text in lines:
+                    if LINE_BLOCK.match(text):
+                        body = text[2:]
+                        indent = len(body) - len(body.lstrip(" "))
+                        kept.append("\u00a0" * indent + body.lstrip(" "))
+                    else:  # a continuation line
+                        kept[-1] += " " + text.strip()
+                token.content = "\\\n".join(kept)
+                opening.meta["line_block"] = True
+
+
+ELISIONS = {"nl": re.compile(r"(?<![\w’'])'(?=(?:t|s|n|k|m|r|ie)\b)")}
+YEAR = re.compile(r"(?<![\w’'])'(?=\d\d\b)")
+REPLACEMENTS = ((re.compile(r"\.\.\."), "…"), (re.compile(r"(?<!-)---(?!-)"), "—"), (re.compile(r"(?<!-)--(?!-)"), "–"))
+
+
+def _typography(language: str):
+    elision = ELISIONS.get(language)
+
+    def rule(state) -> None:
+        """Apostrophes in elisions ('t, 's-Hertogenbosch, '80) and the replacements Pandoc makes
+        (--, ---, ...); not markdown-it's (c), (r), (tm) and +-, which change words."""
+        for token in state.tokens:
+            inside_autolink = 0
+            for child in token.children or ():
+                if child.type == "link_open" and child.info == "auto":
+                    inside_autolink += 1
+                elif child.type == "link_close" and inside_autolink:
+                    inside_autolink -= 1
+                if child.type != "text" or inside_autolink:
+                    continue
+                text = YEAR.sub("’", child.content)
+                if elision:
+                    text = elision.sub("’", text)
+                for pattern, replacement in REPLACEMENTS:
+                    text = pattern.sub(replacement, text)
+                child.content = text
+
+    return rule
+
+
+@functools.lru_cache(maxsize=None)
+def _parser(language: str = "en") -> MarkdownIt:
+    quotes = QUOTES.get(language.split("-")[0], QUOTES["en"])
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": list(quotes)})
+    md.enable(["smartquotes", "table", "strikethrough"])
     # markdown-it silently turns a refused link into plain text; let every address through so
     # that the renderer can say what is wrong with it (see _Renderer.check_link and resolve_local_file).
     md.validateLink = lambda url: True
-    md.use(container_plugin, name="div", validate=_is_fenced_div)
-    md.use(attrs_plugin, allowed=IMAGE_ATTRIBUTES)
+    md.block.ruler.before("fence", "fenced_div", _fenced_div, {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.use(footnote_plugin)
+    md.use(deflist_plugin)
+    md.use(sub_plugin)
+    md.use(superscript_plugin)
+    md.use(attrs_plugin, allowed=IMAGE_ATTRIBUTES, spans=True)
     md.use(attrs_block_plugin, allowed=("class",))
+    md.core.ruler.after("block", "pandoc_blocks", _blocks)
+    md.core.ruler.before("smartquotes", "pandoc_typography", _typography(language.split("-")[0]))
+    md.add_render_rule("text", _text)
+    md.add_render_rule("footnote_ref", _footnote)
+    md.core.ruler.push("spaced_dashes", _dashes)
     return md
+
+
+def _footnote(_renderer: object, tokens: list[Token], index: int, _options: object, env: dict) -> str:
+    """A note where it is called, floated by the stylesheet to the foot of the page (`float: footnote`)."""
+    note = env.get("notes", {}).get(tokens[index].meta["id"], "")
+    return f'<span class="footnote">{note}</span>'
 
 
 LONG_WORD = re.compile(r"\S{%d,}" % 60)
@@ -84,20 +269,19 @@ def _text(_renderer: object, tokens: list[Token], index: int, *_: object) -> str
     return LONG_WORD.sub(lambda run: f'<span class="unbroken">{run.group()}</span>', escapeHtml(tokens[index].content))
 
 
-_MD = _parser()
-_MD.add_render_rule("text", _text)
 _SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 
 
 def _dashes(state) -> None:
-    """A hyphen between spaces is a dash in Dutch (and English) typesetting: use an en dash."""
+    """A hyphen between spaces is a dash in Dutch (and English) typesetting: use an en dash.
+    An escaped space (`10\\ km`) is a non-breaking space, as in Pandoc."""
     for token in state.tokens:
         for child in token.children or ():
             if child.type == "text":
-                child.content = _SPACED_HYPHEN.sub(" – ", child.content)
+                child.content = _SPACED_HYPHEN.sub(" – ", child.content).replace("\\ ", "\u00a0")
 
 
-_MD.core.ruler.push("spaced_dashes", _dashes)
+_MD = _parser()
 
 
 class _Renderer:
@@ -110,6 +294,9 @@ class _Renderer:
         self.issues: list[Problem] = []
         self.figures: list[Figure] = []
         self.open_blocks: list[dict[str, str]] = []
+        self.env: dict = {"notes": {}}
+        self.anchors: list[tuple[str, int]] = []
+        self.internal_links: list[tuple[str, int]] = []
 
     def line(self, token: Token) -> int:
         return self.article.body_line + (token.map[0] if token.map else 0)
@@ -117,11 +304,23 @@ class _Renderer:
     def error(self, token: Token, message: str, code: str) -> None:
         self.issues.append(error(self.article.display_path, self.line(token), message, code))
 
+    def warning(self, token: Token, message: str, code: str, offset: int = 0) -> None:
+        self.issues.append(warning(self.article.display_path, self.line(token) + offset, message, code))
+
     def render(self, tokens: list[Token]) -> str:
+        tokens = self.take_notes(tokens)
+        _table_captions(tokens)
         out: list[str] = []
         index = 0
         while index < len(tokens):
             token = tokens[index]
+            if token.meta.get("caption_of_table"):
+                index += 3
+                continue
+            if token.type == "container_div_open" and tokens[index + 1].type == "container_div_close":
+                self.warning(token, "this block is empty: put its text between the line "
+                             f"'{token.markup} {token.info}' and the closing '{token.markup}', or remove both lines",
+                             Code.EMPTY_BLOCK)
             if (token.type == "paragraph_open" and index + 2 < len(tokens)
                     and tokens[index + 1].type == "inline" and _only_image(tokens[index + 1])):
                 out.append(self.figure(token, tokens[index + 1].children[0]))
@@ -131,8 +330,25 @@ class _Renderer:
             index += 1
         return "".join(out)
 
+    def take_notes(self, tokens: list[Token]) -> list[Token]:
+        """The footnotes, which the footnote plugin moved to the end, rendered for their calls."""
+        if not any(token.type == "footnote_block_open" for token in tokens):
+            return tokens
+        start = next(i for i, token in enumerate(tokens) if token.type == "footnote_block_open")
+        note_id, parts = None, []
+        for token in tokens[start:]:
+            if token.type == "footnote_open":
+                note_id, parts = token.meta["id"], []
+            elif token.type == "inline":
+                parts.append(self.block(token))
+            elif token.type == "footnote_close":
+                self.env["notes"][note_id] = "<br>".join(parts)
+        return tokens[:start]
+
     def block(self, token: Token) -> str:
         kind = token.type
+        if kind in ("paragraph_open", "paragraph_close") and token.hidden:
+            return ""  # tight list items: their text without a paragraph
         if kind == "container_div_open":
             return self.open_div(token)
         if kind == "container_div_close":
@@ -154,7 +370,7 @@ class _Renderer:
                     )
                 )
             level = min(max(level, 2), 4)
-            return f'<h{level} data-line="{self.line(token)}">'
+            return f'<h{level}{self.heading_attributes(token)} data-line="{self.line(token)}">'
         if kind == "heading_close":
             level = min(max(int(token.tag[1]), 2), 4)
             return f"</h{level}>\n"
@@ -171,7 +387,9 @@ class _Renderer:
                             Code.UNKNOWN_CLASS,
                         )
                     )
-            cls = f' class="{" ".join(c for c in classes if c in PARAGRAPH_CLASSES)}"' if classes else ""
+            known = [c for c in classes if c in PARAGRAPH_CLASSES]
+            known += ["line-block"] if token.meta.get("line_block") else []
+            cls = f' class="{" ".join(known)}"' if known else ""
             return f'<p{cls} data-line="{self.line(token)}">'
         if kind == "inline":
             if _nesting(token.children or ()) > MAX_INLINE_NESTING:
@@ -182,9 +400,14 @@ class _Renderer:
                     Code.TOO_DEEP,
                 )
                 return escapeHtml(token.content)
+            self.left_as_text(token)
             for child in token.children or ():
                 if child.type == "link_open":
                     self.check_link(token, child)
+                if child.type == "span_open":
+                    self.check_span(token, child)
+                if child.type in ("span_open", "link_open") and child.attrs.get("id"):
+                    self.anchors.append((str(child.attrs["id"]), self.line(token)))
                 if child.type == "image":
                     self.error(
                         token,
@@ -193,7 +416,10 @@ class _Renderer:
                     )
                     child.type = "text"
                     child.content = ""
-            return _MD.renderer.renderInline(token.children or [], _MD.options, {})
+            return _MD.renderer.renderInline(token.children or [], _MD.options, self.env)
+        if kind == "table_open" and token.meta.get("caption"):
+            caption = self.block(token.meta["caption"])
+            return f"<table>\n<caption>{caption}</caption>\n"
         if kind in ("html_block", "html_inline"):
             return f"<p>{escapeHtml(token.content)}</p>"
         if kind in ("fence", "code_block"):
@@ -203,7 +429,10 @@ class _Renderer:
     def check_link(self, token: Token, link: Token) -> None:
         href = str(link.attrs.get("href", ""))
         scheme = urlsplit(href).scheme.lower()
-        if scheme not in LINK_SCHEMES and not href.startswith("#"):
+        if href.startswith("#"):
+            self.internal_links.append((unquote(href[1:]), self.line(token)))
+            return
+        if scheme not in LINK_SCHEMES:
             self.error(
                 token,
                 f"link '{href}' cannot be used in a PDF; link to a web address "
@@ -214,6 +443,13 @@ class _Renderer:
 
     def open_div(self, token: Token) -> str:
         info = token.info.strip()
+        if token.meta.get("unclosed"):
+            self.error(
+                token,
+                f"this block is never closed: add a line '{token.markup}' after its last paragraph "
+                "(everything after this line is in the block now)",
+                Code.UNCLOSED_BLOCK,
+            )
         try:
             _, attrs = parse_attrs(info)
         except ParseError as exc:
@@ -253,6 +489,55 @@ class _Renderer:
         self.open_blocks.append({"_tag": tag, "_inner": inner, "by": attrs.get("by", "")})
         return f'<{tag} class="{kind}" data-line="{self.line(token)}">' + (f"<{inner}>" if inner else "")
 
+    def heading_attributes(self, token: Token) -> str:
+        """`## Kop {#samen .unnumbered}`: the id becomes a target for links such as `[zie](#samen)`."""
+        attrs = token.meta.get("attrs") or {}
+        for name in _classes(attrs.get("class", "")):
+            if name not in HEADING_CLASSES:
+                self.error(token, f"unknown heading style '.{name}'{_suggest(name, HEADING_CLASSES)}",
+                           Code.UNKNOWN_CLASS)
+        for key in sorted(set(attrs) - {"class", "id"}):
+            self.error(token, f"unknown attribute '{key}' on the heading; only '#id' and '.unnumbered' are allowed",
+                       Code.UNKNOWN_ATTRIBUTE)
+        if not attrs.get("id"):
+            return ""
+        self.anchors.append((str(attrs["id"]), self.line(token)))
+        return f' id="{escapeHtml(attrs["id"])}"'
+
+    def check_span(self, inline: Token, span: Token) -> None:
+        """`[tekst]{.smallcaps}`, `[Bonjour]{lang=fr}`: known styles and a language code."""
+        classes = _classes(str(span.attrs.get("class", "")))
+        for name in classes:
+            if name not in SPAN_CLASSES:
+                self.error(
+                    inline,
+                    f"unknown text style '.{name}'{_suggest(name, SPAN_CLASSES)}; "
+                    f"styles are: {', '.join('.' + c for c in SPAN_CLASSES)}",
+                    Code.UNKNOWN_CLASS,
+                )
+        lang = str(span.attrs.get("lang", ""))
+        if "lang" in span.attrs and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+            self.error(inline, f"language '{lang}' is not a language code; write e.g. lang=en or lang=fr",
+                       Code.BAD_ATTRIBUTES)
+        for key in sorted(set(span.attrs) - {"class", "id", "lang"}):
+            self.error(inline, f"unknown attribute '{key}' on the text; only 'lang' and styles are allowed",
+                       Code.UNKNOWN_ATTRIBUTE)
+            del span.attrs[key]
+
+    def left_as_text(self, inline: Token) -> None:
+        """Nothing lost without a word: Markdown syntax that no rule understood and would be printed."""
+        for child in inline.children or ():
+            if child.type != "text":
+                continue
+            for pattern, what in LEFT_AS_TEXT:
+                found = pattern.search(child.content)
+                if found:
+                    at = inline.content.find(found.group())
+                    offset = inline.content.count("\n", 0, at) if at >= 0 else 0
+                    self.warning(inline, f"'{found.group().strip()}' would be printed as typed: {what}",
+                                 Code.LEFT_AS_TEXT, offset)
+                    break
+
     def figure(self, paragraph: Token, image: Token) -> str:
         attrs = {key: str(value) for key, value in image.attrs.items()}
         src = attrs.pop("src", "")
@@ -284,7 +569,7 @@ class _Renderer:
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:
             self.error(paragraph, f"photo {problem}", Code.PHOTO)
-        caption = _MD.renderer.renderInline(image.children or [], _MD.options, {}).strip()
+        caption = _MD.renderer.renderInline(image.children or [], _MD.options, self.env).strip()
         figure = Figure(
             src=src,
             path=path,
@@ -322,6 +607,47 @@ def _only_image(inline: Token) -> bool:
     return len(children) == 1 and children[0].type == "image"
 
 
+LEFT_AS_TEXT = (
+    (re.compile(r"^\s*:{3,}.*|:{3,}"), "a block's fence must stand on a line of its own, with an empty line "
+     "before it, as '::: {.pullquote}' ... ':::'; a ':::' without a block to close is left over"),
+    (re.compile(r"\[\^[^\]]*\]"), "a footnote needs its text on a line of its own, e.g. '[^1]: The note.', "
+     "and the same label where it is called"),
+    (re.compile(r"\^\["), "an inline footnote is written ^[the note] with its closing ']'"),
+    (re.compile(r"\]\{|\{[#.][^}]*\}?"), "attributes in curly brackets belong right after a heading, an "
+     "image or '[text]', e.g. '[words]{.smallcaps}', and must be readable ('{.name}', '{#id}', 'key=value')"),
+    (re.compile(r"^\|\s"), "a line block needs every line to start with '| '"),
+    (re.compile(r"^(?:\(@\)|#\.|[a-z]\.|[ivx]+\.)\s"), "lettered, roman and example lists are not supported; "
+     "number the items '1.', '2.', '3.' or use '-'"),
+    (re.compile(r"^\[[ xX]\]\s"), "task lists (checkboxes) are not supported; write the item without '[ ]'"),
+    (re.compile(r"^[-+=: ]{6,}$|^\+[-=+]{3,}"), "only pipe tables are supported ('| a | b |' with a line "
+     "'|---|---|' below the header); write the table with pipes"),
+    (re.compile(r"^[Tt]able:\s"), "a table caption is written ': caption' in a paragraph of its own, "
+     "directly below or above a pipe table"),
+    (re.compile(r"~~"), "strikeout is written ~~text~~ within one paragraph"),
+)
+
+
+def _table_captions(tokens: list[Token]) -> None:
+    """Pipe-table captions: a paragraph ': caption' (or 'Table: caption', as Pandoc also reads it)
+    just above or below a table."""
+    for index, token in enumerate(tokens):
+        if token.type != "table_open":
+            continue
+        close = next(i for i in range(index, len(tokens)) if tokens[i].type == "table_close")
+        for start in (close + 1, index - 3):
+            if 0 <= start and start + 2 < len(tokens) and tokens[start].type == "paragraph_open" \
+                    and not tokens[start].meta.get("caption_of_table"):
+                inline = tokens[start + 1]
+                match = re.match(r"(?::|[Tt]able:)\s+", inline.content)
+                if inline.type == "inline" and match and inline.children:
+                    first = inline.children[0]
+                    if first.type == "text" and first.content.startswith(match.group().rstrip()):
+                        first.content = first.content[len(match.group().rstrip()):].lstrip()
+                    token.meta["caption"] = inline
+                    tokens[start].meta["caption_of_table"] = True
+                    break
+
+
 def _classes(value: str) -> list[str]:
     return [name for name in str(value).split() if name]
 
@@ -332,12 +658,16 @@ def _suggest(name: str, options: tuple[str, ...]) -> str:
 
 
 def render_article(
-    article: ArticleSource, project: Project, image_url: Callable[[Figure], str] | None = None
+    article: ArticleSource, project: Project, image_url: Callable[[Figure], str] | None = None,
+    language: str | None = None,
 ) -> tuple[RenderedArticle, list[Problem]]:
     """Render one article's Markdown body. Without `image_url`, photos are only checked."""
     renderer = _Renderer(article, project, image_url)
-    html = renderer.render(_MD.parse(article.body))
-    return RenderedArticle(article, html, tuple(renderer.figures)), renderer.issues
+    language = language or getattr(project.config, "language", None) or "en"
+    html = renderer.render(_parser(language).parse(article.body, renderer.env))
+    rendered = RenderedArticle(article, html, tuple(renderer.figures), tuple(renderer.anchors),
+                               tuple(renderer.internal_links))
+    return rendered, renderer.issues
 
 
 def markdown_to_html(text: str, language: str = "en", base: Path | None = None) -> tuple[str, list[Problem]]:
@@ -350,5 +680,5 @@ def markdown_to_html(text: str, language: str = "en", base: Path | None = None) 
     # Rendering needs only the project's folders; the content loader checks articles the same way
     # before publication.yml is valid.
     project = Project(folder, folder, None, "", (article,))  # type: ignore[arg-type]
-    rendered, problems = render_article(article, project)
-    return rendered.html, problems
+    rendered, problems = render_article(article, project, language=language)
+    return rendered.html, problems + check_link_targets([rendered])

@@ -66,6 +66,10 @@ class Code(str, enum.Enum):
     UNKNOWN_ATTRIBUTE = "unknown-attribute", "An attribute a block does not take."
     UNKNOWN_PLACEMENT = "unknown-placement", "A photo placement that does not exist."
     BAD_WIDTH = "bad-width", "A photo width that is not a percentage of the column."
+    LEFT_AS_TEXT = "left-as-text", "Markdown syntax that no rule understood, which would be printed as typed."
+    UNCLOSED_BLOCK = "unclosed-block", "A pull quote or box ('::: ...') without its closing ':::'."
+    EMPTY_BLOCK = "empty-block", "A pull quote or box with nothing in it."
+    DUPLICATE_ID = "duplicate-id", "The same '{#name}' given to two headings or texts."
     # -- photos
     PHOTO = "photo", "A photo that is missing, outside the project or on the web."
     IMAGE_UNREADABLE = "image-unreadable", "A photo in a format that cannot be read."

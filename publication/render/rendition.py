@@ -21,10 +21,10 @@ import weasyprint
 from ..config.geometry import Geometry
 from ..config.page_layouts import page_geometry, page_layout_for
 from ..config.theme import Theme
-from ..content.markdown import Figure, RenderedArticle, render_article
+from ..content.markdown import Figure, RenderedArticle, check_link_targets, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
-from ..core.problems import Problem, error, raise_if_errors
+from ..core.problems import Problem, Severity, error, raise_if_errors
 from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
 from .images import ImageRequest, PreparedImage, prepare
 from .rgb_view import RgbView, drawn_in_rgb
@@ -124,6 +124,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
         article, more = render_article(source, project, lambda figure: images.figure_url(figure, geometry))
         articles.append(article)
         issues += more
+    issues += check_link_targets(articles)
 
     # A missing photo is None, not undefined.
     photos: dict[str, PlacedPhoto | None] = dict.fromkeys(("cover", "back_cover"))
@@ -164,7 +165,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
         layout_files,
         [project.root, BUILTIN_ROOT],
     )
-    if strict and (laid_out.issues or styles.issues):
+    if strict and any(issue.severity is Severity.WARNING for issue in issues):
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
     return Rendition(
