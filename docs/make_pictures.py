@@ -27,9 +27,8 @@ DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 sys.path.insert(0, str(REPO))
 
-from weasyprint.formatting_structure import boxes  # noqa: E402
-
 from publication.commands.build import BuildOptions, BuildResult, build  # noqa: E402
+from publication.render.weasy import boxes, page_box  # noqa: E402
 
 PICTURES = DOCS / "pictures"
 DPI = 110
@@ -95,7 +94,7 @@ def article_area(result: BuildResult, slug: str, whole: bool) -> tuple[int, tupl
     """The page index and the box (in points) around what the article's markup produced."""
     document = result.renditions[0].document
     for index, page in enumerate(document.pages):
-        found = [box for box in page._page_box.descendants() if getattr(box, "element", None) is not None
+        found = [box for box in page_box(page).descendants() if getattr(box, "element", None) is not None
                  and box.element.get("id") == slug and box.element_tag == "article"]
         if not found:
             continue
@@ -121,7 +120,7 @@ def footnote_area(result: BuildResult, page_index: int) -> tuple[float, float, f
     """The box (in points) around the footnotes at the foot of a page, if it has any. Each example
     has a page of its own, so every note on it is the example's."""
     page = result.renditions[0].document.pages[page_index]
-    areas = [box for box in page._page_box.descendants() if isinstance(box, boxes.FootnoteAreaBox)]
+    areas = [box for box in page_box(page).descendants() if isinstance(box, boxes.FootnoteAreaBox)]
     notes = [box for area in areas for box in area.descendants() if "footnote" in _element_classes(box)]
     if not notes:
         return None
