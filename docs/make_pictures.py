@@ -28,13 +28,12 @@ REPO = DOCS.parent
 sys.path.insert(0, str(REPO))
 
 from publication.commands.build import BuildOptions, BuildResult, build  # noqa: E402
+from publication.core.units import PX_PER_PT  # noqa: E402
 from publication.render.weasy import boxes, page_box  # noqa: E402
 
 PICTURES = DOCS / "pictures"
 DPI = 110
 PAD_MM = 3.0
-PX_PER_PT = 96 / 72
-"""WeasyPrint's boxes are in CSS pixels (1/96 in); the PDF is in points (1/72 in)."""
 
 PROJECT_CONFIG = """\
 title: Voorbeelden
