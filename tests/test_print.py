@@ -11,6 +11,7 @@ from collections import Counter
 import pikepdf
 import pytest
 from PIL import ImageCms
+from pypdf import PdfReader
 
 MM = 72 / 25.4
 
@@ -78,7 +79,8 @@ def test_every_image_is_cmyk_at_300_ppi(print_pdf, preflight_json):
     low_res_pages = {f["page"] for f in preflight_json["findings"] if f["check"] == "image-resolution"}
     for line in lines:
         fields = line.split()
-        page, colour, components, x_ppi, y_ppi = int(fields[0]), fields[5], int(fields[6]), int(fields[12]), int(fields[13])
+        page, colour, components = int(fields[0]), fields[5], int(fields[6])
+        x_ppi, y_ppi = int(fields[12]), int(fields[13])
         assert (colour, components) in (("cmyk", 4), ("icc", 4)), line
         if page in low_res_pages:  # a stand-in photo that is smaller than its place; preflight warns about it
             assert min(x_ppi, y_ppi) >= 150, line
@@ -124,7 +126,7 @@ def test_no_device_rgb_anywhere_in_the_page_content(pdf):
 def test_body_text_is_100_percent_black(pdf):
     """The colour most text is drawn in is 0 0 0 1 in DeviceCMYK: not rich black, not RGB."""
     text_colours = Counter()
-    for stream, resources in _content_streams(pdf):
+    for stream, _resources in _content_streams(pdf):
         fill = None
         for operands, operator in pikepdf.parse_content_stream(stream):
             name = str(operator)
@@ -144,14 +146,30 @@ def test_crop_marks_are_registration_colour(pdf):
         assert content.count(b" l S") >= 8
 
 
-def test_ghostscript_measures_cmyk_ink_on_every_page(print_pdf):
+def ink_coverage(pdf_path) -> list[dict[str, float]]:
+    """Per page, the share of the page that Ghostscript inks in each of C, M, Y and K."""
     out = subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=inkcov", "-r36",
-                          "-sOutputFile=-", str(print_pdf)], capture_output=True, text=True, check=True).stdout
-    pages = [[float(v) for v in line.split()[:4]] for line in out.splitlines() if "CMYK" in line]
-    assert len(pages) % 4 == 0 and len(pages) >= 12
-    blank = [index for index, coverage in enumerate(pages, start=1) if sum(coverage) == 0]
-    assert all(sum(coverage) > 0 for index, coverage in enumerate(pages, start=1) if index not in blank)
-    assert len(blank) <= 2, "only the pages left blank on purpose carry no ink"
+                          "-sOutputFile=-", str(pdf_path)], capture_output=True, text=True, check=True).stdout
+    return [dict(zip("CMYK", map(float, line.split()[:4]))) for line in out.splitlines() if "CMYK" in line]
+
+
+def test_ghostscript_measures_cmyk_ink_on_every_page(print_pdf, pdf):
+    coverage = ink_coverage(print_pdf)
+    assert len(coverage) == len(pdf.pages) >= 12, "Ghostscript reads every page of the print file"
+    photos = {int(line.split()[0]) for line in subprocess.run(
+        ["pdfimages", "-list", str(print_pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]}
+    # The crop marks alone (registration colour, on every plate) cover about 0.4 % of a page.
+    marks_only = 0.01
+    assert 1 in photos and all(coverage[0][ink] > 0.3 for ink in "CMYK"), f"the cover photo, full bleed: {coverage[0]}"
+    for number in sorted(photos):
+        inks = coverage[number - 1]
+        assert all(inks[ink] > marks_only for ink in "CMY"), f"page {number} has a colour photo: {inks}"
+    texts = [page.extract_text() for page in PdfReader(print_pdf).pages]
+    for text in ("De wereld is in de afgelopen eeuw", "Ter afsluiting van de avond"):  # pages of running text
+        [number] = [number for number, page in enumerate(texts, 1) if text in page]
+        inks = coverage[number - 1]
+        assert number not in photos and marks_only < inks["K"] < 0.2, f"page {number}: {inks}"
+        assert max(inks["C"], inks["M"], inks["Y"]) < inks["K"] / 2, f"page {number}: text in black ink only: {inks}"
 
 
 def test_the_clean_sample_passes_preflight(preflight_json, sample_build):
@@ -163,8 +181,9 @@ def test_the_clean_sample_passes_preflight(preflight_json, sample_build):
 def test_full_bleed_photo_fills_its_page_into_the_bleed(project):
     from PIL import Image
 
-    from publication.build import BuildOptions, build
-    from publication.preflight import PX_PER_MM, walk
+    from publication.commands.build import BuildOptions, build
+    from publication.core.units import PX_PER_MM
+    from publication.preflight.pages import walk
 
     Image.new("RGB", (2600, 3600), (40, 90, 60)).save(project.content / "photos" / "cover.jpg", quality=85)
     Image.new("RGB", (2600, 3600), (90, 60, 40)).save(project.content / "photos" / "dorp.jpg", quality=85)
@@ -191,8 +210,8 @@ def test_photos_are_converted_to_cmyk_once_and_kept_under_the_ink_limit(tmp_path
     import numpy
     from PIL import Image
 
-    from publication.images import ImageRequest, prepare
-    from publication.layout import BUILTIN_ASSETS
+    from publication.core.builtin import BUILTIN_ASSETS
+    from publication.render.images import ImageRequest, prepare
 
     profile = BUILTIN_ASSETS / "icc" / "coated_fogra39_argyll.icc"
     source = tmp_path / "night.jpg"
@@ -200,8 +219,8 @@ def test_photos_are_converted_to_cmyk_once_and_kept_under_the_ink_limit(tmp_path
     request = ImageRequest(source, "content/night.md", 3, 40.0)
     cache = tmp_path / "cache"
 
-    first, problem = prepare(request, cache, 300, profile, max_ink=300)
-    assert problem is None
+    first, problems = prepare(request, cache, 300, profile, max_ink=300)
+    assert problems == []
     with Image.open(first.output) as converted:
         assert converted.mode == "CMYK"
         ink = numpy.asarray(converted, dtype=numpy.int32).sum(axis=2) * 100 / 255
