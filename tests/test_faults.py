@@ -216,3 +216,31 @@ def test_a_disk_that_fills_up_while_a_later_output_is_staged_leaves_dist_as_it_w
     [issue] = failed.value.issues
     assert str(issue).startswith("dist/: cannot write the output: No space left on device (")
     assert dist_snapshot(project.root) == before, "dist/ changed although the build could not write all its outputs"
+
+
+def test_an_interrupt_during_the_renames_says_that_every_output_was_written(tmp_path, monkeypatch):
+    dist = tmp_path / "dist"
+    write_old_outputs(dist)
+    real_replace = os.replace
+
+    def replace(source, target):
+        real_replace(source, target)
+        if Path(target).name == OUTPUT_NAMES[0]:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    with pytest.raises(output.InterruptedAfterWriting) as interrupted:
+        output.write_outputs(dist, [output.Output(name, f"new {name}".encode(), "test") for name in OUTPUT_NAMES])
+    assert [path.name for path in interrupted.value.written] == list(OUTPUT_NAMES)
+
+
+def test_a_folder_with_an_outputs_name_stops_the_writing_before_anything_is_replaced(tmp_path):
+    dist = tmp_path / "dist"
+    before = write_old_outputs(dist)
+    (dist / "b.pdf").unlink()
+    (dist / "b.pdf").mkdir()
+    with pytest.raises(BuildFailed) as failed:
+        output.write_outputs(dist, [output.Output(name, f"new {name}".encode(), "test") for name in OUTPUT_NAMES])
+    assert "b.pdf" in str(failed.value)
+    after = {path.name: path.read_bytes() for path in sorted(dist.iterdir()) if path.is_file()}
+    assert after == {name: data for name, data in before.items() if name != "b.pdf"}, "an output was replaced"
