@@ -40,8 +40,13 @@ def reporting(func):
             for path in written:
                 console.print(f"  wrote {path.name} (the preflight report)", markup=False)
             sys.exit(1)
-        except KeyboardInterrupt:
-            console.print("Interrupted. Nothing in dist/ was changed.", style="bold red")
+        except KeyboardInterrupt as interrupt:
+            written = getattr(interrupt, "written", None)
+            if written:
+                console.print(f"Interrupted after dist/ was updated: all {len(written)} files were written.",
+                              style="bold red")
+            else:
+                console.print("Interrupted. Nothing in dist/ was changed.", style="bold red")
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
             if debug:

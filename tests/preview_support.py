@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from publication.preview import SCREEN, Pipeline, Previewer, Snapshot
-from publication.preview_server import PreviewServer
+from publication.core.problems import Code, Problem, Severity
+from publication.preflight.report import finding
+from publication.preview.model import QUICK, Pipeline, Previewer, Snapshot
+from publication.preview.server import PreviewServer
 
 # Generous bounds that only stop a broken test from hanging; they do not measure speed.
 BUILD_WAIT = 120.0
@@ -43,18 +45,12 @@ def next_build(previewer: Previewer, after: Snapshot) -> Snapshot:
     return wait_for(previewer, lambda s: not s.building and s.version >= after.version + 2, "a rebuild")
 
 
-@dataclass(frozen=True)
-class PreflightFinding:
-    """Shaped like a finding of publication/preflight.py: the preview reads these attributes."""
-
-    severity: str
-    check: str
-    message: str
-    page: int | None = None
-    source: str = ""
-    area: tuple[float, float, float, float] | None = None
+def preflight_finding(severity: str, code: str, message: str, page: int | None = None, source: str = "",
+                      area: tuple[float, float, float, float] | None = None) -> Problem:
+    """A finding as the print preflight makes them (publication/preflight/report.py)."""
+    return finding(Severity(severity), Code(code), message, page=page, source=source, area=area)
 
 
 def with_preflight(check) -> Pipeline:
     """The quick screen pipeline with the given preflight: (project, rendition, pdf) -> findings."""
-    return replace(SCREEN, preflight=check)
+    return replace(QUICK, preflight=check)

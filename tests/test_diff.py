@@ -10,12 +10,12 @@ import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from click.testing import CliRunner
-
 from conftest import ProjectFactory
-from publication.build import BuildOptions, build
+
 from publication.cli import main
-from publication.diff import compare
-from publication.proof import PROOF
+from publication.commands.build import BuildOptions, build
+from publication.commands.diff import compare
+from publication.editions.proof import PROOF
 
 SYLLABLES = ("ver", "an", "de", "ring", "sa", "men", "wer", "king", "be", "stuur", "ge", "meen", "te", "re",
              "gio", "zorg", "wijk", "bur", "ger", "plan", "raad", "huis", "dorp", "stad", "kracht", "sterk")
@@ -203,7 +203,9 @@ def test_removed_paragraphs_are_reported_where_they_were_and_the_shorter_tail_as
     [changed] = comparison.numbers("changed")
     removed = [word for deletion in comparison.pages[changed - 1].deleted for word in deletion.words]
     assert " ".join(removed) == " ".join(" ".join(paragraphs[10:22]).split())
-    assert comparison.numbers("reflow") == list(range(changed + 1, changed + 1 + len(comparison.numbers("reflow"))))
-    # The colofon and the back cover only moved forward.
-    assert comparison.numbers("unchanged")[-2:] == [comparison.new_pages - 1, comparison.new_pages]
+    # Every later page of the article reflowed; the pages before it, the colofon and the back cover did not change.
+    reflow = list(range(changed + 1, comparison.new_pages - 1))
+    assert len(reflow) >= 2, "the article must run on for pages after the removal"
+    assert comparison.numbers("reflow") == reflow
+    assert comparison.numbers("unchanged") == [*range(1, changed), comparison.new_pages - 1, comparison.new_pages]
     assert "fewer than before" in comparison.summary()

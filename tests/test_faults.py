@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -10,14 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO
+from helpers import PREVIOUS_PDF, dist_snapshot, flat_text, seed_previous_outputs
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import REPO
-from helpers import PREVIOUS_PDF, dist_snapshot, flat_text, seed_previous_outputs
-from publication.build import BuildOptions, build
-from publication import output
-from publication.output import write_atomic
+from publication.commands.build import BuildOptions, build
+from publication.core import dist as output
+from publication.core.dist import write_atomic
+from publication.core.problems import BuildFailed
 
 LONG_TABLE = "| Rij | Waarde |\n|---|---|\n" + "".join(f"| rij {n} | waarde {n} |\n" for n in range(1, 201))
 
@@ -94,11 +96,25 @@ def test_a_failed_write_removes_its_temporary_file_and_keeps_the_old_file(tmp_pa
     assert (target / "keep.txt").read_text() == "old"
 
 
+def finish(processes: list[subprocess.Popen], timeout: float = 600) -> list[tuple[str, str]]:
+    """(stdout, stderr) of every process, within one time limit for all: generous, as two builds at once
+    on a machine that runs other work can take minutes. Whatever happens, none is left running into
+    the next tests."""
+    deadline = time.monotonic() + timeout
+    try:
+        return [process.communicate(timeout=max(1.0, deadline - time.monotonic())) for process in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+
 def test_concurrent_builds_of_one_project_both_succeed_and_leave_a_whole_pdf(project):
     project.edit("01-artikel.md", "Tweede alinea.", "Tweede alinea.\n\n" + LONG_TABLE)
     seed_previous_outputs(project.root)
     processes = [start_build(project.root) for _ in range(2)]
-    results = [process.communicate(timeout=300) for process in processes]
+    results = finish(processes)
     assert [process.returncode for process in processes] == [0, 0], [stderr for _, stderr in results]
     assert temporary_files(project.root) == [] and broken_cache_files(project.root) == []
     assert not list((project.root / ".cache").rglob("*.tmp"))
@@ -132,3 +148,99 @@ def test_ctrl_c_while_outputs_are_renamed_lets_every_rename_finish_first(tmp_pat
         output.write_outputs(tmp_path / "dist", outputs)
     assert renamed == ["a.pdf", "b.pdf", "c.pdf"]
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == [".lock", "a.pdf", "b.pdf", "c.pdf"]
+
+
+# --- Faults while the outputs are written: all are staged first, then all renamed together ---------
+
+OUTPUT_NAMES = ("a.pdf", "a.html", "b.pdf", "MANIFEST.txt")
+
+
+def write_old_outputs(dist) -> dict[str, bytes]:
+    """An earlier build's outputs (and its lock file) in dist/; returns the snapshot of dist/."""
+    output.write_outputs(dist, [output.Output(name, f"old {name}".encode(), "test") for name in OUTPUT_NAMES])
+    return {path.name: path.read_bytes() for path in sorted(dist.iterdir())}
+
+
+WRITE_STEPS = [("stage", n) for n in range(1, len(OUTPUT_NAMES) + 1)] + \
+              [("replace", n) for n in range(1, len(OUTPUT_NAMES) + 1)]
+
+
+@pytest.mark.parametrize("step, call", WRITE_STEPS, ids=[f"{step}-{call}" for step, call in WRITE_STEPS])
+def test_ctrl_c_at_any_moment_of_writing_leaves_all_old_outputs_or_all_new_ones(tmp_path, monkeypatch, step, call):
+    """Ctrl-C while an output is staged leaves every old file; once the renames began, every new one."""
+    dist = tmp_path / "dist"
+    before = write_old_outputs(dist)
+    calls = {"stage": 0, "replace": 0}
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor):  # once per output, while it is written to its temporary file
+        real_fsync(descriptor)
+        calls["stage"] += 1
+        if (step, calls["stage"]) == ("stage", call):
+            os.kill(os.getpid(), signal.SIGINT)  # arrives while this output is being staged
+
+    def replace(source, target):
+        real_replace(source, target)
+        calls["replace"] += 1
+        if (step, calls["replace"]) == ("replace", call):
+            os.kill(os.getpid(), signal.SIGINT)  # arrives between two renames
+
+    monkeypatch.setattr(output.os, "fsync", fsync)
+    monkeypatch.setattr(output.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        output.write_outputs(dist, [output.Output(name, f"new {name}".encode(), "test") for name in OUTPUT_NAMES])
+    after = {path.name: path.read_bytes() for path in sorted(dist.iterdir())}
+    expected = before if step == "stage" else {**before, **{name: f"new {name}".encode() for name in OUTPUT_NAMES}}
+    assert after == expected, f"expected every {'old' if step == 'stage' else 'new'} output, found {after}"
+
+
+def test_a_disk_that_fills_up_while_a_later_output_is_staged_leaves_dist_as_it_was(project, monkeypatch):
+    """The first outputs are staged whole; staging the third fails: none of them may be in dist/ then."""
+    seed_previous_outputs(project.root)
+    (project.root / "dist" / ".lock").touch()  # as an earlier build leaves it
+    before = dist_snapshot(project.root)
+    dist, staged = project.root / "dist", []
+    real_stage = output._stage
+
+    def stage_until_the_disk_is_full(path, data):
+        if path.parent == dist:  # not the photos prepared in .cache/
+            staged.append(path.name)
+            if len(staged) == 3:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real_stage(path, data)
+
+    monkeypatch.setattr(output, "_stage", stage_until_the_disk_is_full)
+    with pytest.raises(BuildFailed) as failed:
+        build(project.root, BuildOptions(targets=("standard", "booklet", "screen")))
+    assert staged == ["testbrochure.pdf", "testbrochure.html", "testbrochure-booklet.pdf"]
+    [issue] = failed.value.issues
+    assert str(issue).startswith("dist/: cannot write the output: No space left on device (")
+    assert dist_snapshot(project.root) == before, "dist/ changed although the build could not write all its outputs"
+
+
+def test_an_interrupt_during_the_renames_says_that_every_output_was_written(tmp_path, monkeypatch):
+    dist = tmp_path / "dist"
+    write_old_outputs(dist)
+    real_replace = os.replace
+
+    def replace(source, target):
+        real_replace(source, target)
+        if Path(target).name == OUTPUT_NAMES[0]:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(output.os, "replace", replace)
+    with pytest.raises(output.InterruptedAfterWriting) as interrupted:
+        output.write_outputs(dist, [output.Output(name, f"new {name}".encode(), "test") for name in OUTPUT_NAMES])
+    assert [path.name for path in interrupted.value.written] == list(OUTPUT_NAMES)
+
+
+def test_a_folder_with_an_outputs_name_stops_the_writing_before_anything_is_replaced(tmp_path):
+    dist = tmp_path / "dist"
+    before = write_old_outputs(dist)
+    (dist / "b.pdf").unlink()
+    (dist / "b.pdf").mkdir()
+    with pytest.raises(BuildFailed) as failed:
+        output.write_outputs(dist, [output.Output(name, f"new {name}".encode(), "test") for name in OUTPUT_NAMES])
+    assert "b.pdf" in str(failed.value)
+    after = {path.name: path.read_bytes() for path in sorted(dist.iterdir()) if path.is_file()}
+    assert after == {name: data for name, data in before.items() if name != "b.pdf"}, "an output was replaced"

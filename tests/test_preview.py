@@ -16,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
+from conftest import REPO, ProjectFactory
 from PIL import Image
+from preview_support import BUILD_WAIT, next_build, preflight_finding, running_preview, wait_for, with_preflight
 from pypdf import PdfReader
 
-from conftest import REPO, ProjectFactory
-from preview_support import BUILD_WAIT, PreflightFinding, next_build, running_preview, wait_for, with_preflight
-from publication.preview import PAGE_DPI, ZOOM_DPI, Previewer, rasterise
-from publication.preview_server import MAX_EVENT_STREAMS, PreviewServer
+from publication.preview.model import PAGE_DPI, PRINT_PIPELINE, ZOOM_DPI, Previewer, rasterise
+from publication.preview.server import MAX_EVENT_STREAMS, PreviewServer
 
 MM_PER_POINT = 25.4 / 72
 
@@ -126,9 +126,9 @@ def test_a_failed_build_keeps_the_last_good_pages_and_says_where(project):
     failed = previewer.build_once()
     assert failed.edition is good.edition
     [problem] = failed.failure
-    assert re.fullmatch(r"content/01-artikel\.md:\d+", problem.where)
+    assert re.fullmatch(r"content/01-artikel\.md:\d+", problem.location)
     assert "YAML" in problem.message and problem.severity == "error"
-    assert first_json_failure(failed) == {"where": problem.where, "message": problem.message}
+    assert first_json_failure(failed) == {"where": problem.location, "message": problem.message}
 
     project.edit("01-artikel.md", "title: [Een artikel", "title: Een artikel")
     project.edit("01-artikel.md", "Tweede alinea.", "Tweede alinea, nu langer geschreven.")
@@ -147,9 +147,9 @@ def first_json_failure(snapshot) -> dict:
 
 def test_preflight_findings_are_placed_on_their_pages(project):
     def preflight(project, rendition, pdf):
-        yield PreflightFinding("warning", "image-resolution", "photo is 120 ppi at its printed size",
+        yield preflight_finding("warning", "image-resolution", "photo is 120 ppi at its printed size",
                                2, "content/01-artikel.md:7", (20.0, 40.0, 175.0, 90.0))
-        yield PreflightFinding("error", "page-count", "the page count is not a multiple of 4", None,
+        yield preflight_finding("error", "page-count", "the page count is not a multiple of 4", None,
                                "content/publication.yml")
 
     snapshot = Previewer(project.root, pipeline=with_preflight(preflight)).build_once()
@@ -169,6 +169,28 @@ def test_a_preflight_that_crashes_does_not_take_the_pages_away(project):
     snapshot = Previewer(project.root, pipeline=with_preflight(preflight)).build_once()
     assert len(snapshot.edition.pages) == 4
     assert [f.code for f in snapshot.edition.findings] == ["preflight-crashed"]
+
+
+def test_the_real_print_preflight_places_its_findings_on_their_pages(project):
+    """No fake here: the preview's own pipeline, and a photo far too small for print on page 2."""
+    Image.new("RGB", (100, 67), (90, 120, 160)).save(project.content / "photos" / "foto.jpg", quality=85)
+    previewer = Previewer(project.root)
+    assert previewer.pipeline is PRINT_PIPELINE
+
+    snapshot = previewer.build_once()
+
+    assert snapshot.failure == () and not snapshot.edition.preflight_pending
+    assert snapshot.edition.pipeline == "print"
+    findings = snapshot.to_json()["edition"]["findings"]
+    resolution = [finding for finding in findings if finding["code"] == "image-resolution"]
+    assert len(resolution) == 1, f"the print preflight's finding on the small photo is missing: {findings}"
+    [finding] = resolution
+    assert finding["severity"] == "error" and finding["page"] == 2
+    assert finding["where"] == "content/01-artikel.md:7"
+    assert finding["message"].startswith("photo is 100×67 px at ") and "30 ppi effective" in finding["message"]
+    left, top, width, height = finding["area"]
+    assert 0 < left and 0 < top and width > 50 and height > 30, "the photo's place on the page, in mm"
+    assert "Tweede alinea" in snapshot.edition.pages[1].text
 
 
 def test_saving_a_content_file_rebuilds(project, preview):
@@ -365,7 +387,7 @@ def test_the_pages_are_shown_before_the_preflight_has_finished(project):
 
     def slow_preflight(project, rendition, pdf):
         assert checked.wait(BUILD_WAIT), "the test never let the preflight finish"
-        yield PreflightFinding("warning", "image-resolution", "photo is 120 ppi", 2)
+        yield preflight_finding("warning", "image-resolution", "photo is 120 ppi", 2)
 
     previewer = Previewer(project.root, pipeline=with_preflight(slow_preflight))
     build = threading.Thread(target=previewer.build_once)

@@ -135,7 +135,8 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
         page.get_by_text("Safety", exact=True).click()
         safety = box(page.locator('.spread .page[data-number="2"] .guide-safety'))
         zone = previewer.snapshot.edition.safety_zone
-        assert ((safety["x"] - sheets[2]["x"]) / mm, (safety["y"] - sheets[2]["y"]) / mm) == pytest.approx((zone, zone), abs=0.3)
+        offset = ((safety["x"] - sheets[2]["x"]) / mm, (safety["y"] - sheets[2]["y"]) / mm)
+        assert offset == pytest.approx((zone, zone), abs=0.3)
         assert safety["width"] / mm == pytest.approx(geometry.page_width - 2 * zone, abs=0.5)
 
         page.get_by_text("Trim", exact=True).click()
@@ -167,8 +168,14 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
 
 def test_preflight_findings_are_shown_beside_their_pages(project, page):
     def preflight(project, rendition, pdf):
-        yield preflight_finding("warning", "image-resolution", "photo 'foto.jpg' is 120 ppi at its printed size",
-                               3, "content/01-artikel.md:7", (20.0, 40.0, 100.0, 50.0))
+        yield preflight_finding(
+            "warning",
+            "image-resolution",
+            "photo 'foto.jpg' is 120 ppi at its printed size",
+            3,
+            "content/01-artikel.md:7",
+            (20.0, 40.0, 100.0, 50.0),
+        )
 
     with running_preview(project.root, pipeline=with_preflight(preflight)) as (server, previewer):
         open_preview(page, server)
@@ -179,8 +186,9 @@ def test_preflight_findings_are_shown_beside_their_pages(project, page):
         expect(spread.locator(".note-where")).to_have_text("content/01-artikel.md:7")
         expect(spread.locator('.page[data-number="3"] .badge')).to_have_text("1")
         expect(page.locator('.thumb .page[data-number="3"]')).to_have_class(re.compile(r"\bpage--warning\b"))
-        expect(page.locator(".spread", has=page.locator('.page[data-number="1"]')).locator(".notes")) \
-            .to_have_text("No findings")
+        expect(page.locator(".spread", has=page.locator('.page[data-number="1"]')).locator(".notes")).to_have_text(
+            "No findings"
+        )
         sheet = box(spread.locator('.page[data-number="3"] .sheet'))
         area = box(spread.locator('.page[data-number="3"] .area'))
         mm = sheet["width"] / previewer.snapshot.edition.geometry.page_width

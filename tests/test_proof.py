@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 import subprocess
 
+import numpy
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
-from pypdf import PdfReader
-
 from conftest import copy_sample
 from helpers import run_cli
-from publication.build import BuildOptions, build
-from publication.diff import compare
-from publication.proof import PROOF
+from PIL import Image
+from pypdf import PdfReader
+
+from publication.commands.build import BuildOptions, build
+from publication.commands.diff import compare
+from publication.editions.proof import PROOF
 
 ARTICLE = "---\ntitle: Een artikel\n---\n\n" + "\n\n".join(
     f"Alinea {n} vertelt over samenwerking in de regio en wat bestuurders daarvan leren. " * 6 for n in range(1, 16))
@@ -46,6 +48,59 @@ def test_every_page_carries_watermark_and_stamp(proof_project):
         assert f"versie {version}" in text
         assert "gemaakt 14-11-2023 22:13 UTC" in text
         assert f"pagina {number} van {len(pages)}" in text
+
+
+RENDER_DPI = 72
+STAMP_BAND_MM = 15  # the stamp stands 5.5 mm from the top edge, above every layout's text
+
+
+def red_marks(picture: Image.Image) -> tuple[int, int]:
+    """(strong red pixels in the band at the top of the page, faint reddish ones below it): the stamp's
+    'CONCEPT' (#b01e28) and the watermark, red at 9 % over the paper."""
+    pixels = numpy.asarray(picture.convert("RGB"), dtype=numpy.int32)
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    band = round(STAMP_BAND_MM / 25.4 * RENDER_DPI)
+    strong = (red > 120) & (red - green > 60) & (red - blue > 60)
+    faint = (red > 200) & (red - green > 8) & (red - blue > 8) & (red - green < 40)
+    return int(strong[:band].sum()), int(faint[band:].sum())
+
+
+def drawn_by_pdfium(path) -> list[Image.Image]:
+    document = pdfium.PdfDocument(path)
+    try:
+        return [page.render(scale=RENDER_DPI / 72).to_pil() for page in document]
+    finally:
+        document.close()
+
+
+def drawn_by_poppler(path, folder) -> list[Image.Image]:
+    subprocess.run(["pdftoppm", "-r", str(RENDER_DPI), "-png", str(path), str(folder / path.stem)], check=True)
+    pictures = []
+    for picture in sorted(folder.glob(f"{path.stem}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1])):
+        with Image.open(picture) as drawn:
+            pictures.append(drawn.convert("RGB"))
+    return pictures
+
+
+def test_pdfium_and_poppler_draw_the_stamp_and_the_watermark(proof_project, tmp_path):
+    """The marks are a layer that viewers show unless asked not to: drawn, the proof is redder than
+    the brochure it marks, on every page (the stamp) and over the text (the watermark)."""
+    result = build(proof_project.root, BuildOptions(targets=("standard", PROOF.name)))
+    brochure = proof_project.root / "dist" / "testbrochure.pdf"
+    proof = next(path for path in result.written if "-proof-" in path.name)
+    missing = []
+    for renderer, draw in (("pdfium", drawn_by_pdfium), ("poppler", lambda path: drawn_by_poppler(path, tmp_path))):
+        plain, marked = draw(brochure), draw(proof)
+        assert len(marked) == len(plain) >= 4
+        for number, (without, drawn) in enumerate(zip(plain, marked), 1):
+            (stamp, watermark), (stamp_before, watermark_before) = red_marks(drawn), red_marks(without)
+            if stamp < stamp_before + 30:
+                missing.append(f"{renderer}, page {number}: no stamp ({stamp} red pixels, {stamp_before} without)")
+            # Over the cover photo the faint watermark is not reddish; over paper it covers 2 to 6 % of the page.
+            if number > 1 and watermark < watermark_before + 0.01 * drawn.width * drawn.height:
+                missing.append(f"{renderer}, page {number}: no watermark ({watermark} reddish pixels, "
+                               f"{watermark_before} without)")
+    assert not missing, "\n".join(missing)
 
 
 def test_watermark_text_and_line_numbers_are_options(proof_project):

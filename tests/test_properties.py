@@ -39,8 +39,9 @@ YAML_SCALARS = st.one_of(
     st.dates(min_value=dt.date(1, 1, 1)), st.sampled_from(["article", "opening", "", "~", "yes", "2020-13-45"]))
 YAML_VALUES = st.recursive(YAML_SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)), max_leaves=12)
-FRONT_MATTER = st.dictionaries(st.one_of(st.sampled_from(["title", "layout", "subtitle", "titel"]), st.text(max_size=8)),
-                               YAML_VALUES, max_size=5)
+FRONT_MATTER = st.dictionaries(
+    st.one_of(st.sampled_from(["title", "layout", "subtitle", "titel"]), st.text(max_size=8)), YAML_VALUES, max_size=5
+)
 CONFIG_KEYS = list(yaml.safe_load(MINIMAL_CONFIG))
 
 
@@ -134,6 +135,7 @@ def test_any_yaml_value_in_publication_yml_is_checked_without_a_crash(scratch, k
 @given(front=FRONT_MATTER)
 def test_any_front_matter_builds_a_pdf_or_fails_clearly(scratch, front):
     reset(scratch)
-    scratch.write("01-artikel.md", article(yaml.safe_dump({"title": "Eigenschap", **front}, allow_unicode=True),
-                                           "Tekst."))
+    scratch.write(
+        "01-artikel.md", article(yaml.safe_dump({"title": "Eigenschap", **front}, allow_unicode=True), "Tekst.")
+    )
     built_or_failed(scratch)

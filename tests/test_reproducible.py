@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import uuid
 
 import pikepdf
 import pytest
 from conftest import copy_sample
 
 from publication.commands.build import BuildFailed, BuildOptions, build
+from publication.editions.press import PRINT, _identifier
 
 
 def dist_files(result) -> dict[str, bytes]:
@@ -33,6 +36,14 @@ def _with_back_cover(project) -> None:
                  "articles:")
 
 
+def xmp_document_ids(pdf: bytes) -> list[str]:
+    """The xmp.did values in the PDF's XMP metadata (PDF/X-4 has one); [] without metadata."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        metadata = document.Root.get("/Metadata")
+        xml = metadata.read_bytes() if metadata is not None else b""
+    return [found.decode() for found in re.findall(rb"xmp\.did:([^<\"'\s]*)", xml)]
+
+
 def test_pdfs_do_not_depend_on_the_folder_the_project_is_in(project, tmp_path):
     """WeasyPrint names images after their absolute URL; the PDFs must not show that."""
     _with_back_cover(project)
@@ -46,6 +57,17 @@ def test_pdfs_do_not_depend_on_the_folder_the_project_is_in(project, tmp_path):
     for name in pdfs:
         assert there[name] == here[name], f"{name} depends on the project's folder"
 
+    # The print PDF's XMP document id is the same in both folders, and another text gives another one.
+    printed = PRINT.output_name("testbrochure")
+    [document_id] = xmp_document_ids(here[printed])
+    assert xmp_document_ids(there[printed]) == [document_id]
+    article = elsewhere / "content" / "01-artikel.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("Tweede alinea.", "Tweede, andere alinea."),
+                       encoding="utf-8")
+    changed = dist_files(build(elsewhere, BuildOptions(targets=(PRINT.name,))))
+    [other_id] = xmp_document_ids(changed[printed])
+    assert other_id != document_id
+
 
 def test_identifiers_are_hashed_from_the_content(sample_build):
     identifiers = set()
@@ -54,8 +76,15 @@ def test_identifiers_are_hashed_from_the_content(sample_build):
             if "/ID" in pdf.trailer:
                 identifiers.add(bytes(pdf.trailer.ID[0]))
             xmp = pdf.Root.get("/Metadata")
-            assert xmp is None or not re.search(rb"uuid:|xmp\.did:(?![0-9a-f-]{36})", xmp.read_bytes())
+            assert xmp is None or b"uuid:" not in xmp.read_bytes(), path.name
     assert len(identifiers) >= 2  # different files, different identifiers
+
+    # PDF/X-4's XMP document id, random in WeasyPrint's file, is the one derived from the print layout.
+    [printed] = [rendition for rendition in sample_build.renditions if rendition.rgb_view is None]
+    content = _identifier(sample_build.project, printed)
+    expected = str(uuid.UUID(bytes=hashlib.sha256(content).digest()[:16]))
+    path = sample_build.project.dist_dir / PRINT.output_name(sample_build.project.slug)
+    assert xmp_document_ids(path.read_bytes()) == [expected]
 
 
 def test_dates_come_from_the_content_or_source_date_epoch(project, monkeypatch):

@@ -119,7 +119,9 @@ def test_all_content_is_in_the_structure_tree_and_folios_are_artifacts(screen, s
         mcids = [int(properties.MCID) for _, properties in marked if "/MCID" in properties]
         elements = parent_tree[int(page.obj.StructParents)]
         assert mcids and all(elements[mcid].objgen in reachable for mcid in mcids), f"page {number}"
-        pagination = [tag for tag, properties in marked if tag == "/Artifact" and properties.get("/Type") == "/Pagination"]
+        pagination = [
+            tag for tag, properties in marked if tag == "/Artifact" and properties.get("/Type") == "/Pagination"
+        ]
         assert number in without_folio or pagination, f"page {number} has no folio marked as artifact"
 
 
@@ -129,8 +131,9 @@ def test_headings_run_h1_to_h3_in_order_and_match_the_html(screen, reading, samp
     for previous, level in zip(levels, levels[1:]):
         assert level <= previous + 1, f"heading level jumps from H{previous} to H{level}"
     tagged = [(int(tag[1]), text) for tag, text in reading[0] if re.fullmatch(r"H[1-6]", tag)]
-    assert [(level, compact(text)) for level, text in tagged] == \
-        [(level, compact(text)) for level, text in html_headings(sample_build)]
+    assert [(level, compact(text)) for level, text in tagged] == [
+        (level, compact(text)) for level, text in html_headings(sample_build)
+    ]
 
 
 def test_reading_order_is_article_order(reading):
@@ -150,15 +153,20 @@ def test_pull_quotes_are_block_quotes_and_the_box_is_a_section(screen, reading):
     box_heading = [ancestors for tag, _, ancestors in structure_elements(screen) if tag == "/H3"]
     assert box_heading and "/Sect" in box_heading[0]
     sections = [compact(text) for tag, text in reading[0] if tag == "Sect"]
-    assert any(compact("Videoboodschap Jan van Ginkel") in text and
-               compact("Geloof in de kracht van de samenleving") in text for text in sections)
+    assert any(
+        compact("Videoboodschap Jan van Ginkel") in text and compact("Geloof in de kracht van de samenleving") in text
+        for text in sections
+    )
 
 
 def test_every_figure_has_its_alt_text(screen):
     alts = [str(element.get("/Alt", "")) for tag, element, _ in structure_elements(screen) if tag == "/Figure"]
     assert alts and all(alt.strip() for alt in alts)
-    written = set(re.findall(r'fig-alt="([^"]+)"', "".join(p.read_text(encoding="utf-8")
-                                                         for p in (REPO / "content").glob("*.md"))))
+    written = set(
+        re.findall(
+            r'fig-alt="([^"]+)"', "".join(p.read_text(encoding="utf-8") for p in (REPO / "content").glob("*.md"))
+        )
+    )
     written |= {"Sfeerbeeld (vervangende foto)", "Sfeerbeeld achterkant (vervangende foto)"}
     assert written <= set(alts)
 
@@ -172,8 +180,9 @@ def _outline(items, depth=1):
 def test_outline_entries_match_the_headings(screen, sample_build):
     with screen.open_outline() as outline:
         entries = list(_outline(outline.root))
-        assert [(depth, compact(item.title)) for depth, item in entries] == \
-            [(level, compact(text)) for level, text in html_headings(sample_build)]
+        assert [(depth, compact(item.title)) for depth, item in entries] == [
+            (level, compact(text)) for level, text in html_headings(sample_build)
+        ]
         pages = {page.objgen: number for number, page in enumerate(screen.pages)}
         texts = [compact(page.extract_text()) for page in PdfReader(screen.filename).pages]
         for _, item in entries:
@@ -196,8 +205,10 @@ def test_colofon_links_open_the_website_and_the_mail_address(screen_path):
     finally:
         document.close()
     colofon = len(reader.pages) - 2
-    assert links == {"https://www.regiozwolle.net": (colofon, "www.regiozwolle.net"),
-                     "mailto:regiozwolle@zwolle.nl": (colofon, "regiozwolle@zwolle.nl")}
+    assert links == {
+        "https://www.regiozwolle.net": (colofon, "www.regiozwolle.net"),
+        "mailto:regiozwolle@zwolle.nl": (colofon, "regiozwolle@zwolle.nl"),
+    }
 
 
 def test_screen_pdf_is_at_most_3_mb(screen_path):
@@ -249,8 +260,9 @@ def test_opens_on_page_1_two_pages_side_by_side_with_the_cover_alone(screen):
 
 def _with_back_cover(project) -> None:
     # The minimal project has no back cover photo; the layouts need one (see the report on issue #5).
-    project.edit("publication.yml", "articles:", "back_cover:\n  photo: photos/cover.jpg\n  photo_alt: Achterkant\n"
-                 "articles:")
+    project.edit(
+        "publication.yml", "articles:", "back_cover:\n  photo: photos/cover.jpg\n  photo_alt: Achterkant\narticles:"
+    )
 
 
 def test_screen_shares_the_render_and_follows_the_screen_settings(project):

@@ -64,9 +64,17 @@ def write_atomic(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C came while the outputs were being moved into place: they were all moved first."""
+
+    def __init__(self, written: list[Path]):
+        super().__init__()
+        self.written = written
+
+
 @contextmanager
-def _interrupts_held():
-    """Delay Ctrl-C (SIGINT) until the block is done; it is raised right after."""
+def _interrupts_held(written: list[Path]):
+    """Delay Ctrl-C (SIGINT) until the block is done; it is raised right after, naming what was written."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -77,7 +85,7 @@ def _interrupts_held():
     finally:
         signal.signal(signal.SIGINT, previous)
     if received:
-        raise KeyboardInterrupt
+        raise InterruptedAfterWriting(written)
 
 
 def remove_stale_temporaries(dist_dir: Path) -> None:
@@ -101,7 +109,11 @@ def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
             try:
                 for output in outputs:
                     staged.append((_stage(dist_dir / output.name, output.data), dist_dir / output.name))
-                with _interrupts_held():
+                # A rename onto a folder would fail halfway through and leave old and new mixed: refuse first.
+                in_the_way = [target for _, target in staged if target.is_dir()]
+                if in_the_way:
+                    raise IsADirectoryError(21, "a folder has the name of an output", str(in_the_way[0]))
+                with _interrupts_held(written):
                     for temporary, target in staged:
                         os.replace(temporary, target)
                         written.append(target)
