@@ -57,7 +57,8 @@ def expected_data_files() -> set[str]:
             continue  # the package-data globs take no hidden files, and none are needed
         if parts[0] in ("layouts", "assets"):
             expected.add("publication/_builtin/" + name)
-        elif name.startswith(("publication/_builtin/starter/", "publication/preview/static/")) or (
+        elif name.startswith(("publication/_builtin/starter/", "publication/_builtin/locale/",
+                              "publication/preview/static/")) or (
                 name.startswith("publication/config/schemas/") and name.endswith(".json")):
             expected.add(name)
     return expected
