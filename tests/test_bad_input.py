@@ -152,7 +152,7 @@ CASES = [
 
     # --- Files --------------------------------------------------------------------------------
     Case("files", "empty-publication-yml", lambda p: p.write("publication.yml", ""),
-         (f"{CONFIG}:1: the file is empty; it needs at least: title, date, publisher, cover, colofon, articles",)),
+         (f"{CONFIG}:1: the file is empty; it needs at least: title, date, publisher, cover, articles",)),
     Case("files", "empty-article", lambda p: p.write("01-artikel.md", b""),
          (f"{ARTICLE}:1: the article is empty; start it with front matter ('---', 'title: ...', '---') "
           "followed by the text",)),
