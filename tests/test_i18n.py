@@ -136,3 +136,14 @@ def test_a_language_without_words_is_said_at_its_line(project):
         "colofon's labels under 'colofon.labels'"]
     project.edit("publication.yml", "language: fr", "language: xx")
     assert [problem.line for problem in check_project(project.root) if problem.code == "unknown-language"] == [2]
+
+
+def test_the_proof_stamp_speaks_the_publications_language(project):
+    from publication.commands.build import BuildOptions
+
+    set_language(project, "de")
+    result, _ = built(project.root, BuildOptions(targets=("proof",)))
+    proof = next(path for path in result.written if "-proof-" in path.name)
+    text = flat_text(proof)
+    assert "ENTWURF" in text and "Seite 1 von" in text and "Version" in text and "erstellt" in text
+    assert "CONCEPT" not in text and "pagina" not in text and "versie" not in text

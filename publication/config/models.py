@@ -160,7 +160,8 @@ class PrintSettings(Model):
 class ProofSettings(Model):
     """How `publication proof` marks its pages."""
 
-    watermark: str = Field("CONCEPT", max_length=24, description="Diagonal text on every proof page, e.g. DRAFT.")
+    watermark: str = Field("", max_length=24, description="Diagonal text on every proof page; default: the "
+                           "language's word for a draft (DRAFT, CONCEPT, ENTWURF).")
     line_numbers: bool = Field(True, description="Number the lines of each column in the margin.")
 
 
@@ -307,7 +308,7 @@ def _issue_from(err: dict[str, Any], model: type[Model], doc: YamlDocument, sour
     elif kind == "string_pattern_mismatch" and loc and loc[-1] == "language":
         expected = "a language code such as 'nl' or 'en'"
     elif kind == "string_pattern_mismatch" and loc and loc[-1] == "theme":
-        expected = "a theme name in lower case, such as 'regio-zwolle'"
+        expected = "a theme name in lower case, such as 'plain'"
     elif kind == "too_short" and loc and loc[-1] == "articles":
         return error(source, doc.line_of(loc), "'articles' must list at least one article file", Code.WRONG_TYPE)
     message = f"'{name}' must be {expected}, not {shown}" if expected else f"'{name}': {err['msg']} (got {shown})"

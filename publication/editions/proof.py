@@ -251,8 +251,8 @@ def proof_name(project: Project, version: Version) -> str:
 def finish_proof(project: Project, rendition: Rendition, edition: Edition) -> list[Output]:
     settings = project.config.proof
     version = content_version(project)
-    stamp = Stamp(settings.watermark, version, build_time(project.config), project.config.language,
-                  settings.line_numbers)
+    watermark = settings.watermark or words_for(project.config.language)("DRAFT")
+    stamp = Stamp(watermark, version, build_time(project.config), project.config.language, settings.line_numbers)
     contents = page_contents(rendition)
     margin = rendition.geometry.margin_outer * PX_PER_MM
     sheets = [_sheet(content, index + 1, len(contents), stamp, margin) for index, content in enumerate(contents)]
