@@ -194,7 +194,8 @@ class Publication(Model):
     print: PrintSettings = Field(default_factory=PrintSettings, description="Settings for the print-ready PDF.")
     proof: ProofSettings = Field(default_factory=ProofSettings, description="Options for proofs.")
     screen: ScreenSettings = Field(default_factory=ScreenSettings, description="Settings for the screen edition.")
-    theme: str = Field("regio-zwolle", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    theme: str = Field("plain", pattern=r"^[a-z0-9][a-z0-9-]*$", description="The house style: a folder in "
+                       "assets/themes/ (the project's own or the built-in ones: plain, regio-zwolle).")
     articles: list[str] = Field(min_length=1, description="The article files, in reading order.")
 
 
