@@ -53,6 +53,8 @@ def draw_annual_report(content: Path) -> None:
     draw.ellipse((340, 130, 400, 190), fill=(120, 160, 170, 255))
     draw.rectangle((490, 420, 580, 450), fill=(160, 160, 165, 200))
     robot.save(photos / "robot-alpha.png", dpi=(300, 300))
+    scene((2100, 1200), (236, 214, 190), (214, 190, 160), (190, 150, 130)).save(
+        photos / "supper.jpg", quality=88, dpi=(300, 300))
     scene((2200, 1150), (210, 210, 210), (170, 170, 170), (130, 130, 130)).convert("L").save(
         photos / "river-grey.jpg", quality=88, dpi=(300, 300))
 
