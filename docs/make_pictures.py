@@ -42,10 +42,10 @@ publisher: Regio Zwolle
 event: {name: Bijeenkomst Regio Zwolle, date: 2016-09-21}
 cover: {photo: photos/cover.jpg, photo_alt: Omslag}
 colofon:
-  uitgave: Regio Zwolle Bureau
-  redactie: Redactie
-  fotos: Kees Praamstra
-  vormgeving: Communicatie gemeente Zwolle
+  publisher: Regio Zwolle Bureau
+  editor: Redactie
+  photography: Kees Praamstra
+  design: Communicatie gemeente Zwolle
   contact: {organisation: Regio Zwolle Bureau}
 page: {size: A4}
 articles:

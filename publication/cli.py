@@ -151,13 +151,15 @@ def check(project_dir: Path) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--language", type=click.Choice(["en", "nl", "de"]), default="en", show_default=True,
+              help="The language of the publication, its settings' comments and its example article.")
 @reporting
-def new(folder: Path) -> None:
+def new(folder: Path, language: str) -> None:
     """Start a new publication in FOLDER: settings, an example article, example photos."""
     from .commands.new import create_project
 
     try:
-        written = create_project(folder)
+        written = create_project(folder, language=language)
     except BuildFailed as failed:
         _print_issues(failed.issues)
         console.print("Nothing was written.", style="bold red")

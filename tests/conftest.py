@@ -42,10 +42,10 @@ cover:
   photo: photos/cover.jpg
   photo_alt: Een testfoto
 colofon:
-  uitgave: Testuitgever, mei 2020
-  redactie: Redacteur
-  fotos: Fotograaf
-  vormgeving: Ontwerper
+  publisher: Testuitgever, mei 2020
+  editor: Redacteur
+  photography: Fotograaf
+  design: Ontwerper
   contact:
     organisation: Testuitgever
 articles:

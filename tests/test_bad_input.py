@@ -220,7 +220,7 @@ CASES = [
         "files",
         "empty-publication-yml",
         lambda p: p.write("publication.yml", ""),
-        (f"{CONFIG}:1: the file is empty; it needs at least: title, date, publisher, cover, colofon, articles",),
+        (f"{CONFIG}:1: the file is empty; it needs at least: title, date, publisher, cover, articles",),
     ),
     Case(
         "files",

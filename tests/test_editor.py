@@ -81,10 +81,10 @@ class LanguageServer:
 
 
 def test_editor_accepts_the_new_publication_yml_and_flags_each_mistake_on_its_line(tmp_path):
-    create_project(tmp_path / "p")
+    create_project(tmp_path / "p", language="nl")
     path = tmp_path / "p" / "content" / "publication.yml"
     text = path.read_text(encoding="utf-8")
-    broken = (text.replace("publisher: Regio Zwolle", "uitgever: Regio Zwolle", 1)
+    broken = (text.replace("publisher: Naam van de organisatie", "uitgever: Naam van de organisatie", 1)
               .replace("  size: A4", "  size: A3", 1))
     lines = broken.splitlines()
     server = LanguageServer(tmp_path / "p")

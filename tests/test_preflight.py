@@ -111,7 +111,8 @@ def test_text_that_cannot_wrap_is_overset(project):
 
 
 def with_tagline(project) -> None:
-    project.edit("publication.yml", "  photo_alt: Een testfoto", "  photo_alt: Een testfoto\n  tagline: [Een, twee]")
+    project.edit("publication.yml", "  photo_alt: Een testfoto",
+                 "  photo_alt: Een testfoto\n  tagline_mark: top\n  tagline: [Een, twee]")
 
 
 def test_content_cut_off_by_overflow_hidden(project):

@@ -206,10 +206,10 @@ def test_a_layout_saved_in_the_project_rebuilds_with_it(project, preview):
     _, previewer = preview
     before = previewer.snapshot
     colofon = (REPO / "layouts" / "colofon.html.j2").read_text(encoding="utf-8")
-    assert colofon.count(">Colofon<") == 1
+    assert colofon.count("_('Colophon') }}</h2>") == 1
     override = project.root / "layouts" / "colofon.html.j2"
     override.parent.mkdir()
-    override.write_text(colofon.replace(">Colofon<", ">Over deze uitgave<"), encoding="utf-8")
+    override.write_text(colofon.replace("_('Colophon') }}</h2>", "'Over deze uitgave' }}</h2>"), encoding="utf-8")
     after = next_build(previewer, before)
     assert after.failure == ()
     assert after.edition.pages[2].text.startswith("Over deze uitgave")

@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from publication.cli import main
-from publication.commands.build import build
+from publication.commands.build import BuildOptions, build
 from publication.commands.check import check_project
 from publication.commands.new import create_project
 from publication.core.problems import BuildFailed
@@ -23,7 +23,7 @@ from publication.core.problems import BuildFailed
 @pytest.fixture(scope="module")
 def new_project(tmp_path_factory):
     folder = tmp_path_factory.mktemp("new") / "vervolgbijeenkomst-2017"
-    result = CliRunner().invoke(main, ["new", str(folder)])
+    result = CliRunner().invoke(main, ["new", str(folder), "--language", "nl"])
     assert result.exit_code == 0, result.output
     return folder
 
@@ -95,9 +95,10 @@ def test_new_project_passes_check(new_project):
 
 
 def test_date_and_edition_come_from_the_day_it_was_made(tmp_path):
-    create_project(tmp_path / "p", today=dt.date(2017, 3, 9))
-    text = (tmp_path / "p" / "content" / "publication.yml").read_text(encoding="utf-8")
-    assert "date: 2017-03-09" in text and "edition: maart 2017" in text
+    for language, month in (("nl", "maart 2017"), ("en", "March 2017"), ("de", "März 2017")):
+        create_project(tmp_path / language, today=dt.date(2017, 3, 9), language=language)
+        text = (tmp_path / language / "content" / "publication.yml").read_text(encoding="utf-8")
+        assert "date: 2017-03-09" in text and f"edition: {month}" in text, language
 
 
 def test_new_refuses_a_folder_that_is_not_empty(tmp_path):
@@ -135,3 +136,43 @@ def test_new_project_builds_as_a5_pocket_edition_too(tmp_path):
     assert len(reader.pages) % 4 == 0
     assert float(reader.pages[0].mediabox.width) == pytest.approx(148 * 72 / 25.4, abs=0.5)
     assert result.warnings == ()
+
+
+SAMPLE_WORDS = ("Zwolle", "zwolle", "038 ", "8000 GA", "Postbus", "gemeenten", "toplocatie")
+
+
+@pytest.mark.parametrize("language, article, words", [
+    ("en", "01-example.md", ("How to write an article", "A subheading", "Colophon", "Published by")),
+    ("de", "01-beispiel.md", ("So schreiben Sie einen Artikel", "Impressum", "Herausgeber")),
+])
+def test_new_in_another_language_writes_its_words_and_nothing_of_the_sample(tmp_path, language, article, words):
+    folder = tmp_path / "annual-report"
+    result = CliRunner().invoke(main, ["new", str(folder), "--language", language])
+    assert result.exit_code == 0, result.output
+    content = folder / "content"
+    assert sorted(p.name for p in content.glob("*.md")) == [article]
+    settings = (content / "publication.yml").read_text(encoding="utf-8")
+    assert f"language: {language}\n" in settings and "theme: plain\n" in settings
+    for path in (content / "publication.yml", content / article):
+        text = path.read_text(encoding="utf-8")
+        leaked = [word for word in SAMPLE_WORDS if word in text] + re.findall(r"\b(?:Dit|Het|een|Foto’s|u)\b", text)
+        assert leaked == [], (path.name, leaked)
+    assert check_project(folder) == []
+    built = build(folder, BuildOptions(targets=("standard",)))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(built.written[0]).pages))
+    for word in words:
+        assert word in text, word
+    for word in SAMPLE_WORDS + ("Colofon", "Uitgave", "Redactie", "Vormgeving"):
+        assert word not in text, word
+
+
+def test_new_speaks_english_unless_told_otherwise(tmp_path):
+    create_project(tmp_path / "p")
+    assert "language: en\n" in (tmp_path / "p" / "content" / "publication.yml").read_text(encoding="utf-8")
+    assert (tmp_path / "p" / "content" / "01-example.md").is_file()
+
+
+def test_new_refuses_a_language_it_has_no_starter_in(tmp_path):
+    result = CliRunner().invoke(main, ["new", str(tmp_path / "p"), "--language", "fr"])
+    assert result.exit_code == 2 and "'fr' is not one of 'en', 'nl', 'de'" in result.output
+    assert not (tmp_path / "p").exists()

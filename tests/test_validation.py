@@ -19,9 +19,9 @@ def test_unknown_key_names_the_nearest_valid_key(project):
 
 
 def test_unknown_key_in_a_nested_block_names_its_place_and_the_nearest_key(project):
-    project.edit("publication.yml", "  redactie:", "  redactei:")
+    project.edit("publication.yml", "  editor:", "  edtor:")
     assert failed_build(project.root) == [
-        f"{CONFIG}:10: unknown key 'colofon.redactei'; did you mean 'redactie'?",
+        f"{CONFIG}:10: unknown key 'colofon.edtor'; did you mean 'editor'?",
     ]
 
 
@@ -40,9 +40,9 @@ def test_missing_required_field(project):
 
 
 def test_missing_required_field_in_a_block_points_at_the_block(project):
-    project.edit("publication.yml", "  redactie: Redacteur\n", "")
+    project.edit("publication.yml", "    organisation: Testuitgever\n", "    address: [Straat 1]\n")
     assert failed_build(project.root) == [
-        f"{CONFIG}:8: missing required field 'redactie' under 'colofon'; add a line 'redactie: ...'",
+        f"{CONFIG}:13: missing required field 'organisation' under 'colofon.contact'; add a line 'organisation: ...'",
     ]
 
 

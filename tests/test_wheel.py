@@ -57,7 +57,8 @@ def expected_data_files() -> set[str]:
             continue  # the package-data globs take no hidden files, and none are needed
         if parts[0] in ("layouts", "assets"):
             expected.add("publication/_builtin/" + name)
-        elif name.startswith(("publication/_builtin/starter/", "publication/preview/static/")) or (
+        elif name.startswith(("publication/_builtin/starter/", "publication/_builtin/locale/",
+                              "publication/preview/static/")) or (
                 name.startswith("publication/config/schemas/") and name.endswith(".json")):
             expected.add(name)
     return expected
@@ -106,8 +107,11 @@ def test_the_wheel_holds_the_layouts_assets_starter_schemas_and_preview_files(wh
                  "publication/_builtin/assets/fonts/source-serif-pro/SourceSerifPro-Regular.ttf",
                  "publication/_builtin/assets/icc/coated_fogra39_argyll.icc",
                  "publication/_builtin/assets/themes/regio-zwolle/theme.yml",
-                 "publication/_builtin/starter/publication.yml",
-                 "publication/_builtin/starter/01-voorbeeld.md",
+                 "publication/_builtin/starter/en/publication.yml",
+                 "publication/_builtin/starter/nl/01-voorbeeld.md",
+                 "publication/_builtin/starter/de/01-beispiel.md",
+                 "publication/_builtin/locale/nl.po",
+                 "publication/_builtin/locale/de.po",
                  "publication/core/builtin.py"):
         assert name in names, name
     assert sorted(expected - names) == []
@@ -132,7 +136,8 @@ def test_the_installed_wheel_makes_a_new_publication_and_builds_it_anywhere(venv
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    run([command, "new", "my-brochure"], cwd=scratch, env=env)
+    # German: the tool's words come from the .po catalogs in the wheel, the dates from Babel's data.
+    run([command, "new", "my-brochure", "--language", "de"], cwd=scratch, env=env)
     built = run([command, "build", "my-brochure"], cwd=scratch, env=env)
     output = built.stdout + built.stderr
     assert not [line for line in output.splitlines() if line.lower().startswith("error")], output
@@ -146,6 +151,8 @@ def test_the_installed_wheel_makes_a_new_publication_and_builds_it_anywhere(venv
     for name in ("my-brochure.pdf", "my-brochure-print.pdf"):
         reader = PdfReader(dist / name)
         assert len(reader.pages) > 0
+        words = " ".join(page.extract_text() for page in reader.pages)
+        assert "Impressum" in words and "Herausgeber" in words and "Colofon" not in words, name
         fonts = [font.get_object() for page in reader.pages
                  for font in page["/Resources"].get("/Font", {}).values()]
         assert fonts, name

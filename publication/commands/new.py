@@ -18,8 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..config.schema import SCHEMAS, file_name, schema_text
 from ..core.builtin import BUILTIN_ASSETS, STARTER_DIR
+from ..core.i18n import words_for
 from ..core.problems import Code, error, raise_if_errors
-from ..render.html import DUTCH_MONTHS
 from ..render.images import resample
 
 STARTER = STARTER_DIR
@@ -35,17 +35,45 @@ class ExamplePhoto:
     """Pixels: enough for 300 ppi where the layout places it."""
 
 
-EXAMPLE_PHOTOS = (
-    ExamplePhoto("omslag.jpg", "omslag", (2600, 3650)),
-    ExamplePhoto("achterkant.jpg", "achterkant", (2600, 2600)),
-    ExamplePhoto("foto-kolom.jpg", "kolom", (1000, 750)),
-    ExamplePhoto("foto-breed.jpg", "breed", (2100, 1300)),
-)
+@dataclass(frozen=True)
+class Starter:
+    """What `publication new --language` writes in one language: the files in starter/<language>/
+    and the example photos they name."""
+
+    article: str
+    folder: str
+    """Where the example photos go, under content/."""
+    photo_label: str
+    photos: tuple[ExamplePhoto, ...]
+    untitled: str
+    new_folder_example: str
 
 
-def title_from(folder: Path) -> str:
+STARTERS = {
+    "en": Starter("01-example.md", "example", "EXAMPLE PHOTO", (
+        ExamplePhoto("cover.jpg", "cover", (2600, 3650)),
+        ExamplePhoto("back-cover.jpg", "back cover", (2600, 2600)),
+        ExamplePhoto("photo-column.jpg", "column", (1000, 750)),
+        ExamplePhoto("photo-wide.jpg", "wide", (2100, 1300))), "New publication", "annual-report-2027"),
+    "nl": Starter("01-voorbeeld.md", "voorbeeld", "VOORBEELDFOTO", (
+        ExamplePhoto("omslag.jpg", "omslag", (2600, 3650)),
+        ExamplePhoto("achterkant.jpg", "achterkant", (2600, 2600)),
+        ExamplePhoto("foto-kolom.jpg", "kolom", (1000, 750)),
+        ExamplePhoto("foto-breed.jpg", "breed", (2100, 1300))), "Nieuwe publicatie", "jaarverslag-2027"),
+    "de": Starter("01-beispiel.md", "beispiel", "BEISPIELFOTO", (
+        ExamplePhoto("titelseite.jpg", "Titelseite", (2600, 3650)),
+        ExamplePhoto("rueckseite.jpg", "Rückseite", (2600, 2600)),
+        ExamplePhoto("foto-spalte.jpg", "Spalte", (1000, 750)),
+        ExamplePhoto("foto-breit.jpg", "breit", (2100, 1300))), "Neue Publikation", "jahresbericht-2027"),
+}
+"""The languages `publication new` writes a starter in; the default is English."""
+
+LANGUAGES = tuple(STARTERS)
+
+
+def title_from(folder: Path, untitled: str) -> str:
     words = re.sub(r"[-_]+", " ", folder.name).strip()
-    return (words[:1].upper() + words[1:]) if words else "Nieuwe publicatie"
+    return (words[:1].upper() + words[1:]) if words else untitled
 
 
 def fill_in(text: str, values: dict[str, str]) -> str:
@@ -53,7 +81,7 @@ def fill_in(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda match: values[match.group(1)], text)
 
 
-def draw_example_photo(photo: ExamplePhoto, path: Path) -> None:
+def draw_example_photo(photo: ExamplePhoto, path: Path, photo_label: str) -> None:
     """A calm two-tone picture that says plainly that it is an example."""
     width, height = photo.size
     image = Image.new("RGB", photo.size)
@@ -66,9 +94,9 @@ def draw_example_photo(photo: ExamplePhoto, path: Path) -> None:
     draw.line((0, height, width, 0), fill=(255, 255, 255), width=max(2, width // 400))
     font = ImageFont.truetype(str(LABEL_FONT), size=max(24, min(width, height) // 9))
     small = ImageFont.truetype(str(LABEL_FONT), size=max(14, min(width, height) // 22))
-    # Two labels stacked around the centre: a small "VOORBEELDFOTO" above the large name.
+    # Two labels stacked around the centre: a small "EXAMPLE PHOTO" above the large name.
     labels = [(text, face, draw.textbbox((0, 0), text, font=face))
-              for text, face in (("VOORBEELDFOTO", small), (photo.label, font))]
+              for text, face in ((photo_label, small), (photo.label, font))]
     pad = [0.3 * (box[3] - box[1]) for _, _, box in labels]
     heights = [box[3] - box[1] + 2 * p for (_, _, box), p in zip(labels, pad)]
     y = (height - sum(heights)) / 2
@@ -80,16 +108,21 @@ def draw_example_photo(photo: ExamplePhoto, path: Path) -> None:
     image.save(path, "JPEG", quality=85, dpi=(300, 300))
 
 
-def create_project(folder: Path, today: dt.date | None = None) -> list[Path]:
-    """Write a new publication into `folder` (new or empty). Returns the files written."""
+def create_project(folder: Path, today: dt.date | None = None, language: str = "en") -> list[Path]:
+    """Write a new publication into `folder` (new or empty), in `language` (en, nl or de): its
+    settings, comments, example article and example photos. Returns the files written."""
     folder = folder.resolve()
+    if language not in STARTERS:
+        raise_if_errors([error(str(folder), None, f"there is no starter in '{language}'; choose one of "
+                               f"{', '.join(LANGUAGES)}", Code.NO_STARTER)])
+    starter = STARTERS[language]
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         what = "is a file" if not folder.is_dir() else "is not empty"
         raise_if_errors([error(str(folder), None, f"'{folder.name}' {what}; choose the name of a new folder, "
-                               "e.g. 'publication new vervolgbijeenkomst-2017'", Code.FOLDER_NOT_EMPTY)])
+                               f"e.g. 'publication new {starter.new_folder_example}'", Code.FOLDER_NOT_EMPTY)])
     today = today or dt.date.today()
-    values = {"title": json.dumps(title_from(folder), ensure_ascii=False), "today": today.isoformat(),
-              "month_year": f"{DUTCH_MONTHS[today.month - 1]} {today.year}"}
+    values = {"title": json.dumps(title_from(folder, starter.untitled), ensure_ascii=False), "today": today.isoformat(),
+              "month_year": words_for(language).month_year(today)}
     content = folder / "content"
     written = []
 
@@ -98,20 +131,20 @@ def create_project(folder: Path, today: dt.date | None = None) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         written.append(path)
 
-    for name in ("publication.yml", "01-voorbeeld.md"):
-        write(content / name, fill_in((STARTER / name).read_text(encoding="utf-8"), values))
+    for name in ("publication.yml", starter.article):
+        write(content / name, fill_in((STARTER / language / name).read_text(encoding="utf-8"), values))
     write(folder / ".gitignore", (STARTER / "gitignore").read_text(encoding="utf-8"))
     # VS Code offers to install the YAML extension, which reads the schemas, on opening the folder.
     write(folder / ".vscode" / "extensions.json", (STARTER / "vscode-extensions.json").read_text(encoding="utf-8"))
     for kind in SCHEMAS:
         write(folder / SCHEMA_FOLDER / file_name(kind), schema_text(kind))
     (content / "photos").mkdir()
-    for photo in EXAMPLE_PHOTOS:
-        path = content / "voorbeeld" / photo.name
+    for photo in starter.photos:
+        path = content / starter.folder / photo.name
         path.parent.mkdir(parents=True, exist_ok=True)
-        draw_example_photo(photo, path)
+        draw_example_photo(photo, path, starter.photo_label)
         written.append(path)
     return written
 
 
-__all__ = ["create_project"]
+__all__ = ["create_project", "LANGUAGES", "STARTERS"]

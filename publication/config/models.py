@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import typing
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..core.problems import Code, Problem, error
+from ..core.problems import Code, Problem, error, warning
 from .page_layouts import DEFAULT_FOR_SIZE, PAGE_LAYOUTS
 from .sourcemap import YamlDocument
 
@@ -33,6 +34,7 @@ class Cover(Model):
     photo: str = Field(description="Cover photo, relative to content/, e.g. photos/cover.jpg.")
     photo_alt: str = Field(description="What the cover photo shows, for readers who cannot see it.")
     tagline: list[str] = Field(default_factory=list, description="The publisher's slogan, one line per item.")
+    tagline_mark: str = Field("", description="A short word set large above the tagline, e.g. a brand mark.")
     publisher_line: str = Field("", description="A line under the publisher's logo.")
 
 
@@ -42,20 +44,87 @@ class BackCover(Model):
 
 
 class Contact(Model):
-    organisation: str
-    address: list[str] = Field(default_factory=list)
+    organisation: str = Field(description="Who to contact: the first line of the colofon's contact block.")
+    address: list[str] = Field(default_factory=list, description="The address, one line per item.")
     phone: str = ""
-    website: str = ""
+    website: str = Field("", description="Without https://, e.g. www.example.org; also on the back cover.")
     email: str = ""
     twitter: str = ""
 
 
+class ColofonLabels(Model):
+    """Printed labels in place of the language's own, e.g. `editor: Text`."""
+
+    title: str = Field("", description="The colofon's heading (English: Colophon).")
+    publisher: str = Field("", description="English: Published by.")
+    editor: str = Field("", description="English: Editor.")
+    photography: str = Field("", description="English: Photography.")
+    design: str = Field("", description="English: Design.")
+    printing: str = Field("", description="English: Printing.")
+    contact: str = Field("", description="English: Contact.")
+    phone: str = Field("", description="English: Phone.")
+
+    def __getitem__(self, key: str) -> str:
+        return getattr(self, key)
+
+
+@dataclass(frozen=True)
+class ColofonLine:
+    key: str
+    label: str
+    """The English label, the key to its translation (publication/core/i18n.py)."""
+    value: str
+
+
+COLOFON_LINES = {"publisher": "Published by", "editor": "Editor", "photography": "Photography",
+                 "design": "Design", "printing": "Printing"}
+"""The colofon's lines in printed order, with their English labels."""
+
+DEPRECATED_COLOFON_KEYS = {"uitgave": "publisher", "redactie": "editor", "fotos": "photography",
+                           "vormgeving": "design"}
+"""The Dutch keys of the first publications: still read, with a warning naming the new key."""
+
+
 class Colofon(Model):
-    uitgave: str = Field(description="Uitgave: who publishes it, and when.")
-    redactie: str = Field(description="Redactie: the editor(s).")
-    fotos: str = Field(description="Foto's: the photographer(s).")
-    vormgeving: str = Field(description="Vormgeving: who designed it.")
-    contact: Contact
+    """Who made the publication. Every line is optional; its label comes from `language:`."""
+
+    publisher: str = Field("", description="Who publishes it, and when; printed as 'Published by' in English.")
+    editor: str = Field("", description="The editor(s).")
+    photography: str = Field("", description="The photographer(s).")
+    design: str = Field("", description="Who designed it.")
+    printing: str = Field("", description="Who printed it.")
+    contact: Contact | None = None
+    labels: ColofonLabels = Field(default_factory=ColofonLabels, description="Printed labels in place of the "
+                                  "language's own.")
+
+    def lines(self) -> list[ColofonLine]:
+        return [ColofonLine(key, label, getattr(self, key)) for key, label in COLOFON_LINES.items()
+                if getattr(self, key)]
+
+
+def rename_deprecated_keys(doc: YamlDocument, source: str) -> list[Problem]:
+    """Read the old Dutch colofon keys as the new ones, each with a warning at its line that names
+    the new key (the way MkDocs deprecates a setting). Changes `doc` in place."""
+    colofon = doc.data.get("colofon") if isinstance(doc.data, dict) else None
+    if not isinstance(colofon, dict):
+        return []
+    problems = []
+    for old, new in DEPRECATED_COLOFON_KEYS.items():
+        if old not in colofon:
+            continue
+        line = doc.key_lines.get(("colofon", old))
+        if new in colofon:
+            problems.append(warning(source, line, f"'colofon.{old}' is the old name of 'colofon.{new}', which is "
+                                    f"also given; the old one is ignored: delete the line", Code.DEPRECATED_KEY))
+            del colofon[old]
+            continue
+        problems.append(warning(source, line, f"'colofon.{old}' is deprecated: rename it to '{new}' (the printed "
+                                f"label follows 'language:')", Code.DEPRECATED_KEY))
+        colofon[new] = colofon.pop(old)
+        for lines in (doc.key_lines, doc.value_lines):
+            if ("colofon", old) in lines:
+                lines[("colofon", new)] = lines[("colofon", old)]
+    return problems
 
 
 class PageSettings(Model):
@@ -100,7 +169,8 @@ class PrintSettings(Model):
 class ProofSettings(Model):
     """How `publication proof` marks its pages."""
 
-    watermark: str = Field("CONCEPT", max_length=24, description="Diagonal text on every proof page, e.g. DRAFT.")
+    watermark: str = Field("", max_length=24, description="Diagonal text on every proof page; default: the "
+                           "language's word for a draft (DRAFT, CONCEPT, ENTWURF).")
     line_numbers: bool = Field(True, description="Number the lines of each column in the margin.")
 
 
@@ -117,7 +187,8 @@ class Publication(Model):
 
     title: str
     subtitle: str = ""
-    language: str = Field("nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="Language code, e.g. nl.")
+    language: str = Field("nl", pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="Language code, e.g. en, nl, de or "
+                          "en-GB: the language of the text, of the tool's own words and of dates.")
     date: dt.date = Field(description="Publication date, as YYYY-MM-DD; also the PDF's creation date.")
     edition: str = ""
     publisher: str
@@ -126,12 +197,14 @@ class Publication(Model):
     event: Event | None = None
     cover: Cover
     back_cover: BackCover = Field(default_factory=BackCover)
-    colofon: Colofon
+    colofon: Colofon = Field(default_factory=Colofon, description="Who made it: publisher, editor, photography, "
+                             "design, printing, contact.")
     page: PageSettings = Field(default_factory=PageSettings)
     print: PrintSettings = Field(default_factory=PrintSettings, description="Settings for the print-ready PDF.")
     proof: ProofSettings = Field(default_factory=ProofSettings, description="Options for proofs.")
     screen: ScreenSettings = Field(default_factory=ScreenSettings, description="Settings for the screen edition.")
-    theme: str = Field("regio-zwolle", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    theme: str = Field("plain", pattern=r"^[a-z0-9][a-z0-9-]*$", description="The house style: a folder in "
+                       "assets/themes/ (the project's own or the built-in ones: plain, regio-zwolle).")
     articles: list[str] = Field(min_length=1, description="The article files, in reading order.")
 
 
@@ -245,7 +318,7 @@ def _issue_from(err: dict[str, Any], model: type[Model], doc: YamlDocument, sour
     elif kind == "string_pattern_mismatch" and loc and loc[-1] == "language":
         expected = "a language code such as 'nl' or 'en'"
     elif kind == "string_pattern_mismatch" and loc and loc[-1] == "theme":
-        expected = "a theme name in lower case, such as 'regio-zwolle'"
+        expected = "a theme name in lower case, such as 'plain'"
     elif kind == "too_short" and loc and loc[-1] == "articles":
         return error(source, doc.line_of(loc), "'articles' must list at least one article file", Code.WRONG_TYPE)
     message = f"'{name}' must be {expected}, not {shown}" if expected else f"'{name}': {err['msg']} (got {shown})"

@@ -37,6 +37,7 @@ from mdit_py_plugins.superscript import superscript_plugin
 
 from ..config.models import FrontMatter
 from ..core.files import resolve_local_file
+from ..core.i18n import SOURCE_LANGUAGE, words_for
 from ..core.problems import Code, Problem, error, warning
 from .sources import ArticleSource, Project
 
@@ -584,7 +585,9 @@ class _Renderer:
         self.figures.append(figure)
         url = self.image_url(figure) if (self.image_url and path) else ""
         style = f' style="width: {width}%"' if width else ""
-        credit = f'<span class="credit">Foto: {escapeHtml(figure.credit)}</span>' if figure.credit else ""
+        language = self.project.config.language if self.project.config else SOURCE_LANGUAGE
+        credit = words_for(language)("Photo: {credit}", credit=escapeHtml(figure.credit)) if figure.credit else ""
+        credit = f'<span class="credit">{credit}</span>' if credit else ""
         caption_html = f'<span class="caption-text">{caption}</span>' if caption else ""
         figcaption = f"<figcaption>{caption_html}{credit}</figcaption>" if (caption or credit) else ""
         return (

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..config.models import FrontMatter, Publication, validate
+from ..config.models import FrontMatter, Publication, rename_deprecated_keys, validate
 from ..config.sourcemap import load_yaml
 from ..core.files import display, read_text, resolve_local_file
+from ..core.i18n import is_known_language, languages
 from ..core.problems import Code, Problem, error, raise_if_errors, warning
 from .markdown import render_article
 from .sources import CONFIG_NAME, ArticleSource, Project
@@ -62,6 +63,21 @@ def _listed_anyway(doc) -> list[str] | None:
     return None
 
 
+def _language_problems(config: Publication, doc, shown: str) -> list[Problem]:
+    """A language the tool cannot print its own words or dates in is said at once, not found in the PDF."""
+    line = doc.line_of(("language",), value=True)
+    if not is_known_language(config.language):
+        return [warning(shown, line, f"language '{config.language}' is not a language code that dates can be "
+                        "written in; dates and the tool's own words are printed in English. Use a code such as "
+                        "'en', 'nl', 'de' or 'en-GB'", Code.UNKNOWN_LANGUAGE)]
+    if config.language.split("-")[0] not in languages():
+        return [warning(shown, line, f"the tool's own words (the colofon's labels, 'Photo:' before a credit) have "
+                        f"no translation into '{config.language}' yet ({', '.join(languages())} have one), so "
+                        "they are printed in English; set the colofon's labels under 'colofon.labels'",
+                        Code.UNKNOWN_LANGUAGE)]
+    return []
+
+
 def load_project(root: Path) -> tuple[Project, list[Problem]]:
     """Read and validate everything under `root`/content. Raises BuildFailed on errors."""
     root = root.resolve()
@@ -85,8 +101,11 @@ def load_project(root: Path) -> tuple[Project, list[Problem]]:
     if text is not None:
         doc, issues = load_yaml(text, shown)
         if doc is not None:
+            issues += rename_deprecated_keys(doc, shown)
             config, more = validate(Publication, doc, shown)
             issues += more
+    if config is not None:
+        issues += _language_problems(config, doc, shown)
     names = list(config.articles) if config else _listed_anyway(doc)
     if names is None:
         raise_if_errors(issues)

@@ -36,6 +36,9 @@ BUILTIN_LAYOUTS = (PACKAGE_DIR / "_builtin" / "layouts").resolve()
 BUILTIN_ASSETS = (PACKAGE_DIR / "_builtin" / "assets").resolve()
 """css/, fonts/, themes/, logos/, icc/: what a project uses where its own assets/ has none."""
 
+BUILTIN_LOCALE = (PACKAGE_DIR / "_builtin" / "locale").resolve()
+"""The catalogs of the tool's own words in other languages than English (publication/core/i18n.py)."""
+
 BUILTIN_ROOT = BUILTIN_ASSETS.parent
 """The folder that holds both BUILTIN_LAYOUTS and BUILTIN_ASSETS: the checkout's root in an
 editable install (as the package root was before the built-in data became package data, so the
@@ -44,4 +47,4 @@ sample's outputs keep their bytes), `publication/_builtin` in an installed wheel
 STARTER_DIR = (PACKAGE_DIR / "_builtin" / "starter").resolve()
 """The plain files `publication new` fills in: publication.yml, an article, gitignore, ..."""
 
-__all__ = ["BUILTIN_ASSETS", "BUILTIN_LAYOUTS", "BUILTIN_ROOT", "PACKAGE_DIR", "STARTER_DIR"]
+__all__ = ["BUILTIN_ASSETS", "BUILTIN_LAYOUTS", "BUILTIN_LOCALE", "BUILTIN_ROOT", "PACKAGE_DIR", "STARTER_DIR"]

@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pikepdf
+from babel.dates import format_datetime
 
 from ..config.models import Publication
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS
 from ..core.dist import Output
+from ..core.i18n import Words, words_for
 from ..core.reproducible import pdf_date, save_reproducibly, source_dates
 from ..core.units import PX_PER_MM, PX_PER_PT
 from ..render.overlay import Sheet, apply_marks, as_outlines, render_sheets, text
@@ -231,13 +233,6 @@ LINE_MAP_KEY = "/PublicationLineMap"
 
 # ---- The marks -------------------------------------------------------------------------
 
-WORDS = {
-    "nl": {"version": "versie", "made": "gemaakt", "page": "pagina {x} van {y}", "sources": "Bronbestanden",
-           "proof": "proef"},
-    "en": {"version": "version", "made": "made", "page": "page {x} of {y}", "sources": "Source files",
-           "proof": "proof"},
-}
-
 MARKS_CSS = """
 .watermark { text-align: center; font-weight: 700; line-height: 1; white-space: nowrap;
              color: rgba(200, 30, 40, 0.09); letter-spacing: 0.04em; }
@@ -261,13 +256,14 @@ class Stamp:
     line_numbers: bool
 
     @property
-    def words(self) -> dict[str, str]:
-        return WORDS.get(self.language.split("-")[0], WORDS["en"])
+    def words(self) -> Words:
+        return words_for(self.language)
 
     def line(self, number: int, total: int) -> str:
-        made = self.made.strftime("%d-%m-%Y %H:%M %Z").strip()
-        return (f"<b>{text(self.watermark)}</b> · {self.words['version']} {text(self.version.label)} · "
-                f"{self.words['made']} {text(made)} · {text(self.words['page'].format(x=number, y=total))}")
+        _ = self.words
+        made = f"{format_datetime(self.made, 'short', locale=_.locale)} {self.made.strftime('%Z')}".strip()
+        return (f"<b>{text(self.watermark)}</b> · {text(_('version'))} {text(self.version.label)} · "
+                f"{text(_('made'))} {text(made)} · {text(_('page {x} of {y}', x=number, y=total))}")
 
 
 def _sheet(content: PageContent, number: int, total: int, stamp: Stamp, margin: float) -> Sheet:
@@ -318,8 +314,8 @@ def proof_name(project: Project, version: Version) -> str:
 def finish_proof(project: Project, rendition: Rendition, edition: Edition) -> list[Output]:
     settings = project.config.proof
     version = content_version(project)
-    stamp = Stamp(settings.watermark, version, build_time(project.config), project.config.language,
-                  settings.line_numbers)
+    watermark = settings.watermark or words_for(project.config.language)("DRAFT")
+    stamp = Stamp(watermark, version, build_time(project.config), project.config.language, settings.line_numbers)
     contents = page_contents(rendition, project.config_display_path)
     margin = rendition.geometry.margin_outer * PX_PER_MM
     sheets = [_sheet(content, index + 1, len(contents), stamp, margin) for index, content in enumerate(contents)]
@@ -327,9 +323,9 @@ def finish_proof(project: Project, rendition: Rendition, edition: Edition) -> li
 
     pdf = pikepdf.open(io.BytesIO(rendition.plain_pdf))  # the same bytes as the standard PDF, written once
     apply_marks(pdf, marks, {index: index for index in range(len(contents))}, LAYER_NAME)
-    _bookmark_sources(pdf, contents, stamp.words["sources"])
+    _bookmark_sources(pdf, contents, stamp.words("Source files"))
     pdf.Root[LINE_MAP_KEY] = pdf.make_stream(line_map(contents, project))
-    pdf.docinfo["/Title"] = f"{project.config.title} ({stamp.words['proof']} {version.label})"
+    pdf.docinfo["/Title"] = f"{project.config.title} ({stamp.words('proof')} {version.label})"
     pdf.docinfo["/ModDate"] = pdf_date(stamp.made)
     # The stamp is drawn in outlines, out of the text layer; the file still says what it is.
     pdf.docinfo["/PublicationProof"] = re.sub(r"<[^>]+>", "", stamp.line(1, len(contents))).rsplit(" · ", 1)[0]

@@ -19,12 +19,10 @@ from ..config.theme import Theme
 from ..content.markdown import RenderedArticle
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_LAYOUTS
+from ..core.i18n import words_for
 from ..core.problems import Code, Problem, error
 from ..core.reproducible import source_dates, w3c_date
 from .spec import RenderSpec
-
-DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-                "september", "oktober", "november", "december"]
 
 
 @dataclass(frozen=True)
@@ -34,9 +32,8 @@ class PlacedPhoto:
 
 
 def long_date(value: dt.date, language: str) -> str:
-    if language == "nl":
-        return f"{value.day} {DUTCH_MONTHS[value.month - 1]} {value.year}"
-    return value.strftime("%-d %B %Y")
+    """The date in words, in the language's own order: '21 september 2016', 'September 21, 2016'."""
+    return words_for(language).long_date(value)
 
 
 def css_string(value: str) -> str:
@@ -76,6 +73,7 @@ def render_document(project: Project, articles: list[RenderedArticle], photos: d
     config = project.config
     context = {
         "publication": config,
+        "_": words_for(config.language),
         "articles": [{"source": a.source.display_path, "front": a.source.front, "html": Markup(a.html),
                       "slug": Path(a.source.display_path).stem} for a in articles],
         "photos": photos,

@@ -1,0 +1,149 @@
+"""The tool's own words and dates follow `language:` (issue 13): catalogs complete, labels and dates in
+the PDF in the publication's language, the old Dutch colofon keys still read with a located warning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+from conftest import REPO
+from helpers import built, flat_text
+
+from publication.core.builtin import BUILTIN_LOCALE
+from publication.core.i18n import languages, words_for
+
+# The words the code and the layouts ask for: `_('...')` in a layout or in Python, `words_for(x)("...")`,
+# and the English labels of the colofon lines (COLOFON_LINES).
+ASKED = re.compile(r"""(?:\b_|words_for\([^()]*\)|stamp\.words)\(\s*(['"])(.+?)\1""")
+DUTCH_TOOL_WORDS = ("Foto", "Foto’s", "Colofon", "Uitgave", "Redactie", "Vormgeving", "Telefoon", "Omslag",
+                    "Achterkant", "pagina", "top")
+
+
+def asked_words() -> set[str]:
+    from publication.config.models import COLOFON_LINES
+
+    found = set(COLOFON_LINES.values())
+    for path in [*(REPO / "layouts").glob("*.j2"), *(REPO / "publication").rglob("*.py")]:
+        found |= {match.group(2) for match in ASKED.finditer(path.read_text(encoding="utf-8"))}
+    return found
+
+
+def test_the_code_asks_for_the_words_the_layouts_print():
+    # A regex that found nothing would make the next test pass on any catalog.
+    assert {"Colophon", "Published by", "Photo: {credit}", "Cover", "Back cover", "page {x} of {y}",
+            "Source files"} <= asked_words()
+
+
+@pytest.mark.parametrize("language", [name for name in languages() if name != "en"])
+def test_every_catalog_translates_every_word_the_tool_prints(language):
+    with (BUILTIN_LOCALE / f"{language}.po").open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {message.id for message in catalog if message.id and message.string and not message.fuzzy}
+    assert sorted(asked_words() - translated) == [], f"{language}.po lacks these"
+    for message in catalog:  # a placeholder lost in translation would print '{credit}' or fail
+        if message.id:
+            assert set(re.findall(r"{\w+}", message.string)) == set(re.findall(r"{\w+}", message.id)), message.id
+
+
+def test_english_dutch_and_german_are_there():
+    assert {"en", "nl", "de"} <= set(languages())
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("nl", "21 september 2016"), ("en", "September 21, 2016"), ("en-GB", "21 September 2016"),
+    ("de", "21. September 2016"), ("fr", "21 septembre 2016")])
+def test_dates_are_written_in_the_publications_language(language, expected):
+    assert words_for(language).long_date(dt.date(2016, 9, 21)) == expected
+
+
+ENGLISH_ARTICLE = """\
+---
+title: An article
+---
+
+First paragraph of the article.
+
+![A caption](photos/foto.jpg){fig-alt="A description" credit="Jane Doe"}
+
+Second paragraph.
+"""
+
+
+def set_language(project, language: str, article: str | None = None) -> None:
+    project.edit("publication.yml", "language: nl", f"language: {language}")
+    if article:
+        project.write("01-artikel.md", article)
+
+
+def test_an_english_publication_has_no_dutch_word_of_the_tool(project):
+    set_language(project, "en", ENGLISH_ARTICLE)
+    project.edit("publication.yml", "cover:\n", "event:\n  name: Open day\n  date: 2021-03-06\ncover:\n")
+    for dutch, english in (("Fotograaf", "A. Photographer"), ("Redacteur", "An Editor"), ("Ontwerper", "A Designer"),
+                           ("Testuitgever, mei 2020", "Test publisher, May 2020")):
+        project.edit("publication.yml", dutch, english)
+    result, pdf = built(project.root)
+    text = flat_text(pdf)
+    for word in ("Colophon", "Published by", "Editor", "Photography", "Design", "Contact", "Photo: Jane Doe",
+                 "MARCH 6, 2021"):  # the cover sets the event in capitals
+        assert word in text, word
+    for word in DUTCH_TOOL_WORDS:
+        assert not re.search(rf"\b{word}\b", text, re.IGNORECASE), word
+    html = result.renditions[0].html
+    assert 'aria-label="Cover"' in html and 'aria-label="Back cover"' in html and 'aria-label="Colophon"' in html
+    assert result.warnings == ()
+
+
+def test_a_german_publication_prints_german_labels_and_an_overridden_one(project):
+    set_language(project, "de")
+    project.edit("publication.yml", "  design: Ontwerper\n", "  design: Ontwerper\n  labels: {editor: Text}\n")
+    _, pdf = built(project.root)
+    text = flat_text(pdf)
+    for word in ("Impressum", "Herausgeber", "Text Redacteur", "Fotos", "Gestaltung", "Kontakt", "Foto: Fotograaf"):
+        assert word in text, word
+    for word in ("Colofon", "Uitgave", "Redaktion", "Vormgeving", "Colophon"):
+        assert word not in text, word
+
+
+def test_the_old_dutch_colofon_keys_still_build_with_a_warning_that_names_the_new_key(project):
+    for old, new in (("uitgave", "publisher"), ("redactie", "editor"), ("fotos", "photography"),
+                     ("vormgeving", "design")):
+        project.edit("publication.yml", f"  {new}:", f"  {old}:")
+    result, pdf = built(project.root)
+    warnings = sorted(str(problem) for problem in result.warnings if problem.code == "deprecated-key")
+    assert warnings == [
+        "content/publication.yml:10: warning: 'colofon.redactie' is deprecated: rename it to 'editor' "
+        "(the printed label follows 'language:')",
+        "content/publication.yml:11: warning: 'colofon.fotos' is deprecated: rename it to 'photography' "
+        "(the printed label follows 'language:')",
+        "content/publication.yml:12: warning: 'colofon.vormgeving' is deprecated: rename it to 'design' "
+        "(the printed label follows 'language:')",
+        "content/publication.yml:9: warning: 'colofon.uitgave' is deprecated: rename it to 'publisher' "
+        "(the printed label follows 'language:')",
+    ]
+    text = flat_text(pdf)
+    assert "Uitgave Testuitgever, mei 2020" in text and "Redactie Redacteur" in text
+
+
+def test_a_language_without_words_is_said_at_its_line(project):
+    from publication.commands.check import check_project
+
+    set_language(project, "fr")
+    assert [str(problem) for problem in check_project(project.root) if problem.code == "unknown-language"] == [
+        "content/publication.yml:2: warning: the tool's own words (the colofon's labels, 'Photo:' before a credit) "
+        "have no translation into 'fr' yet (en, de, nl have one), so they are printed in English; set the "
+        "colofon's labels under 'colofon.labels'"]
+    project.edit("publication.yml", "language: fr", "language: xx")
+    assert [problem.line for problem in check_project(project.root) if problem.code == "unknown-language"] == [2]
+
+
+def test_the_proof_stamp_speaks_the_publications_language(project):
+    from publication.commands.build import BuildOptions
+
+    set_language(project, "de")
+    result, _ = built(project.root, BuildOptions(targets=("proof",)))
+    proof = next(path for path in result.written if "-proof-" in path.name)
+    text = flat_text(proof)
+    assert "ENTWURF" in text and "Seite 1 von" in text and "Version" in text and "erstellt" in text
+    assert "CONCEPT" not in text and "pagina" not in text and "versie" not in text

@@ -1,0 +1,145 @@
+"""Two publications that are not the sample (issue 13), each built once per session with the default
+targets: an English A4 perfect-bound annual report with a theme, fonts and logo of its own and photos in
+several formats (tests/publications/annual-report-en), and a German A5 leaflet on the built-in plain
+theme (tests/publications/leaflet-de). Every edition builds without an error, and no word of the tool
+in its PDFs is Dutch: the labels are those of the publication's language."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import REPO
+from pypdf import PdfReader
+
+from publication.commands.build import BuildOptions, BuildResult, build
+
+sys.path.insert(0, str(REPO / "tests" / "publications"))
+from photos import draw_annual_report, draw_leaflet  # noqa: E402
+
+PUBLICATIONS = REPO / "tests" / "publications"
+DUTCH_TOOL_WORDS = ("Foto", "Foto’s", "Colofon", "Uitgave", "Redactie", "Vormgeving", "Telefoon", "Omslag",
+                    "Achterkant", "pagina", "top")
+EDITIONS = ("", "-screen", "-booklet", "-print")
+GERMAN = ("sommerfest-am-elbufer",)
+
+
+@dataclass(frozen=True)
+class Built:
+    result: BuildResult
+    slug: str
+
+    @property
+    def dist(self) -> Path:
+        return self.result.project.dist_dir
+
+    def pdf(self, edition: str = "") -> Path:
+        return self.dist / f"{self.slug}{edition}.pdf"
+
+    def text(self, edition: str = "") -> str:
+        """The edition's words, with words broken at a line end joined and all spacing single."""
+        raw = "\n".join(page.extract_text() for page in PdfReader(self.pdf(edition)).pages)
+        return re.sub(r"\s+", " ", re.sub(r"[\u2010\u00ad-]\n", "", raw))
+
+
+def build_copy(name: str, draw, tmp_path_factory) -> Built:
+    root = tmp_path_factory.mktemp(name) / name
+    shutil.copytree(PUBLICATIONS / name, root)
+    draw(root / "content")
+    result = build(root, BuildOptions())
+    return Built(result, result.project.slug)
+
+
+@pytest.fixture(scope="session")
+def annual_report(tmp_path_factory) -> Built:
+    return build_copy("annual-report-en", draw_annual_report, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def leaflet(tmp_path_factory) -> Built:
+    return build_copy("leaflet-de", draw_leaflet, tmp_path_factory)
+
+
+@pytest.fixture(params=["annual_report", "leaflet"])
+def publication(request) -> Built:
+    return request.getfixturevalue(request.param)
+
+
+LABELS = {
+    "annual-report-2026": ("Colophon", "Published by Riverside", "Editor Jane Doe", "Photography Sam Okafor",
+                           "Design Studio Harbour", "Printing Example Print", "Contact Riverside",
+                           "Phone 01234 567890", "Photo: Sam Okafor", "Photo: Lea Brandt", "6 MARCH 2027"),
+    "sommerfest-am-elbufer": ("Impressum", "Herausgeber Nachbarschaftsverein", "Redaktion Lea Brandt",
+                              "Fotos Jonas Weber", "Gestaltung Atelier Beispiel", "Kontakt Nachbarschaftsverein",
+                              "Telefon 0351 000000", "Foto: Jonas Weber", "5. JUNI 2027"),
+}
+
+
+def test_every_edition_builds_without_an_error(publication):
+    assert [str(problem) for problem in publication.result.issues if problem.is_error] == []
+    for edition in EDITIONS:
+        assert len(PdfReader(publication.pdf(edition)).pages) > 0, edition
+    preflight = json.loads((publication.dist / f"{publication.slug}-preflight.json").read_text(encoding="utf-8"))
+    assert preflight["passed"] and preflight["errors"] == 0, preflight
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_no_word_of_the_tool_is_dutch_and_the_labels_are_in_the_publications_language(publication, edition):
+    text = publication.text(edition)
+    # German writes "Foto" too: that one is the German label there.
+    dutch = [word for word in DUTCH_TOOL_WORDS if not (publication.slug in GERMAN and word == "Foto")]
+    assert [word for word in dutch if re.search(rf"(?<!\w){word}(?!\w)", text, re.IGNORECASE)] == []
+    if edition != "-booklet":  # the booklet's pages are the same pages, two to a sheet
+        assert [label for label in LABELS[publication.slug] if label not in text] == []
+
+
+def test_bookmarks_and_structure_labels_are_in_the_publications_language(publication):
+    colophon, cover, back = {"annual-report-2026": ("Colophon", "Cover", "Back cover"),
+                             "sommerfest-am-elbufer": ("Impressum", "Titelseite", "Rückseite")}[publication.slug]
+    def walk(items):
+        for item in items:
+            yield item.title
+            yield from walk(item.children)
+
+    with pikepdf.open(publication.pdf("-screen")) as pdf, pdf.open_outline() as outline:
+        titles = list(walk(outline.root))
+    assert titles[-1] == colophon and not set(titles) & set(DUTCH_TOOL_WORDS), titles
+    html = publication.result.renditions[0].html
+    for label in (colophon, cover, back):
+        assert f'aria-label="{label}"' in html, label
+    # The colofon page's running foot names it too.
+    pages = [page.extract_text() for page in PdfReader(publication.pdf()).pages]
+    assert sum(text.count(colophon) for text in pages if "Published by" in text or "Herausgeber" in text) == 2
+
+
+def test_the_report_uses_its_own_fonts_only(annual_report):
+    fonts = subprocess.run(["pdffonts", str(annual_report.pdf("-print"))], capture_output=True, text=True,
+                           check=True).stdout
+    names = {line.split()[0].split("+", 1)[-1] for line in fonts.splitlines()[2:]}
+    assert names and all(name.startswith(("EB-Garamond", "League-Spartan")) for name in names), names
+
+
+def test_the_report_is_a4_perfect_bound_and_the_leaflet_a5(annual_report, leaflet):
+    for built, (width, height) in ((annual_report, (210, 297)), (leaflet, (148, 210))):
+        reader = PdfReader(built.pdf())
+        box = reader.pages[0].mediabox
+        assert (float(box.width) * 25.4 / 72, float(box.height) * 25.4 / 72) == pytest.approx((width, height), abs=0.5)
+    assert len(PdfReader(annual_report.pdf("-print")).pages) % 2 == 0
+    assert len(PdfReader(leaflet.pdf("-print")).pages) % 4 == 0
+
+
+def test_every_photo_format_of_the_report_is_placed_the_right_way_up(annual_report):
+    with pikepdf.open(annual_report.pdf()) as pdf:
+        shapes = {(int(image.Width), int(image.Height)) for page in pdf.pages
+                  for image in page.get_images().values()}
+    # Six photos (two covers, CMYK, EXIF-rotated, alpha, greyscale) and the logo is vector.
+    assert len(shapes) >= 6, shapes
+    # The EXIF-rotated photo is stored 1100 x 800 and must be placed upright: about 8 wide to 11 high.
+    assert any(abs(height / width - 1100 / 800) < 0.02 for width, height in shapes), shapes
