@@ -47,7 +47,7 @@ def test_every_page_carries_watermark_and_stamp(proof_project):
     path = build_proof(proof_project.root)
 
     version = re.fullmatch(r"testbrochure-proof-([0-9a-f]{10})\.pdf", path.name).group(1)
-    assert _stamp(path) == f"CONCEPT · versie {version} · gemaakt 14-11-2023 22:13 UTC"
+    assert _stamp(path) == f"CONCEPT · versie {version} · gemaakt 14-11-2023, 22:13 UTC"
     pages = PdfReader(path).pages
     assert len(pages) >= 4
     with pikepdf.open(path) as pdf:

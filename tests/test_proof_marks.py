@@ -101,7 +101,7 @@ def test_the_proofs_text_layer_is_the_brochures(sample_proof):
         assert marked[index].get_textpage().get_text_range() == plain[index].get_textpage().get_text_range()
     with pikepdf.open(proof) as pdf:
         stamp = str(pdf.docinfo["/PublicationProof"])
-    assert stamp.startswith("CONCEPT · versie ") and "gemaakt 14-11-2023 22:13 UTC" in stamp
+    assert stamp.startswith("CONCEPT · versie ") and "gemaakt 14-11-2023, 22:13 UTC" in stamp
 
 
 def _rendered(path, index: int) -> numpy.ndarray:
