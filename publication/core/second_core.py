@@ -26,10 +26,14 @@ SERIAL_ENV = "PUBLICATION_SERIAL"
 """Set to 1 to build in one process only (to compare, or to profile)."""
 
 
-def _may_fork() -> bool:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return (hasattr(os, "fork") and cores > 1 and threading.active_count() == 1
-            and os.environ.get(SERIAL_ENV) != "1")
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def may_fork() -> bool:
+    """Whether work may be forked off here: a fork, more than one core, one thread, and no PUBLICATION_SERIAL."""
+    return hasattr(os, "fork") and cores() > 1 and threading.active_count() == 1 and os.environ.get(SERIAL_ENV) != "1"
 
 
 class Deferred(Generic[T]):
@@ -43,7 +47,7 @@ class Deferred(Generic[T]):
         self.value: T | None = None
 
     def start(self) -> "Deferred[T]":
-        if not _may_fork():
+        if not may_fork():
             return self
         read, write = os.pipe()
         pid = os.fork()
