@@ -184,3 +184,24 @@ def test_no_area_of_the_printed_file_is_over_max_ink(dark_print, tmp_path):
         darkest.append(inside.max())
         assert (inside > 300.5).sum() < one_mm2, (number, (inside > 300.5).sum() / one_mm2, inside.max())
     assert max(darkest) > 280  # the dark photo is there, and printed dark
+
+
+def test_progress_of_the_photos_shows_on_a_terminal_only(project):
+    """A cold build on a terminal (a pseudo-terminal from `script`) says which photo and how many are
+    left; the same build with stderr piped prints nothing of it, even where a CI service asks rich for
+    colours and terminal output."""
+    import shutil
+
+    def cold_build(on_terminal: bool, **forced: str) -> str:
+        shutil.rmtree(project.root / ".cache", ignore_errors=True)
+        command = [sys.executable, "-m", "publication", "build", str(project.root), "--target", "standard"]
+        environment = {**os.environ, "COLUMNS": "120", "TERM": "xterm", **forced}
+        if on_terminal:
+            command = ["script", "-qec", " ".join(command), "/dev/null"]
+        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, env=environment)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout + result.stderr
+
+    shown = cold_build(on_terminal=True)
+    assert "Preparing photos (2 left)" in shown and "(0 left), done: " in shown
+    assert "Preparing photos" not in cold_build(on_terminal=False, FORCE_COLOR="1", TTY_COMPATIBLE="1")

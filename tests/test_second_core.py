@@ -21,7 +21,7 @@ def run_python(code: str, **environment: str) -> list[str]:
 def test_the_work_runs_in_a_child_and_its_result_comes_back():
     parent, child, again = run_python("""
         import os
-        from publication.second_core import on_second_core
+        from publication.core.second_core import on_second_core
         with on_second_core(lambda: (os.getpid(), b"x" * 5_000_000)) as work:
             pid, data = work.result()
             assert len(data) == 5_000_000 and work.result()[0] == pid
@@ -33,7 +33,7 @@ def test_the_work_runs_in_a_child_and_its_result_comes_back():
 def test_work_that_fails_in_the_child_is_done_here_and_fails_as_it_would():
     lines = run_python("""
         import os
-        from publication.second_core import on_second_core
+        from publication.core.second_core import on_second_core
         parent = os.getpid()
 
         def work():
@@ -55,13 +55,13 @@ def test_work_that_fails_in_the_child_is_done_here_and_fails_as_it_would():
 def test_serial_builds_and_threaded_processes_do_not_fork():
     assert run_python("""
         import os
-        from publication.second_core import on_second_core
+        from publication.core.second_core import on_second_core
         with on_second_core(os.getpid) as work:
             print(work.result() == os.getpid())
     """, PUBLICATION_SERIAL="1") == ["True"]
     assert run_python("""
         import os, threading
-        from publication.second_core import on_second_core
+        from publication.core.second_core import on_second_core
         stop = threading.Event()
         threading.Thread(target=stop.wait).start()
         with on_second_core(os.getpid) as work:
