@@ -3,7 +3,6 @@ however it is made, and ink that stays under the limit after JPEG encoding and i
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -11,9 +10,9 @@ import textwrap
 
 import numpy
 import pytest
+from conftest import REPO
 from PIL import Image
 
-from conftest import REPO
 from publication.commands.build import BuildOptions, build
 from publication.core.builtin import BUILTIN_ASSETS
 from publication.render import images
@@ -43,7 +42,7 @@ def dark_photo(path, size=(900, 600), seed=7) -> None:
 def test_prepared_cmyk_photos_stay_under_max_ink_after_jpeg_encoding(tmp_path):
     dark_photo(tmp_path / "night.jpg")
     requests = [ImageRequest(tmp_path / "night.jpg", "content/a.md", 3, 60.0),
-                ImageRequest(SAMPLE_PHOTOS / "dadema.jpg", "content/a.md", 5, 70.0),  # an ordinary photo, 312 % unlimited
+                ImageRequest(SAMPLE_PHOTOS / "dadema.jpg", "content/a.md", 5, 70.0),  # ordinary: 312 % unlimited
                 ImageRequest(SAMPLE_PHOTOS / "van-ginkel.jpg", "content/a.md", 7, 70.0, 50.0)]
     made = prepare_photos(requests, [PRINT, PhotoVersion(300, PROFILE, 260)], tmp_path / "cache", workers=1)
     for (request, version), (prepared, problems) in made.items():
