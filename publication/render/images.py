@@ -201,7 +201,7 @@ def _total_ink(pixels):
     """Per pixel, the sum of the four inks (0..1020), added plane by plane (faster than a sum over the last axis)."""
     import numpy  # here, not at the top: 40 ms of every build's start, and only a photo being prepared needs it
 
-    total = pixels[..., 0].astype(numpy.int32)
+    total = pixels[..., 0].astype(numpy.int16)
     for plane in range(1, 4):
         total += pixels[..., plane]
     return total
@@ -213,56 +213,92 @@ def _limit_ink(pixels, limit):
     sheet-fed offset (FOGRA39: 330%) can exceed what the press or paper takes."""
     import numpy
 
-    rows, columns = numpy.nonzero(_total_ink(pixels) > limit)
-    if not rows.size:
+    over = numpy.nonzero(_total_ink(pixels) > limit)
+    if not over[0].size:
         return pixels
-    chosen = pixels[rows, columns].astype(numpy.float32)
-    allowed = limit[rows, columns] if numpy.ndim(limit) else limit
+    chosen = pixels[over].astype(numpy.float32)
+    allowed = limit[over] if numpy.ndim(limit) else limit
     scale = numpy.clip((allowed - chosen[:, 3]) / numpy.maximum(chosen[:, :3].sum(axis=1), 1), 0, 1)
     limited = pixels.copy()
-    limited[rows, columns, :3] = numpy.floor(chosen[:, :3] * scale[:, None]).astype(numpy.uint8)
+    limited[(*over, slice(0, 3))] = numpy.floor(chosen[:, :3] * scale[:, None]).astype(numpy.uint8)
     return limited
 
 
 _BLOCK = 8
-"""JPEG codes 8x8 blocks (no chroma subsampling here), so an overshoot is corrected block by block."""
+"""JPEG codes 8x8 blocks, each on its own (no chroma subsampling here, and an edge block is padded by
+repeating its last row and column): the pixels a block decodes to depend on that block's pixels only."""
 _INK_ROUNDS = 8
 _INK_MARGIN = 3
 """Total ink (in 0..1020) kept under the limit from the start and in every correction: JPEG's rounding adds a
 little, and so may a renderer's own decoder (Ghostscript's is a different build of libjpeg)."""
+_MOSAIC_WIDTH = 256
+"""Blocks per row of the mosaic in which the blocks that went over are corrected."""
 
 
-def _encode(image: Image.Image, comment: bytes, optimize: bool = True) -> bytes:
+def _encode(image: Image.Image, comment: bytes = b"", optimize: bool = True) -> bytes:
     """`optimize` only makes the Huffman tables smaller: the decoded pixels are the same without it."""
     encoded = io.BytesIO()
     image.save(encoded, "JPEG", quality=90, optimize=optimize, subsampling=0, comment=comment)
     return encoded.getvalue()
 
 
-def _encode_within_ink(image: Image.Image, max_ink: int, comment: bytes) -> bytes:
-    """The CMYK photo as JPEG with no pixel over max_ink percent in total AFTER encoding: JPEG's
-    rounding can add a few percent where the limit cut, so the encoded result is decoded and
-    checked, and the limit lowered in each 8x8 block that went over by what it went over, until none does."""
+def _decoded_excess(data: bytes, ceiling: int):
+    """Per 8x8 block of the decoded JPEG, how far its heaviest pixel goes over `ceiling` (<= 0: not over)."""
     import numpy
 
-    pixels = numpy.asarray(image)
+    with Image.open(io.BytesIO(data)) as decoded:
+        total = _total_ink(numpy.asarray(decoded))
+    height, width = total.shape
+    rows, columns = -(-height // _BLOCK), -(-width // _BLOCK)
+    padded = numpy.pad(total, ((0, rows * _BLOCK - height), (0, columns * _BLOCK - width)), mode="edge")
+    return padded.reshape(rows, _BLOCK, columns, _BLOCK).max(axis=(1, 3)).astype(numpy.int32) - ceiling
+
+
+def _encode_within_ink(image: Image.Image, max_ink: int, comment: bytes) -> bytes:
+    """The CMYK photo as JPEG with no pixel over max_ink percent in total AFTER encoding. JPEG's rounding
+    adds a few percent where the limit cut, so the encoded file is decoded and checked; the blocks that
+    went over are gathered in a small mosaic, whose limit is lowered block by block by what each went over
+    until none does (the blocks are coded independently, so they decode in the file as in the mosaic),
+    and the file is encoded again with them, and checked again."""
+    import numpy
+
+    height, width = image.height, image.width
+    rows, columns = -(-height // _BLOCK), -(-width // _BLOCK)
     ceiling = math.floor(max_ink * 255 / 100)
-    limit = numpy.full(pixels.shape[:2], ceiling - _INK_MARGIN, dtype=numpy.int32)
-    for _ in range(_INK_ROUNDS):
-        limited = _limit_ink(pixels, limit)
-        picture = image if limited is pixels else Image.fromarray(limited, "CMYK")
-        with Image.open(io.BytesIO(_encode(picture, comment, optimize=False))) as decoded:
-            excess = _total_ink(numpy.asarray(decoded)) - ceiling
+    source = numpy.pad(numpy.asarray(image), ((0, rows * _BLOCK - height), (0, columns * _BLOCK - width), (0, 0)),
+                       mode="edge")  # as libjpeg pads the edge blocks
+    current = _limit_ink(source, ceiling - _INK_MARGIN)
+    blocks = lambda array, at: array.reshape(rows, _BLOCK, columns, _BLOCK, 4).swapaxes(1, 2)[at]  # noqa: E731
+    limits = numpy.full((rows, columns), ceiling - _INK_MARGIN, dtype=numpy.int32)
+    data = b""
+    for _ in range(3):
+        data = _encode(Image.fromarray(numpy.ascontiguousarray(current[:height, :width]), "CMYK"), comment)
+        excess = _decoded_excess(data, ceiling)
         if excess.max() <= 0:
-            break
-        height, width = excess.shape
-        rows, columns = -(-height // _BLOCK), -(-width // _BLOCK)
-        padded = numpy.zeros((rows * _BLOCK, columns * _BLOCK), dtype=numpy.int32)
-        padded[:height, :width] = numpy.maximum(excess, 0)
-        worst = padded.reshape(rows, _BLOCK, columns, _BLOCK).max(axis=(1, 3))
-        lower = numpy.repeat(numpy.repeat(worst, _BLOCK, axis=0), _BLOCK, axis=1)[:height, :width]
-        limit = limit - numpy.where(lower > 0, lower + _INK_MARGIN, 0)
-    return _encode(picture, comment)
+            return data
+        if current is source:
+            current = source.copy()
+        at = numpy.nonzero(excess > 0)
+        count = at[0].size
+        across = min(count, _MOSAIC_WIDTH)
+        down = -(-count // across)
+        original = numpy.zeros((down * across, _BLOCK, _BLOCK, 4), dtype=numpy.uint8)
+        original[:count] = blocks(source, at)
+        limit = numpy.full(down * across, ceiling, dtype=numpy.int32)
+        limit[:count] = limits[at] - excess[at] - _INK_MARGIN
+        for _ in range(_INK_ROUNDS):
+            per_pixel = numpy.broadcast_to(limit[:, None, None], (down * across, _BLOCK, _BLOCK))
+            corrected = _limit_ink(original, per_pixel)
+            mosaic = corrected.reshape(down, across, _BLOCK, _BLOCK, 4).swapaxes(1, 2).reshape(
+                down * _BLOCK, across * _BLOCK, 4)
+            over = _decoded_excess(_encode(Image.fromarray(numpy.ascontiguousarray(mosaic), "CMYK"), optimize=False),
+                                   ceiling).reshape(-1)
+            if over.max() <= 0:
+                break
+            limit = limit - numpy.where(over > 0, over + _INK_MARGIN, 0)
+        limits[at] = limit[:count]
+        current.reshape(rows, _BLOCK, columns, _BLOCK, 4).swapaxes(1, 2)[at] = corrected[:count]
+    return data
 
 
 @dataclass(frozen=True)
