@@ -9,7 +9,7 @@ A cold build asks for several versions of each photo (print CMYK and screen RGB)
 original is decoded once for all of them, a JPEG at a reduced scale when it is at least twice
 the largest size needed (libjpeg's DCT scaling), and colours are converted on the reduced
 image. The photos are prepared on every core (a process pool, one photo at a time per
-worker) when more than one needs processing and the process may fork (core/second_core.py).
+worker, each a fresh interpreter) when more than one needs processing, unless PUBLICATION_SERIAL=1.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import hashlib
 import io
 import math
 import multiprocessing
+import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -31,7 +32,7 @@ from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from ..core.dist import write_atomic
 from ..core.problems import Code, Problem, error
-from ..core.second_core import cores, may_fork
+from ..core.second_core import SERIAL_ENV, cores
 from ..core.units import pixels_for
 
 CACHE_VERSION = "2"
@@ -401,14 +402,23 @@ def _cached(request: ImageRequest, output: Path) -> PreparedImage | None:
 
 
 def _workers(jobs: int) -> int:
-    return min(jobs, cores()) if jobs > 1 and may_fork() else 1
+    parallel = jobs > 1 and cores() > 1 and os.environ.get(SERIAL_ENV) != "1"
+    return min(jobs, cores()) if parallel else 1
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Fresh interpreters that import only this module, never forks of this process: it may run other
+    threads (the preview's server) and holds WeasyPrint and the project, and a fork would count all that
+    in each worker's memory. They are this process's own children, so their CPU time counts in its
+    getrusage(RUSAGE_CHILDREN), as the benchmark reads it."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def prepare_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersion], cache_dir: Path,
                    workers: int | None = None) -> dict[tuple[ImageRequest, PhotoVersion], Prepared]:
     """Every version of every photo: from the cache, or made with each original decoded once, on
-    `workers` processes (default: every core, when more than one original is to be processed and
-    the process may fork). The result is the same, byte for byte, however many workers make it."""
+    `workers` processes (default: every core, when more than one original is to be processed). The
+    result is the same, byte for byte, however many workers make it."""
     results: dict[tuple[ImageRequest, PhotoVersion], Prepared] = {}
     jobs: dict[Path, list[_Version]] = {}
     for request in dict.fromkeys(requests):
@@ -437,7 +447,7 @@ def prepare_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVer
     count = _workers(len(jobs)) if workers is None else workers
     if count > 1:
         try:
-            with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+            with _pool(count) as pool:
                 futures = {pool.submit(_prepare_original, path, items): path for path, items in jobs.items()}
                 for future in as_completed(futures):
                     made[futures[future]] = future.result()
