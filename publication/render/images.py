@@ -8,21 +8,20 @@ unchanged photo is not processed twice.
 A cold build asks for several versions of each photo (print CMYK and screen RGB): each
 original is decoded once for all of them, a JPEG at a reduced scale when it is at least twice
 the largest size needed (libjpeg's DCT scaling), and colours are converted on the reduced
-image. The photos are prepared on every core (a process pool, one photo at a time per
-worker, each a fresh interpreter) when more than one needs processing, unless PUBLICATION_SERIAL=1.
+image. The photos are prepared on every core (worker processes, one photo at a time each, fresh
+interpreters: see `_in_workers`) when more than one needs processing, unless PUBLICATION_SERIAL=1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import math
-import multiprocessing
 import os
+import sys
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -405,16 +404,78 @@ def _cached(request: ImageRequest, output: Path) -> PreparedImage | None:
 
 
 def _workers(jobs: int) -> int:
-    parallel = jobs > 1 and cores() > 1 and os.environ.get(SERIAL_ENV) != "1"
-    return min(jobs, cores()) if parallel else 1
+    return min(jobs, cores()) if jobs > 1 and cores() > 1 and os.environ.get(SERIAL_ENV) != "1" else 1
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Fresh interpreters that import only this module, never forks of this process: it may run other
-    threads (the preview's server) and holds WeasyPrint and the project, and a fork would count all that
-    in each worker's memory. They are this process's own children, so their CPU time counts in its
-    getrusage(RUSAGE_CHILDREN), as the benchmark reads it."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+_WORKER = "from publication.render.images import serve_photos; serve_photos()"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def serve_photos() -> None:
+    """A photo worker: reads (original, versions) pickled on stdin, one after the other, and writes each
+    result pickled on stdout, until stdin closes. Anything else printed goes to stderr."""
+    import pickle
+
+    results = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    jobs = sys.stdin.buffer
+    while True:
+        try:
+            path, versions = pickle.load(jobs)
+        except EOFError:
+            return
+        pickle.dump(_prepare_original(path, versions), results, protocol=pickle.HIGHEST_PROTOCOL)
+        results.flush()
+
+
+def _in_workers(jobs: dict[Path, list[_Version]], count: int, made: dict[Path, list[Prepared]],
+                progress: Progress | None) -> None:
+    """The jobs on `count` worker processes, each a fresh interpreter that imports only this module and
+    takes one photo at a time. Not multiprocessing: its workers are forks of this process (which may run
+    other threads, and holds WeasyPrint and the project: all counted in each worker's memory) or import
+    the main script again (a user's script, run twice). The workers are this process's own children, so
+    their CPU time counts in its getrusage(RUSAGE_CHILDREN). A job a worker does not finish is left out
+    of `made`, to be done here."""
+    import pickle
+    import subprocess
+    import threading
+
+    waiting = list(jobs.items())
+    lock = threading.Lock()
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT,
+                                                                             os.environ.get("PYTHONPATH")]))}
+
+    def work() -> None:
+        try:
+            worker = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      env=environment)
+        except OSError:
+            return
+        try:
+            while True:
+                with lock:
+                    if not waiting:
+                        break
+                    path, items = waiting.pop(0)
+                pickle.dump((path, items), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                worker.stdin.flush()
+                result = pickle.load(worker.stdout)
+                with lock:
+                    made[path] = result
+                    if progress:
+                        progress(path.name, len(made), len(jobs))
+        except (OSError, EOFError, pickle.UnpicklingError):
+            pass  # a worker that died (out of memory, killed) is no new way to fail: its job is made here
+        finally:
+            with contextlib.suppress(OSError):
+                worker.stdin.close()  # the worker ends at the end of its input
+            worker.wait()
+
+    threads = [threading.Thread(target=work, name=f"photo worker {number}") for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def prepare_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersion], cache_dir: Path,
@@ -449,15 +510,7 @@ def prepare_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVer
     made: dict[Path, list[Prepared]] = {}
     count = _workers(len(jobs)) if workers is None else workers
     if count > 1:
-        try:
-            with _pool(count) as pool:
-                futures = {pool.submit(_prepare_original, path, items): path for path, items in jobs.items()}
-                for future in as_completed(futures):
-                    made[futures[future]] = future.result()
-                    if progress:
-                        progress(futures[future].name, len(made), len(jobs))
-        except (BrokenProcessPool, OSError):
-            pass  # a worker that died (out of memory, killed) is no new way to fail: the rest is made here
+        _in_workers(jobs, count, made, progress)
     for path, items in jobs.items():
         if path not in made:
             made[path] = _prepare_original(path, items)
