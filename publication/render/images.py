@@ -415,7 +415,9 @@ def serve_photos() -> None:
     """A photo worker: reads (original, versions) pickled on stdin, one after the other, and writes each
     result pickled on stdout, until stdin closes. Anything else printed goes to stderr."""
     import pickle
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to report: this ends with its input
     results = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     jobs = sys.stdin.buffer
@@ -454,7 +456,7 @@ def _in_workers(jobs: dict[Path, list[_Version]], count: int, made: dict[Path, l
         try:
             while True:
                 with lock:
-                    if not waiting:
+                    if not waiting or stopped:
                         break
                     path, items = waiting.pop(0)
                 pickle.dump((path, items), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -471,11 +473,16 @@ def _in_workers(jobs: dict[Path, list[_Version]], count: int, made: dict[Path, l
                 worker.stdin.close()  # the worker ends at the end of its input
             worker.wait()
 
+    stopped: list[bool] = []
     threads = [threading.Thread(target=work, name=f"photo worker {number}") for number in range(count)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # Ctrl-C: the workers finish the photo in hand, start no other, and end
+        stopped.append(True)
+        raise
 
 
 def prepare_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersion], cache_dir: Path,
