@@ -31,7 +31,7 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def may_fork() -> bool:
+def _may_fork() -> bool:
     """Whether work may be forked off here: a fork, more than one core, one thread, and no PUBLICATION_SERIAL."""
     return hasattr(os, "fork") and cores() > 1 and threading.active_count() == 1 and os.environ.get(SERIAL_ENV) != "1"
 
@@ -47,7 +47,7 @@ class Deferred(Generic[T]):
         self.value: T | None = None
 
     def start(self) -> "Deferred[T]":
-        if not may_fork():
+        if not _may_fork():
             return self
         read, write = os.pipe()
         pid = os.fork()
