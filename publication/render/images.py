@@ -157,14 +157,22 @@ def _source_profile(icc: bytes | None) -> ImageCms.ImageCmsProfile | None:
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
-    source = _source_profile(icc)
-    if source:
+    if icc:
         try:
-            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB",
-                                              renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+            transform = _screen_transform(icc, image.mode)
+            if transform:
+                image = ImageCms.applyTransform(image, transform)
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass
     return image.convert("RGB")
+
+
+@functools.lru_cache(maxsize=8)
+def _screen_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """Built once per source profile in a process (as profileToProfile would build it for every photo)."""
+    source = _source_profile(icc)
+    return ImageCms.buildTransform(source, _SRGB_PROFILE, mode, "RGB",
+                                   renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC) if source else None
 
 
 # Photos go to press with relative colorimetric intent and black point compensation:
