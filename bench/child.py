@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import sys
 import time
@@ -78,7 +79,10 @@ def build_once(root: Path, targets: list[str]) -> dict:
         "images": sum(len(rendition.images) for rendition in result.renditions),
         "images_processed": sum(rendition.images_processed for rendition in result.renditions),
         "renders": len({id(rendition.document) for rendition in result.renditions}),
-        "ppi": [rendition.layout.ppi for rendition in result.renditions],
+        "ppi": [rendition.spec.ppi for rendition in result.renditions],
+        # each prepared photo as the HTML links it (relative to dist/) -> its original, for a bare WeasyPrint run
+        "originals": {os.path.relpath(image.output, result.project.dist_dir): str(image.request.path)
+                      for rendition in result.renditions for image in rendition.images},
     }
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import sys
 import traceback
 from pathlib import Path
+from typing import Iterator
 
 import click
 from rich.console import Console
@@ -20,6 +22,43 @@ def _print_issues(issues: tuple[Problem, ...] | list[Problem]) -> None:
     for issue in sorted(issues, key=lambda i: (i.path, i.line or 0)):
         style = "red" if issue.is_error else "yellow"
         console.print(str(issue), style=style, markup=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def photo_progress() -> Iterator[None]:
+    """While photos are prepared (a cold build, new photos): which one, how many are left. On a
+    terminal only, so output that is piped, logged or tested stays as it is (rich's own test, `is_terminal`,
+    says yes to CI services that set FORCE_COLOR or TTY_COMPATIBLE; stderr itself is asked here)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from .render.images import PHOTO_PROGRESS
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
+                   transient=True)
+    task = None
+
+    def update(name: str, done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("Preparing photos", total=total)
+        left = total - done
+        bar.update(task, total=total, completed=done, description=f"Preparing photos ({left} left)" + (
+            f", done: {name}" if name else ""))
+        bar.refresh()  # every step shown, however fast the next comes
+        if left == 0:
+            bar.stop()
+            task = None
+
+    token = PHOTO_PROGRESS.set(update)
+    try:
+        yield
+    finally:
+        PHOTO_PROGRESS.reset(token)
+        bar.stop()
 
 
 def reporting(func):
@@ -101,7 +140,8 @@ def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool
     from .commands.build import build as run_build
 
     gc.freeze()  # what is imported lives as long as the process: the collector need not scan it during layout
-    result = run_build(project_dir, BuildOptions(strict=strict, targets=targets or None, force=force))
+    with photo_progress():
+        result = run_build(project_dir, BuildOptions(strict=strict, targets=targets or None, force=force))
     _print_issues(result.warnings)
     if result.preflight:
         _print_preflight(result.preflight)
@@ -129,7 +169,8 @@ def preflight(project_dir: Path, force: bool) -> None:
     """Check the print PDF of PROJECT_DIR as a print shop would; writes only the preflight report."""
     from .commands.preflight import preflight_only
 
-    report, written = preflight_only(project_dir)
+    with photo_progress():
+        report, written = preflight_only(project_dir)
     _print_preflight(report)
     for path in written:
         console.print(f"  wrote {path.name}", markup=False)
@@ -202,7 +243,8 @@ def proof(project_dir: Path, since: str | None, strict: bool) -> None:
     """Write a proof for reviewers: watermark, version stamp, line numbers, source files."""
     from .commands.proof import make_proof
 
-    made = make_proof(project_dir, since, strict)
+    with photo_progress():
+        made = make_proof(project_dir, since, strict)
     _print_issues(made.build.warnings)
     console.print(f"  wrote {made.proof.relative_to(made.build.project.root)}", markup=False)
     if since is not None and made.previous is None:

@@ -160,9 +160,11 @@ class WarmBuilder:
     def last(self) -> RenderStats | None:
         return self.history[-1] if self.history else None
 
-    def render(self, project: Project, theme: Theme, layout: RenderSpec, strict: bool = False) -> Rendition:
+    def render(self, project: Project, theme: Theme, layout: RenderSpec, strict: bool = False,
+               companions: tuple[RenderSpec, ...] = ()) -> Rendition:
         """Like build.render, laying out only what changed since this builder's last render."""
-        return render(project, theme, layout, strict, typesetter=partial(self._typeset, (project.root, layout)))
+        return render(project, theme, layout, strict, typesetter=partial(self._typeset, (project.root, layout)),
+                      companions=companions)
 
     def build(self, root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         """Like build.build, with every RenderSpec rendered warm."""

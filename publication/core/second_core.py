@@ -26,10 +26,14 @@ SERIAL_ENV = "PUBLICATION_SERIAL"
 """Set to 1 to build in one process only (to compare, or to profile)."""
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _may_fork() -> bool:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return (hasattr(os, "fork") and cores > 1 and threading.active_count() == 1
-            and os.environ.get(SERIAL_ENV) != "1")
+    """Whether work may be forked off here: a fork, more than one core, one thread, and no PUBLICATION_SERIAL."""
+    return hasattr(os, "fork") and cores() > 1 and threading.active_count() == 1 and os.environ.get(SERIAL_ENV) != "1"
 
 
 class Deferred(Generic[T]):

@@ -54,6 +54,8 @@ class Pipeline:
     write: Callable[[Project, Rendition], bytes]
     preflight: Callable[[Project, Rendition, bytes], list[Problem]] | None = None
     safety_zone: float = SAFETY_ZONE_MM
+    drawn: tuple[RenderSpec, ...] = ()
+    """The specs `write` draws from the layout (in_rgb): their photos are prepared with its own."""
 
 
 def _pages_in_rgb(project: Project, rendition: Rendition) -> bytes:
@@ -67,7 +69,7 @@ def _print_preflight(project: Project, rendition: Rendition, pdf: bytes) -> list
     return list(preflight(project, rendition, printed.data, project.font_dirs).findings)
 
 
-PRINT_PIPELINE = Pipeline("print", print_spec, _pages_in_rgb, _print_preflight)
+PRINT_PIPELINE = Pipeline("print", print_spec, _pages_in_rgb, _print_preflight, drawn=(SCREEN_SPEC,))
 """The preview's pipeline: the print layout, its pages drawn in RGB, the print preflight."""
 
 QUICK_SPEC = RenderSpec(colour_space="rgb", bleed=3.0, ppi=150)
@@ -252,7 +254,7 @@ class Previewer:
         started = time.perf_counter()
         project, issues = load_project(self.root)
         theme = load_theme(project.config.theme, project.asset_dirs)
-        rendition = self.warm.render(project, theme, self.pipeline.spec(project))
+        rendition = self.warm.render(project, theme, self.pipeline.spec(project), companions=self.pipeline.drawn)
         pdf = self.pipeline.write(project, rendition)
         encoded = dict(self._encoded)
         pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi, encoded=encoded))

@@ -26,7 +26,7 @@ from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
 from ..core.problems import Problem, Severity, error, raise_if_errors
 from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
-from .images import ImageRequest, PreparedImage, prepare
+from .images import ImageRequest, PhotoVersion, PreparedImage, output_for, prepare_photos
 from .rgb_view import RgbView, drawn_in_rgb
 from .spec import RenderSpec
 from .stylecheck import check_gradients, check_stylesheets, locate_refused
@@ -70,35 +70,60 @@ class Rendition:
         return self.write()
 
 
+def photo_version(spec: RenderSpec) -> PhotoVersion:
+    """How the photos of a spec's pages are prepared."""
+    return PhotoVersion(spec.ppi, spec.output_profile if spec.colour_space == "cmyk" else None, spec.max_ink)
+
+
 @dataclass
 class _ImageStage:
-    """Prepares each photo as the spec asks for it, and remembers what went wrong."""
+    """Prepares each photo as the spec asks for it, and remembers what went wrong. The photos are
+    asked for one by one (`url`) and prepared all at once (`prepare_all`), on every core, with the
+    versions the `companions` will ask for made from the same decode."""
 
     project: Project
     relative_to: Path
     spec: RenderSpec
+    companions: tuple[RenderSpec, ...] = ()
     issues: list[Problem] = field(default_factory=list)
     prepared: list[PreparedImage] = field(default_factory=list)
+    requests: list[ImageRequest] = field(default_factory=list)
 
     @property
     def cache_dir(self) -> Path:
         return self.project.root / ".cache" / "images"
 
+    def prepare_all(self, requests: list[ImageRequest]) -> list[PreparedImage | None]:
+        own = photo_version(self.spec)
+        versions = [own] + [photo_version(spec) for spec in self.companions]
+        made = prepare_photos(requests, versions, self.cache_dir)
+        results = []
+        for request in requests:
+            prepared, problems = made[request, own]
+            self.issues += [problem for problem in problems if problem not in self.issues]
+            if prepared:
+                self.prepared.append(prepared)
+            results.append(prepared)
+        return results
+
     def prepare(self, request: ImageRequest) -> PreparedImage | None:
-        prepared, problems = prepare(request, self.cache_dir, self.spec.ppi, self.spec.output_profile,
-                                     self.spec.max_ink)
-        if prepared is None:
-            self.issues += problems
-            return None
-        self.prepared.append(prepared)
-        return prepared
+        return self.prepare_all([request])[0]
 
     def relative_url(self, prepared: PreparedImage) -> str:
         return Path(os.path.relpath(prepared.output, self.relative_to)).as_posix()
 
     def url(self, request: ImageRequest) -> str:
-        prepared = self.prepare(request)
-        return self.relative_url(prepared) if prepared else ""
+        """Where the photo will be once `prepare_asked` has run (its cache file is named by its content)."""
+        self.requests.append(request)
+        try:
+            output = output_for(request, photo_version(self.spec), self.cache_dir)
+        except OSError:
+            return ""  # prepare_asked reports it
+        return Path(os.path.relpath(output, self.relative_to)).as_posix()
+
+    def prepare_asked(self) -> None:
+        """Prepare every photo `url` was asked for."""
+        self.prepare_all(self.requests)
 
     def figure_url(self, figure: Figure, geometry: Geometry) -> str:
         return self.url(ImageRequest(figure.path, figure.source, figure.line,
@@ -111,12 +136,13 @@ Typesetter = Callable[[str, Path, list[Path]], Typeset]
 
 
 def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = False,
-           typesetter: Typesetter = typeset) -> Rendition:
-    """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors."""
+           typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = ()) -> Rendition:
+    """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors.
+    The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too."""
     config = project.config
     geometry = page_geometry(config.page, bleed=spec.bleed)
     dist = project.dist_dir
-    images = _ImageStage(project, dist, spec)
+    images = _ImageStage(project, dist, spec, companions)
     issues: list[Problem] = []
 
     articles: list[RenderedArticle] = []
@@ -136,6 +162,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
                 path, project.config_display_path, project.photo_lines.get(key), *geometry.cover_photo_box(key)
             )
             photos[key] = PlacedPhoto(images.url(request), part.photo_alt)
+    images.prepare_asked()
     issues += images.issues
     raise_if_errors(issues)
 
@@ -188,8 +215,7 @@ def in_rgb(project: Project, source: Rendition, spec: RenderSpec, keep_bleed: bo
     """The print rendition drawn as an RGB edition: the same pages, each photo's RGB version."""
     images = _ImageStage(project, project.dist_dir, spec)
     photos: dict[str, str] = {}
-    for placed in source.images:
-        prepared = images.prepare(placed.request)
+    for placed, prepared in zip(source.images, images.prepare_all([placed.request for placed in source.images])):
         if prepared:
             photos[images.relative_url(placed)] = prepared.output.resolve().as_uri()
     raise_if_errors(images.issues)
@@ -206,4 +232,5 @@ def in_rgb(project: Project, source: Rendition, spec: RenderSpec, keep_bleed: bo
     )
 
 
-Renderer = Callable[[Project, Theme, RenderSpec, bool], Rendition]
+Renderer = Callable[..., Rendition]
+"""(project, theme, spec, strict, companions=()) -> Rendition: `render`, or a WarmBuilder's."""
