@@ -174,6 +174,7 @@ def test_invalid_css_in_a_project_theme_is_a_warning_with_its_file_and_line(proj
     import shutil
 
     shutil.copytree(REPO / "assets", project.root / "assets")
+    project.edit("publication.yml", "articles:", "theme: regio-zwolle\narticles:")
     theme = project.root / "assets" / "themes" / "regio-zwolle" / "theme.css"
     lines = theme.read_text(encoding="utf-8").count("\n")
     theme.write_text(theme.read_text(encoding="utf-8") + "h2 {\n  font-size: groot;\n}\n", encoding="utf-8")
