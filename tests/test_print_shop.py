@@ -195,6 +195,7 @@ def with_theme_css(project: ProjectFactory, css: str) -> int:
     from conftest import REPO
 
     shutil.copytree(REPO / "assets", project.root / "assets")
+    project.edit("publication.yml", "articles:", "theme: regio-zwolle\narticles:")  # a theme with --brand, --tint
     sheet = project.root / "assets" / "themes" / "regio-zwolle" / "theme.css"
     lines = sheet.read_text(encoding="utf-8").count("\n")
     with open(sheet, "a", encoding="utf-8") as file:
