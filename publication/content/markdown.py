@@ -370,10 +370,10 @@ class _Renderer:
                         Code.HEADING_LEVEL,
                     )
                 )
-            level = min(max(level, 2), 4)
+            level = min(max(level, 2), 4) + 1  # the article title is h2: '##' is h3, '####' h5
             return f'<h{level}{self.heading_attributes(token)} data-line="{self.line(token)}">'
         if kind == "heading_close":
-            level = min(max(int(token.tag[1]), 2), 4)
+            level = min(max(int(token.tag[1]), 2), 4) + 1
             return f"</h{level}>\n"
         if kind == "paragraph_open":
             classes = _classes(token.attrs.get("class", ""))

@@ -309,7 +309,7 @@ def check_layout(document) -> list[Problem]:
             and node.get("data-line")
             and getattr(placed.box, "element_tag", node.tag) == node.tag
             and not placed.margin_box
-            and node.tag in ("p", "h2", "h3", "h4", "figure", "aside", "blockquote", "ul", "ol")
+            and node.tag in ("p", "h2", "h3", "h4", "h5", "figure", "aside", "blockquote", "ul", "ol")
         ):
             if not any(getattr(parent, "element", None) is node for parent in placed.containers[-1:]):
                 blocks.append(placed)
@@ -339,7 +339,7 @@ def check_layout(document) -> list[Problem]:
                 )
             )
     for placed, following in zip(blocks, blocks[1:]):
-        if placed.box.element.tag in ("h2", "h3", "h4") and placed.box.element is not following.box.element:
+        if placed.box.element.tag in ("h2", "h3", "h4", "h5") and placed.box.element is not following.box.element:
             same_column = (
                 placed.page == following.page and abs(placed.box.position_x - following.box.position_x) < TOLERANCE_PX
             )
