@@ -3,6 +3,8 @@
 It shares the standard brochure's render (RGB, no bleed, photos at 150 ppi) and only
 differs in how it is written and finished: WeasyPrint writes it tagged, then pikepdf
 - lowers photos to the `screen:` resolution and JPEG quality of publication.yml,
+- joins the structure elements WeasyPrint makes per page for one element (an article, a
+  paragraph) split over pages into one, so a reader hears one article and one paragraph,
 - marks page numbers and running heads as artifacts, outside the reading order,
 - completes the metadata in both the Info dictionary and XMP (language included),
 - sets the opening view: page 1, two pages side by side with the cover on its own,
@@ -23,6 +25,7 @@ from ..core.pdf import rewrite, walk
 from ..core.reproducible import pdf_date, source_dates, w3c_date
 from ..render.images import resample
 from ..render.rendition import Rendition
+from ..render.weasy import NODE_KEY, structure_keyed
 from .edition import Edition
 
 # A photo this much above the wanted resolution is left alone: resampling it would cost
@@ -43,11 +46,13 @@ def finish_screen(project: Project, rendition: Rendition, edition: Edition) -> l
 
     def finish(pdf: pikepdf.Pdf) -> None:
         lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)
+        join_split_elements(pdf)
         mark_running_heads_as_artifacts(pdf)
         set_metadata(pdf, project)
         set_opening_view(pdf)
 
-    screen = rendition.write(finish=finish, pdf_variant="pdf/ua-1", pdf_tags=True)
+    with structure_keyed():
+        screen = rendition.write(finish=finish, pdf_variant="pdf/ua-1", pdf_tags=True)
     return [Output(edition.output_name(project.slug), screen, edition.purpose)]
 
 
@@ -98,6 +103,94 @@ def _reachable_elements(pdf: pikepdf.Pdf) -> set[tuple[int, int]]:
             stack.extend(item)
         elif isinstance(item, pikepdf.Dictionary) and "/S" in item and item.objgen not in found:
             found.add(item.objgen)
+            stack.append(item.get("/K"))
+    return found
+
+
+def _is_element(item) -> bool:
+    return isinstance(item, pikepdf.Dictionary) and "/S" in item
+
+
+def _kids(element: pikepdf.Dictionary) -> list:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+
+
+def join_split_elements(pdf: pikepdf.Pdf) -> None:
+    """One structure element for each HTML element, whatever the pages it runs over.
+
+    WeasyPrint tags page by page: an article over four pages is four Art elements, a paragraph
+    across a page break two P. Each element carries the number of its HTML element (NODE_KEY, see
+    render/weasy.structure_keyed); fragments with the same number, kind and (joined) parent are
+    joined into the first, their contents appended in page order. Content referred to by MCID
+    alone becomes a marked-content reference naming its page, and the parent tree follows.
+    """
+    root = pdf.Root.StructTreeRoot
+    first_of: dict[tuple, pikepdf.Dictionary] = {}
+    joined_into: dict[tuple[int, int], pikepdf.Dictionary] = {}
+
+    def visit(parent: pikepdf.Dictionary, parent_key: tuple) -> None:
+        kept = []
+        for kid in _kids(parent):
+            if not _is_element(kid):
+                kept.append(kid)
+                continue
+            node = kid.get(NODE_KEY)
+            key = (parent_key, int(node), str(kid.S)) if node is not None else None
+            first = first_of.get(key) if key is not None else None
+            if first is None:
+                if key is not None:
+                    first_of[key] = kid
+                kept.append(kid)
+                continue
+            page = kid.get("/Pg")
+            moved = []
+            for item in _kids(kid):
+                if isinstance(item, int):
+                    item = pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=page, MCID=item)
+                elif _is_element(item):
+                    item.P = first
+                elif isinstance(item, pikepdf.Dictionary) and "/Pg" not in item and page is not None:
+                    item.Pg = page
+                moved.append(item)
+            first_kids = _kids(first)
+            if isinstance(first.get("/K"), int) and first.get("/Pg") is not None:
+                first_kids = [pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=first.Pg, MCID=first_kids[0])]
+            first.K = pikepdf.Array(first_kids + moved)
+            joined_into[kid.objgen] = first
+        if "/K" in parent or kept:
+            parent.K = pikepdf.Array(kept)
+        for kid in kept:
+            if _is_element(kid):
+                node = kid.get(NODE_KEY)
+                visit(kid, (parent_key, int(node), str(kid.S)) if node is not None else (parent_key, kid.objgen))
+
+    visit(root, ())
+    for element in _all_elements(root):
+        if NODE_KEY in element:
+            del element[NODE_KEY]
+    nums = root.ParentTree.Nums
+    for index in range(1, len(nums), 2):
+        entry = nums[index]
+        if isinstance(entry, pikepdf.Array):
+            for position, element in enumerate(entry):
+                if isinstance(element, pikepdf.Dictionary) and element.objgen in joined_into:
+                    entry[position] = joined_into[element.objgen]
+        elif isinstance(entry, pikepdf.Dictionary) and entry.objgen in joined_into:
+            nums[index] = joined_into[entry.objgen]
+
+
+def _all_elements(root: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
+    found, stack, seen = [], [root], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, pikepdf.Array):
+            stack.extend(item)
+        elif isinstance(item, pikepdf.Dictionary) and item.objgen not in seen and ("/S" in item or item is root):
+            seen.add(item.objgen)
+            found.append(item)
             stack.append(item.get("/K"))
     return found
 

@@ -17,10 +17,12 @@ from weasyprint.draw.color import get_color
 from weasyprint.formatting_structure import boxes
 from weasyprint.images import Gradient, RasterImage, get_image_from_uri
 from weasyprint.layout.absolute import AbsolutePlaceholder
+from weasyprint.pdf import tags as _tags
 from weasyprint.pdf.stream import Stream
 
 __all__ = ["AbsolutePlaceholder", "RasterImage", "Stream", "boxes", "descendants", "get_color",
-           "get_image_from_uri", "gradients_drawn_with", "is_blank_page", "page_box", "unwrap"]
+           "get_image_from_uri", "gradients_drawn_with", "is_blank_page", "page_box", "structure_keyed", "unwrap",
+           "NODE_KEY"]
 
 
 def page_box(page) -> boxes.PageBox:
@@ -124,3 +126,34 @@ def _draw_gradient(self, stream, concrete_width, concrete_height, style):
 
 
 Gradient.draw = _draw_gradient
+
+
+# ---- Tagging -----------------------------------------------------------------------------------
+
+NODE_KEY = "/PublicationNode"
+
+
+@contextmanager
+def structure_keyed() -> Iterator[None]:
+    """While inside, each structure element WeasyPrint tags carries `NODE_KEY`: the number of the
+    HTML element it was made for, the same on every page.
+
+    WeasyPrint builds the structure tree page by page (pdf/tags.py, `_build_box_tree`), so an
+    element split over pages becomes one structure element per page and nothing in the PDF says
+    they are one. With the key, a finishing pass can join them; it must remove the key after.
+    """
+    original = _tags._build_box_tree  # noqa: SLF001 - the reason this module exists
+    numbers: dict[int, tuple[int, object]] = {}
+
+    def keyed(box, parent, *args):
+        node = unwrap(box).element
+        for element in original(box, parent, *args):
+            if node is not None and NODE_KEY[1:] not in element:
+                element[NODE_KEY[1:]] = numbers.setdefault(id(node), (len(numbers), node))[0]
+            yield element
+
+    _tags._build_box_tree = keyed  # noqa: SLF001
+    try:
+        yield
+    finally:
+        _tags._build_box_tree = original  # noqa: SLF001
