@@ -82,9 +82,9 @@ def test_a_note_without_its_text_is_reported_where_it_is_called():
 def test_heading_id_is_a_link_target():
     html, problems = html_of("## Samen bouwen {#samen .unnumbered}\n\nZie [samen](#samen).\n\n## Verder {-}\n")
     assert problems == []
-    assert '<h2 id="samen" data-line="1">Samen bouwen</h2>' in html
+    assert '<h3 id="samen" data-line="1">Samen bouwen</h3>' in html
     assert '<a href="#samen">samen</a>' in html
-    assert "<h2 data-line=\"5\">Verder</h2>" in html
+    assert "<h3 data-line=\"5\">Verder</h3>" in html
 
 
 def test_spans_carry_their_style_and_language():
