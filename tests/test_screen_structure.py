@@ -10,8 +10,12 @@ import re
 import subprocess
 from pathlib import Path
 
+import pikepdf
 import pytest
-from test_screen import compact
+from conftest import copy_sample
+from test_screen import compact, structure_elements
+
+from publication.commands.build import BuildOptions, build
 
 SENTENCE_END = tuple(".?!:;”’\"')…")
 
@@ -84,3 +88,32 @@ def test_no_paragraph_of_an_article_ends_mid_sentence(tree):
     assert len(paragraphs) > 20
     cut = [text[-40:] for text in paragraphs if not text.endswith(SENTENCE_END)]
     assert not cut, f"paragraphs cut mid-sentence: {cut}"
+
+
+@pytest.fixture(scope="module")
+def long_table_screen(tmp_path_factory) -> Path:
+    """The sample with a table of 70 rows at the end of the last article: it runs over two pages."""
+    root = copy_sample(tmp_path_factory.mktemp("long-table"))
+    last = sorted((root / "content").glob("*.md"))[-1]
+    rows = "".join(f"| Rij {number} | {number * 100} | {number * 3} |\n" for number in range(1, 70))
+    last.write_text(last.read_text(encoding="utf-8") + "\n\n| Naam | Aantal | Raad |\n|---|--:|--:|\n" + rows,
+                    encoding="utf-8")
+    result = build(root, BuildOptions(targets=("screen",)))
+    return result.project.dist_dir / f"{result.project.slug}-screen.pdf"
+
+
+def test_a_table_over_two_pages_is_one_table_with_its_header_read_once(long_table_screen):
+    listing = subprocess.run(["pdftotext", str(long_table_screen), "-"], capture_output=True, text=True,
+                             check=True).stdout.split("\f")
+    pages = [number for number, text in enumerate(listing) if "Rij " in text]
+    assert len(pages) == 2 and all("Naam" in listing[number] for number in pages), "the header repeats on each page"
+    tree = structure(long_table_screen)
+    assert [tag for tag, _, _ in tree].count("Table") == 1
+    assert [tag for tag, _, _ in tree].count("THead") == 1
+    assert [text.split().count("Naam") for tag, _, text in tree if tag == "Table"] == [1]
+    with pikepdf.open(long_table_screen) as pdf:
+        elements = structure_elements(pdf)
+        ids = {bytes(element.ID) for _, element, _ in elements if "/ID" in element}
+        named = [bytes(header) for tag, element, _ in elements if tag == "/TD"
+                 for header in element.A.Headers]
+    assert len(named) == 69 * 3 and set(named) <= ids, "every cell names header cells that are in the tree"

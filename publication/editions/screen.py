@@ -118,6 +118,10 @@ def _kids(element: pikepdf.Dictionary) -> list:
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
+# Table rows WeasyPrint repeats at the top (bottom) of each page a table runs over.
+REPEATED_ON_EACH_PAGE = ("/THead", "/TFoot")
+
+
 def join_split_elements(pdf: pikepdf.Pdf) -> None:
     """One structure element for each HTML element, whatever the pages it runs over.
 
@@ -125,11 +129,16 @@ def join_split_elements(pdf: pikepdf.Pdf) -> None:
     across a page break two P. Each element carries the number of its HTML element (NODE_KEY, see
     render/weasy.structure_keyed); fragments with the same number, kind and (joined) parent are
     joined into the first, their contents appended in page order. Content referred to by MCID
-    alone becomes a marked-content reference naming its page, and the parent tree follows.
+    alone becomes a marked-content reference naming its page, and the parent tree follows. A
+    table header or footer repeated on a later page leaves the tree (its content is then marked as
+    an artifact by `mark_running_heads_as_artifacts`), and the cells that named its header cells
+    name the first ones.
     """
     root = pdf.Root.StructTreeRoot
     first_of: dict[tuple, pikepdf.Dictionary] = {}
     joined_into: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    repeated: list[tuple[tuple, pikepdf.Dictionary]] = []
+    same_id: dict[bytes, pikepdf.Object] = {}
 
     def visit(parent: pikepdf.Dictionary, parent_key: tuple) -> None:
         kept = []
@@ -145,6 +154,11 @@ def join_split_elements(pdf: pikepdf.Pdf) -> None:
                     first_of[key] = kid
                 kept.append(kid)
                 continue
+            if kid.S in REPEATED_ON_EACH_PAGE:
+                repeated.append((key, kid))  # its content becomes a pagination artifact
+                continue
+            if "/ID" in kid and "/ID" in first:
+                same_id[bytes(kid.ID)] = first.ID
             page = kid.get("/Pg")
             moved = []
             for item in _kids(kid):
@@ -168,6 +182,10 @@ def join_split_elements(pdf: pikepdf.Pdf) -> None:
                 visit(kid, (parent_key, int(node), str(kid.S)) if node is not None else (parent_key, kid.objgen))
 
     visit(root, ())
+    for key, header in repeated:
+        _map_header_ids(header, key, first_of, same_id)
+    if same_id:
+        _point_cells_at_joined_headers(root, same_id)
     for element in _all_elements(root):
         if NODE_KEY in element:
             del element[NODE_KEY]
@@ -180,6 +198,25 @@ def join_split_elements(pdf: pikepdf.Pdf) -> None:
                     entry[position] = joined_into[element.objgen]
         elif isinstance(entry, pikepdf.Dictionary) and entry.objgen in joined_into:
             nums[index] = joined_into[entry.objgen]
+
+
+def _map_header_ids(element: pikepdf.Dictionary, key: tuple, first_of: dict, same_id: dict) -> None:
+    """The ids of a repeated header's cells, each mapped to the id of the same cell where it first shows."""
+    first = first_of.get(key)
+    if first is not None and "/ID" in element and "/ID" in first:
+        same_id[bytes(element.ID)] = first.ID
+    for kid in _kids(element):
+        if _is_element(kid) and NODE_KEY in kid:
+            _map_header_ids(kid, (key, int(kid[NODE_KEY]), str(kid.S)), first_of, same_id)
+
+
+def _point_cells_at_joined_headers(root: pikepdf.Dictionary, same_id: dict[bytes, pikepdf.Object]) -> None:
+    """Table cells name their headers by id (/A /Headers): name the header cells that are kept."""
+    for element in _all_elements(root):
+        attributes = element.get("/A")
+        for owner in (attributes if isinstance(attributes, pikepdf.Array) else [attributes]):
+            if isinstance(owner, pikepdf.Dictionary) and isinstance(owner.get("/Headers"), pikepdf.Array):
+                owner.Headers = pikepdf.Array([same_id.get(bytes(header), header) for header in owner.Headers])
 
 
 def _all_elements(root: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
