@@ -138,21 +138,25 @@ _build_box_tree = _tags._build_box_tree  # noqa: SLF001
 
 
 _notes: set[int] = set()
-"""The boxes of the footnotes in the footnote area being tagged (a footnote's box is any child of the area)."""
+"""While a footnote area is tagged, the ids of its children: the boxes of its footnotes."""
 
 
 def _build_box_tree_with_notes(box, parent, pdf, page_number, nums, annotations, tags):
     """WeasyPrint 70's `_build_box_tree`, with each footnote's element tagged /Note."""
     inner = unwrap(box)
-    if isinstance(inner, boxes.FootnoteAreaBox):
-        _notes.clear()
+    area = isinstance(inner, boxes.FootnoteAreaBox)
+    if area:
         _notes.update(id(child) for child in inner.children)
     is_note = id(inner) in _notes
-    for element in _build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
-        if is_note:
-            element["S"] = "/Note"
-            element["ID"] = _tags.pydyf.String(f"note-{element.number}")
-        yield element
+    try:
+        for element in _build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
+            if is_note:
+                element["S"] = "/Note"
+                element["ID"] = _tags.pydyf.String(f"note-{element.number}")
+            yield element
+    finally:
+        if area:
+            _notes.clear()
 
 
 _tags._build_box_tree = _build_box_tree_with_notes  # noqa: SLF001
