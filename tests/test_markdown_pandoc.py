@@ -4,9 +4,12 @@ sample's footnote on the page of its call in every edition."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 
+import pypdfium2
+import pyphen
 import pytest
 from conftest import REPO
 from helpers import built, failed_build, page_texts
@@ -184,6 +187,33 @@ def test_the_sample_footnote_is_on_the_page_of_its_call(sample_build, suffix):
 
 def test_the_sample_english_words_are_tagged_english(sample_build):
     assert '<span lang="en">next step</span>' in sample_build.renditions[0].html
+
+
+# Words whose English and Dutch hyphenation points differ (pyphen, which WeasyPrint hyphenates with):
+# relation-ship / relati-ons-hip, col-lab-or-a-tion / col-la-bo-ra-ti-on, es-tab-lish-ment / es-ta-blish-ment.
+HYPHENATED = ["relationship", "collaboration", "international", "accountability", "responsibilities",
+              "establishment", "knowledgeable"]
+
+
+def line_end_breaks(text: str) -> list[tuple[str, int]]:
+    """(word, characters before the break) for every word WeasyPrint hyphenated at a line end (U+2010)."""
+    return [(head + tail, len(head)) for head, tail in re.findall(r"(\w+)\u2010\s*\n\s*(\w+)", text)
+            if head + tail in HYPHENATED]
+
+
+def test_a_span_is_hyphenated_in_its_own_language(project):
+    words = " ".join(f"{word} {short}" for word, short in zip(itertools.islice(itertools.cycle(HYPHENATED), 60),
+                                                               itertools.cycle(["and", "or", "an", "the", "so", "a"])))
+    project.edit("01-artikel.md", "Eerste alinea van het artikel.",
+                 f"[{words}]{{lang=en}}\n\n## Zonder taal\n\n{words}")
+    _, pdf = built(project.root)
+    text = "\n".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf))
+    english, dutch = text.split("Zonder taal")
+    for part, language, other in ((english, "en", "nl"), (dutch, "nl", "en")):
+        own, theirs = (pyphen.Pyphen(lang=pyphen.language_fallback(code)) for code in (language, other))
+        breaks = line_end_breaks(part)
+        assert len(breaks) >= 3 and all(at in own.positions(word) for word, at in breaks), (language, breaks)
+        assert any(at not in theirs.positions(word) for word, at in breaks), (language, breaks)
 
 
 def test_links_within_the_publication_point_to_a_name_given_once():
