@@ -8,6 +8,7 @@ import itertools
 import re
 import shutil
 
+import pikepdf
 import pypdfium2
 import pyphen
 import pytest
@@ -214,6 +215,18 @@ def test_a_span_is_hyphenated_in_its_own_language(project):
         breaks = line_end_breaks(part)
         assert len(breaks) >= 3 and all(at in own.positions(word) for word, at in breaks), (language, breaks)
         assert any(at not in theirs.positions(word) for word, at in breaks), (language, breaks)
+
+
+def test_a_footnote_in_a_heading_stays_out_of_its_bookmark(project):
+    project.edit("01-artikel.md", "Eerste alinea van het artikel.",
+                 "## Samenwerken[^1] in de regio\n\nTekst.\n\n## Werken^[Een losse noot.] met *nadruk*\n\n"
+                 "Meer tekst.\n\n[^1]: Een noot bij de kop.\n")
+    _, pdf = built(project.root)
+    with pikepdf.open(pdf) as document, document.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert titles == ["Een artikel", "Samenwerken in de regio", "Werken met nadruk", "Colofon"]
+    pages = page_texts(pdf)
+    assert any("Samenwerken1 in de regio" in text and "Werken2 met nadruk" in text for text in pages), pages
 
 
 def test_links_within_the_publication_point_to_a_name_given_once():
