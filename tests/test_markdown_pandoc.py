@@ -10,6 +10,7 @@ import shutil
 
 import pikepdf
 import pypdfium2
+import pypdfium2.raw as pdfium
 import pyphen
 import pytest
 from conftest import REPO
@@ -227,6 +228,12 @@ def test_a_footnote_in_a_heading_stays_out_of_its_bookmark(project):
     assert titles == ["Een artikel", "Samenwerken in de regio", "Werken met nadruk", "Colofon"]
     pages = page_texts(pdf)
     assert any("Samenwerken1 in de regio" in text and "Werken2 met nadruk" in text for text in pages), pages
+    # The call is a readable superscript of the heading, not the note's small size.
+    text = next(text for text in (page.get_textpage() for page in pypdfium2.PdfDocument(pdf))
+                if "Samenwerken" in text.get_text_range())
+    start, length = text.search("Samenwerken1").get_next()
+    sizes = [pdfium.FPDFText_GetFontSize(text, index) for index in range(start, start + length)]
+    assert 0.6 <= sizes[-1] / sizes[0] <= 0.8, sizes
 
 
 def test_links_within_the_publication_point_to_a_name_given_once():
