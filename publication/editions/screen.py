@@ -4,6 +4,7 @@ It shares the standard brochure's render (RGB, no bleed, photos at 150 ppi) and 
 differs in how it is written and finished: WeasyPrint writes it tagged, then pikepdf
 - lowers photos to the `screen:` resolution and JPEG quality of publication.yml,
 - marks page numbers and running heads as artifacts, outside the reading order,
+- indexes the structure elements' IDs (footnotes are tagged /Note with an ID, render/weasy.py),
 - completes the metadata in both the Info dictionary and XMP (language included),
 - sets the opening view: page 1, two pages side by side with the cover on its own,
 - saves with an identifier derived from the content, so a rebuild is byte-identical.
@@ -44,6 +45,7 @@ def finish_screen(project: Project, rendition: Rendition, edition: Edition) -> l
     def finish(pdf: pikepdf.Pdf) -> None:
         lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)
         mark_running_heads_as_artifacts(pdf)
+        index_element_ids(pdf)
         set_metadata(pdf, project)
         set_opening_view(pdf)
 
@@ -129,6 +131,17 @@ def mark_running_heads_as_artifacts(pdf: pikepdf.Pdf) -> None:
         rewrite(page, as_artifact, pdf)
         for mcid in orphans:
             elements[mcid] = None
+
+
+def index_element_ids(pdf: pikepdf.Pdf) -> None:
+    """The ID tree the structure tree needs once an element has an /ID (PDF 1.7, 14.7.2): the notes'."""
+    reachable = {objgen: pdf.get_object(objgen) for objgen in _reachable_elements(pdf)}
+    named = sorted((bytes(element.ID), element) for element in reachable.values() if "/ID" in element)
+    if named:
+        names = pikepdf.Array()
+        for name, element in named:
+            names.extend([pikepdf.String(name), element])
+        pdf.Root.StructTreeRoot.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=names))
 
 
 # ---- Metadata and opening view ---------------------------------------------------------------
