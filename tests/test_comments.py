@@ -78,12 +78,19 @@ def _annotate(path, page: int, *annotations: dict) -> list[pikepdf.Object]:
     return made
 
 
-def test_acrobat_shapes_map_to_the_markdown_line(proof, tmp_path):
+def _copy_to_annotate(proof, tmp_path):
+    """A reviewer's copy of the proof, and the place of a word printed once: (root, copy, word, its
+    Markdown line, its page, its box)."""
     root, original = proof
     annotated = tmp_path / original.name
     shutil.copy(original, annotated)
     word, line = _unique_word(root)
     page, box = _place_of(annotated, word)
+    return root, annotated, word, line, page, box
+
+
+def test_acrobat_shapes_map_to_the_markdown_line(proof, tmp_path):
+    root, annotated, word, line, page, box = _copy_to_annotate(proof, tmp_path)
     left, bottom, right, top = box
     _annotate(annotated, page,
               {"Subtype": pikepdf.Name.Highlight, "Rect": [left, bottom, right, top], "QuadPoints": _quad(box),
@@ -112,11 +119,7 @@ def test_acrobat_shapes_map_to_the_markdown_line(proof, tmp_path):
 
 
 def test_replace_text_is_one_comment_with_the_proposed_words(proof, tmp_path):
-    root, original = proof
-    annotated = tmp_path / original.name
-    shutil.copy(original, annotated)
-    word, line = _unique_word(root)
-    page, box = _place_of(annotated, word)
+    root, annotated, word, line, page, box = _copy_to_annotate(proof, tmp_path)
     left, bottom, right, top = box
     caret, _ = _annotate(
         annotated, page,
@@ -155,13 +158,9 @@ def test_two_reviewers_on_two_copies_are_merged_in_source_order(proof, tmp_path)
 
 
 def test_a_comment_on_an_older_proof_after_the_source_changed(proof, tmp_path):
-    root, original = proof
+    root, annotated, word, line, page, box = _copy_to_annotate(proof, tmp_path)
     project = tmp_path / "project"
     shutil.copytree(root / "content", project / "content")
-    annotated = tmp_path / original.name
-    shutil.copy(original, annotated)
-    word, line = _unique_word(root)
-    page, box = _place_of(annotated, word)
     _annotate(annotated, page, {"Subtype": pikepdf.Name.Highlight, "Rect": list(box), "QuadPoints": _quad(box),
                                 "Contents": pikepdf.String("Dit woord?"), "T": pikepdf.String("Anna")})
     source = project / ARTICLE
@@ -180,11 +179,7 @@ def test_a_comment_on_an_older_proof_after_the_source_changed(proof, tmp_path):
 
 
 def test_text_and_html_reports(proof, tmp_path):
-    root, original = proof
-    annotated = tmp_path / original.name
-    shutil.copy(original, annotated)
-    word, line = _unique_word(root)
-    page, box = _place_of(annotated, word)
+    root, annotated, word, line, page, box = _copy_to_annotate(proof, tmp_path)
     _annotate(annotated, page, {"Subtype": pikepdf.Name.Highlight, "Rect": list(box), "QuadPoints": _quad(box),
                                 "Contents": pikepdf.String("Klopt <dit>?"), "T": pikepdf.String("Anna")})
     text = CliRunner().invoke(main, ["comments", str(annotated), "--project", str(root)])

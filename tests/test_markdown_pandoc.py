@@ -4,9 +4,14 @@ sample's footnote on the page of its call in every edition."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 
+import pikepdf
+import pypdfium2
+import pypdfium2.raw as pdfium
+import pyphen
 import pytest
 from conftest import REPO
 from helpers import built, failed_build, page_texts
@@ -184,6 +189,51 @@ def test_the_sample_footnote_is_on_the_page_of_its_call(sample_build, suffix):
 
 def test_the_sample_english_words_are_tagged_english(sample_build):
     assert '<span lang="en">next step</span>' in sample_build.renditions[0].html
+
+
+# Words whose English and Dutch hyphenation points differ (pyphen, which WeasyPrint hyphenates with):
+# relation-ship / relati-ons-hip, col-lab-or-a-tion / col-la-bo-ra-ti-on, es-tab-lish-ment / es-ta-blish-ment.
+HYPHENATED = ["relationship", "collaboration", "international", "accountability", "responsibilities",
+              "establishment", "knowledgeable"]
+
+
+def line_end_breaks(text: str) -> list[tuple[str, int]]:
+    """(word, characters before the break) for every word WeasyPrint hyphenated at a line end (U+2010)."""
+    return [(head + tail, len(head)) for head, tail in re.findall(r"(\w+)\u2010\s*\n\s*(\w+)", text)
+            if head + tail in HYPHENATED]
+
+
+def test_a_span_is_hyphenated_in_its_own_language(project):
+    words = " ".join(f"{word} {short}" for word, short in zip(itertools.islice(itertools.cycle(HYPHENATED), 60),
+                                                               itertools.cycle(["and", "or", "an", "the", "so", "a"])))
+    project.edit("01-artikel.md", "Eerste alinea van het artikel.",
+                 f"[{words}]{{lang=en}}\n\n## Zonder taal\n\n{words}")
+    _, pdf = built(project.root)
+    text = "\n".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf))
+    english, dutch = text.split("Zonder taal")
+    for part, language, other in ((english, "en", "nl"), (dutch, "nl", "en")):
+        own, theirs = (pyphen.Pyphen(lang=pyphen.language_fallback(code)) for code in (language, other))
+        breaks = line_end_breaks(part)
+        assert len(breaks) >= 3 and all(at in own.positions(word) for word, at in breaks), (language, breaks)
+        assert any(at not in theirs.positions(word) for word, at in breaks), (language, breaks)
+
+
+def test_a_footnote_in_a_heading_stays_out_of_its_bookmark(project):
+    project.edit("01-artikel.md", "Eerste alinea van het artikel.",
+                 "## Samenwerken[^1] in de regio\n\nTekst.\n\n## Werken^[Een losse noot.] met *nadruk*\n\n"
+                 "Meer tekst.\n\n[^1]: Een noot bij de kop.\n")
+    _, pdf = built(project.root)
+    with pikepdf.open(pdf) as document, document.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert titles == ["Een artikel", "Samenwerken in de regio", "Werken met nadruk", "Colofon"]
+    pages = page_texts(pdf)
+    assert any("Samenwerken1 in de regio" in text and "Werken2 met nadruk" in text for text in pages), pages
+    # The call is a readable superscript of the heading, not the note's small size.
+    text = next(text for text in (page.get_textpage() for page in pypdfium2.PdfDocument(pdf))
+                if "Samenwerken" in text.get_text_range())
+    start, length = text.search("Samenwerken1").get_next()
+    sizes = [pdfium.FPDFText_GetFontSize(text, index) for index in range(start, start + length)]
+    assert 0.6 <= sizes[-1] / sizes[0] <= 0.8, sizes
 
 
 def test_links_within_the_publication_point_to_a_name_given_once():

@@ -75,7 +75,7 @@ def structure_text(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
             texts.append(body[1:-1])
             for _, index in open_elements:
                 elements[index][1].append(body[1:-1])
-        elif match := re.match(r"^([A-Z][A-Za-z0-9]*)(?: \(|:|$)", body):
+        elif match := re.match(r"^([A-Z][A-Za-z0-9]*)(?: <[^>]*>)?(?: \(|:|$)", body):
             elements.append((match.group(1), []))
             open_elements.append((indent, len(elements) - 1))
     return [(tag, " ".join(parts)) for tag, parts in elements], texts
@@ -157,6 +157,16 @@ def test_pull_quotes_are_block_quotes_and_the_box_is_a_section(screen, reading):
         compact("Videoboodschap Jan van Ginkel") in text and compact("Geloof in de kracht van de samenleving") in text
         for text in sections
     )
+
+
+def test_the_footnote_is_a_note_with_an_id(screen, reading):
+    footnote = "ELLLA is een Leven Lang Leren academie."
+    holders = [tag for tag, text in reading[0] if footnote in text]
+    assert holders[-2:] == ["Note", "Span"], holders  # the note, then its text run; no /Span in between
+    assert [" ".join(text.split()) for tag, text in reading[0] if tag == "Note"] == [f"1. {footnote}"]
+    notes = [element for tag, element, _ in structure_elements(screen) if tag == "/Note"]
+    ids = list(screen.Root.StructTreeRoot.IDTree.Names)
+    assert len(notes) == 1 and ids == [notes[0].ID, notes[0]], ids
 
 
 def test_every_figure_has_its_alt_text(screen):

@@ -233,6 +233,18 @@ def _typography(language: str):
     return rule
 
 
+def _bookmark_label(inline: Token) -> str | None:
+    """A heading's words without its footnote calls, for its PDF bookmark (`bookmark-label: attr(data-bookmark)`
+    in the stylesheet), or None when it has no footnote: WeasyPrint's own label, the heading's text, would
+    end in the call's number ('Samenwerken1')."""
+    children = inline.children or []
+    if not any(child.type == "footnote_ref" for child in children):
+        return None
+    words = "".join(" " if child.type in ("softbreak", "hardbreak") else child.content
+                    for child in children if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+    return " ".join(words.split())
+
+
 @functools.lru_cache(maxsize=None)
 def _parser(language: str = "en") -> MarkdownIt:
     quotes = QUOTES.get(language.split("-")[0], QUOTES["en"])
@@ -327,6 +339,8 @@ class _Renderer:
                 out.append(self.figure(token, tokens[index + 1].children[0]))
                 index += 3
                 continue
+            if token.type == "heading_open" and index + 1 < len(tokens) and tokens[index + 1].type == "inline":
+                token.meta["bookmark"] = _bookmark_label(tokens[index + 1])
             out.append(self.block(token))
             index += 1
         return "".join(out)
@@ -371,7 +385,9 @@ class _Renderer:
                     )
                 )
             level = min(max(level, 2), 4) + 1  # the article title is h2: '##' is h3, '####' h5
-            return f'<h{level}{self.heading_attributes(token)} data-line="{self.line(token)}">'
+            bookmark = token.meta.get("bookmark")
+            label = f' data-bookmark="{escapeHtml(bookmark)}"' if bookmark is not None else ""
+            return f'<h{level}{self.heading_attributes(token)}{label} data-line="{self.line(token)}">'
         if kind == "heading_close":
             level = min(max(int(token.tag[1]), 2), 4) + 1
             return f"</h{level}>\n"

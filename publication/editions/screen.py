@@ -6,6 +6,7 @@ differs in how it is written and finished: WeasyPrint writes it tagged, then pik
 - joins the structure elements WeasyPrint makes per page for one element (an article, a
   paragraph) split over pages into one, so a reader hears one article and one paragraph,
 - marks page numbers and running heads as artifacts, outside the reading order,
+- indexes the structure elements' IDs (footnotes are tagged /Note with an ID, render/weasy.py),
 - completes the metadata in both the Info dictionary and XMP (language included),
 - sets the opening view: page 1, two pages side by side with the cover on its own,
 - saves with an identifier derived from the content, so a rebuild is byte-identical.
@@ -48,6 +49,7 @@ def finish_screen(project: Project, rendition: Rendition, edition: Edition) -> l
         lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)
         join_split_elements(pdf)
         mark_running_heads_as_artifacts(pdf)
+        index_element_ids(pdf)
         set_metadata(pdf, project)
         set_opening_view(pdf)
 
@@ -259,6 +261,17 @@ def mark_running_heads_as_artifacts(pdf: pikepdf.Pdf) -> None:
         rewrite(page, as_artifact, pdf)
         for mcid in orphans:
             elements[mcid] = None
+
+
+def index_element_ids(pdf: pikepdf.Pdf) -> None:
+    """The ID tree the structure tree needs once an element has an /ID (PDF 1.7, 14.7.2): the notes'."""
+    reachable = {objgen: pdf.get_object(objgen) for objgen in _reachable_elements(pdf)}
+    named = sorted((bytes(element.ID), element) for element in reachable.values() if "/ID" in element)
+    if named:
+        names = pikepdf.Array()
+        for name, element in named:
+            names.extend([pikepdf.String(name), element])
+        pdf.Root.StructTreeRoot.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=names))
 
 
 # ---- Metadata and opening view ---------------------------------------------------------------

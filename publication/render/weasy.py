@@ -128,6 +128,41 @@ def _draw_gradient(self, stream, concrete_width, concrete_height, style):
 Gradient.draw = _draw_gradient
 
 
+# -- Footnotes tagged as notes ----------------------------------------------------------------
+# WeasyPrint 70 chooses a structure type from the HTML tag name alone, so a footnote (a <span>
+# floated with `float: footnote`) is tagged /Span and a screen reader cannot tell it from the
+# text around it. The wrapper below tags the box of any element floated to the footnote area as
+# /Note (PDF 1.7 standard structure type), with the /ID that PDF/UA-1 asks of every note; its
+# ::footnote-call and ::footnote-marker stay as WeasyPrint tags them.
+
+_build_box_tree = _tags._build_box_tree  # noqa: SLF001
+
+
+_notes: set[int] = set()
+"""While a footnote area is tagged, the ids of its children: the boxes of its footnotes."""
+
+
+def _build_box_tree_with_notes(box, parent, pdf, page_number, nums, annotations, tags):
+    """WeasyPrint 70's `_build_box_tree`, with each footnote's element tagged /Note."""
+    inner = unwrap(box)
+    area = isinstance(inner, boxes.FootnoteAreaBox)
+    if area:
+        _notes.update(id(child) for child in inner.children)
+    is_note = id(inner) in _notes
+    try:
+        for element in _build_box_tree(box, parent, pdf, page_number, nums, annotations, tags):
+            if is_note:
+                element["S"] = "/Note"
+                element["ID"] = _tags.pydyf.String(f"note-{element.number}")
+            yield element
+    finally:
+        if area:
+            _notes.clear()
+
+
+_tags._build_box_tree = _build_box_tree_with_notes  # noqa: SLF001
+
+
 # ---- Tagging -----------------------------------------------------------------------------------
 
 NODE_KEY = "/PublicationNode"
