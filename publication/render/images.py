@@ -432,10 +432,13 @@ def serve_photos() -> None:
     while True:
         try:
             path, versions = pickle.load(jobs)
-        except EOFError:
-            return
-        pickle.dump(_prepare_original(path, versions), results, protocol=pickle.HIGHEST_PROTOCOL)
-        results.flush()
+        except (EOFError, pickle.UnpicklingError, OSError):
+            return  # the build has finished with this worker, or has gone (Ctrl-C)
+        try:
+            pickle.dump(_prepare_original(path, versions), results, protocol=pickle.HIGHEST_PROTOCOL)
+            results.flush()
+        except (BrokenPipeError, OSError):
+            os._exit(0)  # nobody is reading any more (Ctrl-C): leave without flushing into the closed pipe
 
 
 def _in_workers(jobs: dict[Path, list[_Version]], count: int, made: dict[Path, list[Prepared]],
