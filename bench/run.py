@@ -549,57 +549,51 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
             f"{run.report['first_seconds']:.2f} s."
         )
 
-    if (REPO / "publication" / "preview.py").exists():
-        label, article, word = EDITS[0]
-        print(f"  the live preview's rebuilds, one word in the {label}", flush=True)
-        run = measure(
-            [
-                sys.executable,
-                str(CHILD),
-                "warm",
-                str(sample),
-                "--article",
-                article,
-                "--word",
-                word,
-                "--runs",
-                str(args.runs),
-                "--via-preview",
-            ]
+    label, article, word = EDITS[0]
+    print(f"  the live preview's rebuilds, one word in the {label}", flush=True)
+    run = measure(
+        [
+            sys.executable,
+            str(CHILD),
+            "warm",
+            str(sample),
+            "--article",
+            article,
+            "--word",
+            word,
+            "--runs",
+            str(args.runs),
+            "--via-preview",
+        ]
+    )
+    rebuilds = run.report["rebuilds"]
+    shown = Figure(
+        "preview: pages shown",
+        [Run(item["pages_seconds"], item["pages_cpu"], run.rss_mb, item) for item in rebuilds],
+    )
+    preview = Figure("preview rebuild", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds])
+    rows.append(
+        compare(
+            f"live preview, one word in the {label}: the new pages on screen (laid out, drawn, "
+            "rasterised) vs a cold build",
+            shown,
+            standard,
+            0.5,
         )
-        rebuilds = run.report["rebuilds"]
-        shown = Figure(
-            "preview: pages shown",
-            [Run(item["pages_seconds"], item["pages_cpu"], run.rss_mb, item) for item in rebuilds],
+    )
+    rows.append(
+        compare(
+            "live preview, the same edit: pages and the print preflight's findings (print file "
+            "written and checked, ink included) vs a cold build",
+            preview,
+            standard,
+            None,
         )
-        preview = Figure("preview rebuild", [Run(item["seconds"], item["cpu"], run.rss_mb, item) for item in rebuilds])
-        rows.append(
-            compare(
-                f"live preview, one word in the {label}: the new pages on screen (laid out, drawn, "
-                "rasterised) vs a cold build",
-                shown,
-                standard,
-                0.5,
-            )
-        )
-        rows.append(
-            compare(
-                "live preview, the same edit: pages and the print preflight's findings (print file "
-                "written and checked, ink included) vs a cold build",
-                preview,
-                standard,
-                None,
-            )
-        )
-        facts.append(
-            f"Preview rebuilds: {', '.join(sorted({item['mode'] for item in rebuilds}))}; its first build "
-            f"took {run.report['first_seconds']:.2f} s."
-        )
-    else:
-        notes.append(
-            "The live preview has not landed in this checkout: the warm rebuilds are WarmBuilder's "
-            "(publication/warm.py), in one process, as the preview would run them."
-        )
+    )
+    facts.append(
+        f"Preview rebuilds: {', '.join(sorted({item['mode'] for item in rebuilds}))}; its first build "
+        f"took {run.report['first_seconds']:.2f} s."
+    )
 
     # Where the time goes: one cold and one warm build under cProfile.
     print("  profile: a cold and a warm build under cProfile", flush=True)

@@ -135,3 +135,29 @@ def write_png16(path: Path, width: int, height: int, pixel) -> None:
 def noise_image(size: tuple[int, int]) -> Image.Image:
     """An image that does not compress, so that cutting its file short really loses pixels."""
     return Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+
+
+def structure_tree(path: Path) -> tuple[list[tuple[str, tuple[str, ...], str]], list[str]]:
+    """poppler's reading of a tagged PDF's structure tree (`pdfinfo -struct-text`): (tag, tags of its
+    ancestors, text within) for every element in order, and all the text in order."""
+    listing = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True,
+                             check=True).stdout
+    elements: list[tuple[str, tuple[str, ...], list[str]]] = []
+    open_elements: list[tuple[int, int]] = []
+    texts: list[str] = []
+    for line in listing.splitlines():
+        body = line.strip()
+        if not body:
+            continue
+        indent = len(line) - len(line.lstrip())
+        while open_elements and open_elements[-1][0] >= indent:
+            open_elements.pop()
+        if body.startswith('"') and body.endswith('"'):
+            texts.append(body[1:-1])
+            for _, index in open_elements:
+                elements[index][2].append(body[1:-1])
+        elif match := re.match(r"^([A-Z][A-Za-z0-9]*)(?: <[^>]*>)?(?: \(|:|$)", body):
+            ancestors = tuple(elements[index][0] for _, index in open_elements)
+            elements.append((match.group(1), ancestors, []))
+            open_elements.append((indent, len(elements) - 1))
+    return [(tag, ancestors, " ".join(parts)) for tag, ancestors, parts in elements], texts

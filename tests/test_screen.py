@@ -12,6 +12,7 @@ import pypdfium2
 import pytest
 from click.testing import CliRunner
 from conftest import REPO
+from helpers import structure_tree
 from pypdf import PdfReader
 from test_sample_pdf import HEADINGS_AND_QUOTES
 
@@ -59,26 +60,8 @@ def structure_elements(pdf: pikepdf.Pdf) -> list[tuple[str, pikepdf.Dictionary, 
 
 def structure_text(path: Path) -> tuple[list[tuple[str, str]], list[str]]:
     """poppler's reading of the structure tree: (tag, text within) per element, and all text in order."""
-    listing = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True,
-                             check=True).stdout
-    elements: list[tuple[str, list[str]]] = []
-    open_elements: list[tuple[int, int]] = []
-    texts: list[str] = []
-    for line in listing.splitlines():
-        body = line.strip()
-        if not body:
-            continue
-        indent = len(line) - len(line.lstrip())
-        while open_elements and open_elements[-1][0] >= indent:
-            open_elements.pop()
-        if body.startswith('"') and body.endswith('"'):
-            texts.append(body[1:-1])
-            for _, index in open_elements:
-                elements[index][1].append(body[1:-1])
-        elif match := re.match(r"^([A-Z][A-Za-z0-9]*)(?: <[^>]*>)?(?: \(|:|$)", body):
-            elements.append((match.group(1), []))
-            open_elements.append((indent, len(elements) - 1))
-    return [(tag, " ".join(parts)) for tag, parts in elements], texts
+    elements, texts = structure_tree(path)
+    return [(tag, text) for tag, _, text in elements], texts
 
 
 @pytest.fixture(scope="module")

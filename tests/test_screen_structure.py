@@ -13,6 +13,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from conftest import copy_sample
+from helpers import structure_tree
 from test_screen import compact, structure_elements
 
 from publication.commands.build import BuildOptions, build
@@ -22,25 +23,7 @@ SENTENCE_END = tuple(".?!:;”’\"')…")
 
 def structure(path: Path) -> list[tuple[str, tuple[str, ...], str]]:
     """(tag, tags of its ancestors, text within) for every element of the structure tree, in order."""
-    listing = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True,
-                             check=True).stdout
-    elements: list[tuple[str, tuple[str, ...], list[str]]] = []
-    open_elements: list[tuple[int, int]] = []
-    for line in listing.splitlines():
-        body = line.strip()
-        if not body:
-            continue
-        indent = len(line) - len(line.lstrip())
-        while open_elements and open_elements[-1][0] >= indent:
-            open_elements.pop()
-        if body.startswith('"') and body.endswith('"'):
-            for _, index in open_elements:
-                elements[index][2].append(body[1:-1])
-        elif match := re.match(r"^([A-Z][A-Za-z0-9]*)(?: \(|:|$)", body):
-            ancestors = tuple(elements[index][0] for _, index in open_elements)
-            elements.append((match.group(1), ancestors, []))
-            open_elements.append((indent, len(elements) - 1))
-    return [(tag, ancestors, " ".join(parts)) for tag, ancestors, parts in elements]
+    return structure_tree(path)[0]
 
 
 @pytest.fixture(scope="module")
