@@ -124,7 +124,13 @@ def test_comments_made_in_pdfjs_map_to_their_lines(proof, tmp_path):  # noqa: F8
             layer = page.locator(f'.page[data-page-number="{page_number}"] .annotationEditorLayer')
             layer_box = layer.bounding_box()
             page.mouse.click(box["x"] + 2, box["y"] + box["height"] / 2)
+            # pdf.js focuses the new note's text field a moment after the click; keys typed
+            # before that land elsewhere (CI once got "een komma?H").
+            page.wait_for_function(
+                "document.activeElement?.matches('.freeTextEditor .internal[contenteditable=true]')")
             page.keyboard.type("Hier een komma?")
+            page.wait_for_function(
+                "document.activeElement?.textContent === 'Hier een komma?'")
             page.keyboard.press("Escape")
             _set_mode(page, "NONE")
             assert layer_box is not None
