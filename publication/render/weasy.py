@@ -22,7 +22,7 @@ from weasyprint.pdf.stream import Stream
 
 __all__ = ["AbsolutePlaceholder", "RasterImage", "Stream", "boxes", "descendants", "get_color",
            "get_image_from_uri", "gradients_drawn_with", "is_blank_page", "page_box", "structure_keyed", "unwrap",
-           "NODE_KEY"]
+           "HTML_KEY", "NODE_KEY", "html_of"]
 
 
 def page_box(page) -> boxes.PageBox:
@@ -166,25 +166,40 @@ _tags._build_box_tree = _build_box_tree_with_notes  # noqa: SLF001
 # ---- Tagging -----------------------------------------------------------------------------------
 
 NODE_KEY = "/PublicationNode"
+HTML_KEY = "/PublicationHTML"
+
+
+def html_of(element) -> tuple[str, set[str]]:
+    """The HTML tag (`span::footnote-call` for a pseudo-element) and classes a structure element was
+    tagged from, as `structure_keyed` stamped them; ('', set()) for one it did not stamp."""
+    stamp = str(element.get(HTML_KEY, ""))
+    tag, _, classes = stamp.partition(" ")
+    return tag, set(classes.split())
 
 
 @contextmanager
 def structure_keyed() -> Iterator[None]:
     """While inside, each structure element WeasyPrint tags carries `NODE_KEY`: the number of the
-    HTML element it was made for, the same on every page.
+    HTML element it was made for, the same on every page, and `HTML_KEY`: that element's tag and
+    classes (read with `html_of`).
 
     WeasyPrint builds the structure tree page by page (pdf/tags.py, `_build_box_tree`), so an
     element split over pages becomes one structure element per page and nothing in the PDF says
-    they are one. With the key, a finishing pass can join them; it must remove the key after.
+    they are one; and it chooses the structure type from the tag name alone, so a `dt` is an
+    `LI` like a `dd`. With the keys, a finishing pass can join the fragments and mend the roles;
+    it must remove both keys after.
     """
     original = _tags._build_box_tree  # noqa: SLF001 - the reason this module exists
     numbers: dict[int, tuple[int, object]] = {}
 
     def keyed(box, parent, *args):
-        node = unwrap(box).element
+        inner = unwrap(box)
+        node = inner.element
         for element in original(box, parent, *args):
             if node is not None and NODE_KEY[1:] not in element:
                 element[NODE_KEY[1:]] = numbers.setdefault(id(node), (len(numbers), node))[0]
+                classes = " ".join(str(node.get("class") or "").split())
+                element[HTML_KEY[1:]] = _tags.pydyf.String(f"{inner.element_tag} {classes}".strip())
             yield element
 
     _tags._build_box_tree = keyed  # noqa: SLF001
