@@ -78,14 +78,32 @@ def test_no_paragraph_of_an_article_ends_mid_sentence(tree):
     assert not cut, f"paragraphs cut mid-sentence: {cut}"
 
 
+MORE_NOTES = """
+
+## Noten op één pagina[^kop]
+
+- Een punt met een noot.[^lijst]
+- Nog een punt.
+
+Een zin met twee noten[^twee] en een losse.^[Een losse noot.]
+
+[^kop]: Een noot bij de kop.
+
+[^lijst]: Een noot in een lijst.
+
+[^twee]: De eerste van twee noten.
+"""
+
+
 @pytest.fixture(scope="module")
 def long_table_screen(tmp_path_factory) -> Path:
-    """The sample with a table of 70 rows at the end of the last article: it runs over two pages."""
+    """The sample with a table of 70 rows at the end of the last article: it runs over two pages; and
+    after it four footnotes on one page: in a heading, a list item, twice in one paragraph."""
     root = copy_sample(tmp_path_factory.mktemp("long-table"))
     last = sorted((root / "content").glob("*.md"))[-1]
     rows = "".join(f"| Rij {number} | {number * 100} | {number * 3} |\n" for number in range(1, 70))
-    last.write_text(last.read_text(encoding="utf-8") + "\n\n| Naam | Aantal | Raad |\n|---|--:|--:|\n" + rows,
-                    encoding="utf-8")
+    last.write_text(last.read_text(encoding="utf-8") + "\n\n| Naam | Aantal | Raad |\n|---|--:|--:|\n" + rows
+                    + MORE_NOTES, encoding="utf-8")
     result = build(root, BuildOptions(targets=("screen",)))
     return result.project.dist_dir / f"{result.project.slug}-screen.pdf"
 
@@ -305,3 +323,19 @@ def test_rules_folios_and_running_heads_are_artifacts_and_nothing_is_untagged(sa
             untagged, artifacts = untagged_and_artifact_paint(pdf)
         assert untagged == [], f"{screen_pdf.name}: painted outside the tree and not an artifact: {untagged[:10]}"
         assert artifacts.get("TJ", 0) >= 2 and artifacts.get("f*", 0) + artifacts.get("f", 0) >= 4, artifacts
+
+
+def test_notes_in_a_heading_a_list_and_twice_in_a_paragraph_are_read_at_their_calls(long_table_screen):
+    tree = structure(long_table_screen)
+    assert {tag for tag, ancestors, _ in tree if ancestors == ("Document",)} <= {"Sect", "Art"}
+    notes = [(ancestors[-1], " ".join(text.split())) for tag, ancestors, text in tree if tag == "Note"]
+    wanted = {"Een noot bij de kop.": "H3", "Een noot in een lijst.": "LBody",
+              "De eerste van twee noten.": "P", "Een losse noot.": "P"}
+    assert sorted(text.split(" ", 1)[1] for _, text in notes if text.split(" ", 1)[1] in wanted) == sorted(wanted)
+    for holder, text in notes:
+        if text.split(" ", 1)[1] in wanted:
+            assert holder == wanted[text.split(" ", 1)[1]], (holder, text)
+    paragraph = next(compact(text) for tag, _, text in tree if tag == "P" and "twee noten" in text)
+    order = [paragraph.index(compact(part)) for part in
+             ("Een zin met twee noten", "De eerste van twee noten.", "en een losse.", "Een losse noot.")]
+    assert order == sorted(order), paragraph
