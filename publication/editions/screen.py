@@ -317,8 +317,9 @@ def place_notes_at_their_calls(pdf: pikepdf.Pdf) -> None:
     root = pdf.Root.StructTreeRoot
     elements = _all_elements(root)
     calls = {int(element[NODE_KEY]): element for element in elements
-             if NODE_KEY in element and html_of(element)[0].endswith("::footnote-call")}
+             if NODE_KEY in element and html_of(element).endswith("::footnote-call")}
     parents = _parents(root)
+    last_placed: dict[tuple[int, int], pikepdf.Dictionary] = {}  # per call: what was placed after it
     for note in (element for element in elements if element.get("/S") == "/Note" and NODE_KEY in element):
         call = calls.get(int(note[NODE_KEY]))
         area = parents.get(note.objgen)
@@ -326,11 +327,13 @@ def place_notes_at_their_calls(pdf: pikepdf.Pdf) -> None:
             continue
         _replace_kid(area, note, [])
         calling = parents[call.objgen]
+        after = last_placed.get(call.objgen, call)  # a note in two parts (over two pages): in order
         kids = _kids(calling)
-        at = next(index for index, item in enumerate(kids) if _is_element(item) and item.objgen == call.objgen)
+        at = next(index for index, item in enumerate(kids) if _is_element(item) and item.objgen == after.objgen)
         note.P = calling
         calling.K = pikepdf.Array(kids[:at + 1] + [note] + kids[at + 1:])
         parents[note.objgen] = calling
+        last_placed[call.objgen] = note
         while area.get("/S") == "/NonStruct" and not _kids(area) and area.objgen in parents:
             holder = parents.pop(area.objgen)
             _replace_kid(holder, area, [])
@@ -350,9 +353,10 @@ def attribute_block_quotes(pdf: pikepdf.Pdf) -> None:
     root = pdf.Root.StructTreeRoot
     parents = _parents(root)
     for holder in _all_elements(root):
-        kids = [kid for kid in _kids(holder) if _is_element(kid)]
-        quotes = [kid for kid in kids if kid.get("/S") == "/BlockQuote"]
-        footers = [kid for kid in kids if html_of(kid)[0] == "footer"]
+        kids = _kids(holder)
+        quotes = [kid for kid in kids if _is_element(kid) and kid.get("/S") == "/BlockQuote"]
+        footers = [kid for kid in kids if _is_element(kid) and html_of(kid) == "footer"]
+        # Only a NonStruct holding nothing else, no content of its own either (the parent tree names it).
         if len(quotes) != 1 or len(quotes) + len(footers) != len(kids) or holder.get("/S") != "/NonStruct":
             continue
         quote = quotes[0]
@@ -373,16 +377,16 @@ def label_definition_lists(pdf: pikepdf.Pdf) -> None:
     an item whose body (LBody) is the description that follows it.
     """
     for element in _all_elements(pdf.Root.StructTreeRoot):
-        if element.get("/S") != "/L" or html_of(element)[0] != "dl":
+        if element.get("/S") != "/L" or html_of(element) != "dl":
             continue
         items: list = []
         for kid in _kids(element):
-            tag = html_of(kid)[0] if _is_element(kid) else ""
+            tag = html_of(kid) if _is_element(kid) else ""
             if tag == "dt":
                 for body in _kids(kid):
                     if _is_element(body) and body.get("/S") == "/LBody":
                         body.S = pikepdf.Name.Lbl
-            if tag == "dd" and items and html_of(items[-1])[0] == "dt":
+            if tag == "dd" and items and html_of(items[-1]) == "dt":
                 items[-1].K = pikepdf.Array(_kids(items[-1]) + _moved_kids(kid, items[-1]))
                 continue
             items.append(kid)

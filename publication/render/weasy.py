@@ -169,19 +169,17 @@ NODE_KEY = "/PublicationNode"
 HTML_KEY = "/PublicationHTML"
 
 
-def html_of(element) -> tuple[str, set[str]]:
-    """The HTML tag (`span::footnote-call` for a pseudo-element) and classes a structure element was
-    tagged from, as `structure_keyed` stamped them; ('', set()) for one it did not stamp."""
-    stamp = str(element.get(HTML_KEY, ""))
-    tag, _, classes = stamp.partition(" ")
-    return tag, set(classes.split())
+def html_of(element) -> str:
+    """The HTML tag a structure element was tagged from (`span::footnote-call` for a pseudo-element),
+    as `structure_keyed` stamped it; '' for one it did not stamp."""
+    return str(element.get(HTML_KEY, ""))
 
 
 @contextmanager
 def structure_keyed() -> Iterator[None]:
     """While inside, each structure element WeasyPrint tags carries `NODE_KEY`: the number of the
-    HTML element it was made for, the same on every page, and `HTML_KEY`: that element's tag and
-    classes (read with `html_of`).
+    HTML element it was made for, the same on every page, and `HTML_KEY`: the tag of the box it was
+    made for (read with `html_of`).
 
     WeasyPrint builds the structure tree page by page (pdf/tags.py, `_build_box_tree`), so an
     element split over pages becomes one structure element per page and nothing in the PDF says
@@ -198,8 +196,7 @@ def structure_keyed() -> Iterator[None]:
         for element in original(box, parent, *args):
             if node is not None and NODE_KEY[1:] not in element:
                 element[NODE_KEY[1:]] = numbers.setdefault(id(node), (len(numbers), node))[0]
-                classes = " ".join(str(node.get("class") or "").split())
-                element[HTML_KEY[1:]] = _tags.pydyf.String(f"{inner.element_tag} {classes}".strip())
+                element[HTML_KEY[1:]] = _tags.pydyf.String(inner.element_tag)
             yield element
 
     _tags._build_box_tree = keyed  # noqa: SLF001
