@@ -9,6 +9,7 @@ import io
 import pikepdf
 import pytest
 from conftest import ProjectFactory
+from helpers import renderers_disagree
 
 from publication.commands.build import BuildOptions, build
 from publication.preflight.document import check_page_boxes
@@ -232,6 +233,7 @@ def test_gradient_in_theme_colours_is_a_cmyk_gradient_ghostscript_draws(project,
     band = column[column > 4]
     assert band.max() > 90 and band.min() < 15, "from the brand colour down to the tint"
     assert len(numpy.unique(numpy.round(band))) >= 8, "a ramp, not a flat box"
+    assert renderers_disagree(project.root / "dist" / "testbrochure-print.pdf", tmp_path / "renders") == []
 
 
 def test_gradient_in_other_colours_is_a_located_error(project):
@@ -352,6 +354,27 @@ def test_overprint_rewrite_decides_per_painting_instruction():
                        ("f", True), ("Tj", False), ("TJ", True)]
     states = page.obj.Resources.ExtGState
     assert all(state.OPM == 1 for state in states.values())
+
+
+def test_the_print_file_renders_alike_in_ghostscript_poppler_and_mupdf(sample_print, tmp_path):
+    """Every page at 50 dpi in the three renderers a print shop's RIP or preview may be built on: no
+    drawing dropped by one of them, and the same colours (see helpers.renderers_disagree)."""
+    assert renderers_disagree(sample_print, tmp_path) == []
+
+
+def test_the_renderers_comparison_finds_a_drawing_one_renderer_drops(tmp_path):
+    """A gradient declared CMYK whose colours have 3 components (what WeasyPrint once wrote for an RGB
+    gradient in a print file): Ghostscript and poppler leave it out, MuPDF paints a dark box."""
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(100 * MM, 100 * MM))
+    function = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[1, 0, 0], C1=[0, 1, 0], N=1)
+    page.obj.Resources = pikepdf.Dictionary(Shading=pikepdf.Dictionary(S0=pikepdf.Dictionary(
+        ShadingType=2, ColorSpace=pikepdf.Name.DeviceCMYK, Coords=[0, 0, 100 * MM, 0], Function=function)))
+    page.obj.Contents = pdf.make_stream(b"0 0 0 1 k 30 250 100 10 re f q 40 40 200 150 re W n /S0 sh Q")
+    pdf.save(tmp_path / "broken.pdf")
+    found = renderers_disagree(tmp_path / "broken.pdf", tmp_path / "renders")
+    assert any(sentence.startswith("page 1: ") and "inked by mupdf are blank in gs" in sentence for sentence in found)
+    assert any("plates differ" in sentence for sentence in found)
 
 
 def test_qpdf_finds_the_print_file_clean(sample_print):
