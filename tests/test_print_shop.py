@@ -399,3 +399,20 @@ def test_overprint_rewrite_keeps_inline_images_intact():
     assert [(operator, state.overprints(False)) for _, operator, state in paints(page)] == [
         ("Tj", True), ("INLINE IMAGE", False)]
     assert b"ID \x00\x00\x00\xff" in page.obj.Contents.read_bytes().replace(b"ID\n", b"ID ")
+
+
+def test_small_text_in_more_than_one_ink_is_a_warning_with_its_line(project):
+    with_theme_css(project, "p { font-size: 8pt; line-height: 10pt; color: var(--brand); }\n"
+                   "h2.article-title { color: var(--brand); }")
+    result = build(project.root, PRINT)
+    found = [f for f in result.preflight.findings if f.code == "small-text-inks"]
+    assert found and {f.severity.value for f in found} == {"warning"}
+    first = next(f for f in found if f.location == "content/01-artikel.md:5")
+    assert (first.page, first.element) == (2, "p")
+    assert first.message.startswith("text of 8 pt is printed in 3 inks (C 100 M 68 K 42)")
+    assert not [f for f in found if f.element == "h2.article-title"], "a title is large enough"
+
+
+def test_the_samples_small_text_is_set_in_one_ink(sample_build):
+    """Folios, running heads, kickers, footnote numbers and the colofon's labels: under 9 pt, each in one ink."""
+    assert not [f for f in sample_build.preflight.findings if f.code == "small-text-inks"]

@@ -27,6 +27,7 @@ from .pages import (
     check_empty_pages,
     check_layout,
     check_padding,
+    check_small_text_inks,
     has_blank_marker,
     pages_by_source,
 )
@@ -43,6 +44,8 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
     document = rendition.document
     findings = check_figures(rendition.articles, pages_by_source(document))
     findings += check_boxes(document, settings.ppi, FontCoverage(font_dirs), rendition.spec.colour_space == "cmyk")
+    if rendition.spec.colour_space == "cmyk":
+        findings += check_small_text_inks(document)
     findings += check_layout(document)
     findings += check_empty_pages(document)
     findings += check_padding(document, settings.binding)
