@@ -416,3 +416,23 @@ def test_small_text_in_more_than_one_ink_is_a_warning_with_its_line(project):
 def test_the_samples_small_text_is_set_in_one_ink(sample_build):
     """Folios, running heads, kickers, footnote numbers and the colofon's labels: under 9 pt, each in one ink."""
     assert not [f for f in sample_build.preflight.findings if f.code == "small-text-inks"]
+
+
+def test_thin_black_rings_filled_even_odd_overprint():
+    """WeasyPrint draws a border as its border box and its padding box filled even-odd (f*): a ring of
+    1 pt (or a double border's two rings) overprints like a rule; a ring of 10 pt, a black area
+    with a hole in it off-centre, and a single black area filled f* knock out."""
+    from publication.core.pdf import paints
+    from publication.editions.press import overprint_black
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    page.obj.Contents = pdf.make_stream(
+        b"0 0 0 1 k 10 10 100 50 re 11 11 98 48 re f*\n"                               # 1 pt ring: overprints
+        b"10 100 100 50 re 20 110 80 30 re f*\n"                                       # 10 pt ring: knocks out
+        b"10 200 100 50 re 11 201 98 48 re 12 202 96 46 re 13 203 94 44 re f*\n"      # double: overprints
+        b"10 300 100 50 re 11 301 20 20 re f*\n"                                       # a hole: knocks out
+        b"10 400 100 50 re f*\n"                                                       # an area: knocks out
+        b"q 0.5 0 0 0.5 0 0 cm 10 600 100 50 re 13 603 94 44 re f* Q\n")              # 1.5 pt at half: overprints
+    overprint_black(pdf)
+    assert [state.overprints(False) for _, _, state in paints(page)] == [True, False, True, False, False, True]
