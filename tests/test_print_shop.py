@@ -436,3 +436,31 @@ def test_thin_black_rings_filled_even_odd_overprint():
         b"q 0.5 0 0 0.5 0 0 cm 10 600 100 50 re 13 603 94 44 re f* Q\n")              # 1.5 pt at half: overprints
     overprint_black(pdf)
     assert [state.overprints(False) for _, _, state in paints(page)] == [True, False, True, False, False, True]
+
+
+def test_a_png_logo_is_converted_to_cmyk_like_a_photo(project):
+    """docs/theme.md allows a PNG logo: the print file gets it in CMYK (its transparent parts white,
+    no ink), the RGB brochure in RGB, and the preflight passes."""
+    from PIL import Image, ImageDraw
+
+    with_theme_css(project, "")
+    logo = Image.new("RGBA", (1200, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rectangle((20, 20, 280, 280), fill=(0, 58, 112, 255))
+    logo.save(project.root / "assets" / "logos" / "logo.png")
+    theme = project.root / "assets" / "themes" / "regio-zwolle" / "theme.yml"
+    theme.write_text(theme.read_text().replace("logo: ../../logos/regio-zwolle.svg", "logo: ../../logos/logo.png"))
+    result = build(project.root, BuildOptions(targets=("print", "standard")))
+    assert result.preflight.passed and not [f for f in result.preflight.findings if f.code == "rgb-colour"]
+
+    def logos(name: str) -> list:
+        with pikepdf.open(project.root / "dist" / name) as pdf:
+            found = {image.objgen: pikepdf.PdfImage(image) for page in pdf.pages
+                     for image in page.obj.Resources.XObject.values()
+                     if image.get("/Subtype") == "/Image" and (image.Width, image.Height) == (1200, 300)}
+            return [(image.mode, image.as_pil_image()) for image in found.values()]
+
+    [(mode, printed)] = logos("testbrochure-print.pdf")
+    assert mode == "CMYK" and printed.getpixel((20 + 130, 150))[0] > 200, "the brand blue: mostly cyan"
+    assert sum(printed.getpixel((1100, 150))) < 8, "transparent: no ink"
+    [(mode, _)] = logos("testbrochure.pdf")
+    assert mode == "RGB"
