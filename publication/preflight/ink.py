@@ -268,7 +268,7 @@ def measure(pdf_bytes: bytes, max_ink: int, cache_dir: Path | None = None) -> Me
             partial.write_bytes(_to_json(measurement))
             partial.replace(cached)
             kept = sorted(cache_dir.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
-            for old in kept[CACHE_KEPT:]:
+            for old in [*kept[CACHE_KEPT:], *cache_dir.glob("*.tiff")]:  # .tiff: photos an earlier check decoded
                 old.unlink(missing_ok=True)
         except OSError:
             pass  # a cache that cannot be written only costs time
