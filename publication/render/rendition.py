@@ -24,6 +24,7 @@ from ..config.theme import Theme
 from ..content.markdown import Figure, RenderedArticle, check_link_targets, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
+from ..core.files import display
 from ..core.problems import Problem, Severity, error, raise_if_errors
 from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
 from .images import ImageRequest, PhotoVersion, PreparedImage, output_for, prepare_photos
@@ -206,8 +207,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
 
 def _theme_file(project: Project, theme: Theme) -> str:
     """The theme.yml a raster logo is named in, as problems show it."""
-    path = theme.directory / "theme.yml"
-    return path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else f"theme {theme.name}"
+    return display(theme.directory / "theme.yml", project.root)
 
 
 def drawn_from(spec: RenderSpec, source: RenderSpec) -> bool:
