@@ -133,6 +133,7 @@ class Code(str, enum.Enum):
     BEYOND_TRIM = "beyond-trim", "Preflight: text or a photo beyond the trim in the final PDF, short of the bleed."
     ANNOTATION = "annotation", "Preflight: a link or comment inside the trim of the print file."
     BLACK_KNOCKOUT = "black-knockout", "Preflight: 100 % K text that knocks out the colours under it."
+    SMALL_TEXT_INKS = "small-text-inks", "Preflight: text under 9 pt printed in more than one ink."
     INK_COVERAGE = "ink-coverage", "Preflight: total ink above the limit the press allows."
 
 

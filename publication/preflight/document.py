@@ -1,12 +1,10 @@
 """Preflight of the finished PDF file: PDF/X declaration, page count, page boxes, fonts embedded,
-colour spaces and transparency, and (in ink.py) total ink."""
+colour spaces and transparency. Total ink is ink.py's."""
 
 from __future__ import annotations
 
 import io
 from collections import Counter
-from concurrent.futures import Future
-from pathlib import Path
 from typing import Iterator
 
 import pikepdf
@@ -16,7 +14,6 @@ from ..core.pdf import TEXT_SHOWING, Drawn, paints, walk
 from ..core.problems import Code, Problem
 from ..core.units import PT_PER_MM
 from .geometry import check_geometry
-from .ink import check_ink
 from .report import _error, _warning
 
 
@@ -312,10 +309,8 @@ def check_black_overprint(pdf: pikepdf.Pdf) -> list[Problem]:
     return findings
 
 
-def check_pdf(
-    pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Problem]] | None" = None, ink_cache: Path | None = None
-) -> list[Problem]:
-    """All checks of the finished file; `ink` is the ink check if it was started already."""
+def check_pdf(pdf_bytes: bytes, settings, shown: str) -> list[Problem]:
+    """All checks of the finished file but its ink (ink.py)."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         findings = check_pdfx(pdf, settings.standard)
         findings += check_page_count(len(pdf.pages), settings.binding, shown)
@@ -326,5 +321,4 @@ def check_pdf(
         findings += check_transparency(pdf, settings.standard)
         if settings.overprint_black:
             findings += check_black_overprint(pdf)
-    findings += check_geometry(pdf_bytes)
-    return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache))
+    return findings + check_geometry(pdf_bytes)

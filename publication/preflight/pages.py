@@ -13,7 +13,7 @@ from typing import Iterator
 from fontTools.ttLib import TTFont
 
 from ..core.problems import Code, Problem
-from ..core.units import PX_PER_MM
+from ..core.units import PX_PER_MM, PX_PER_PT
 from ..render.weasy import (
     RasterImage,
     boxes,
@@ -428,6 +428,43 @@ def check_boxes(document, target_ppi: int, fonts: FontCoverage, cmyk: bool) -> l
                 findings.append(finding)
         findings += check_overflow(placed, laid_out)
         findings += fonts.check(placed)
+    return findings
+
+
+SMALL_TEXT_PT = 9.0
+"""Text below this size, printed in two or more inks, blurs at the slightest misregistration."""
+
+
+def check_small_text_inks(document) -> list[Problem]:
+    """Small text in a colour of more than one ink (in a CMYK layout): one warning per element and
+    colour on a page, its lines together. Folios and running heads too (they have no source line)."""
+    found: dict[tuple, list] = {}
+    for placed in walk(document):
+        box = placed.box
+        if not isinstance(box, boxes.TextBox) or not _text(box).strip():
+            continue
+        size_pt = box.style["font_size"] / PX_PER_PT
+        colour = get_color(box.style, "color")
+        if size_pt >= SMALL_TEXT_PT - 0.01 or colour.space != "device-cmyk" or not colour.alpha:
+            continue
+        inks = [name for name, value in zip("CMYK", colour.coordinates) if value > 0.005]
+        if len(inks) < 2:
+            continue
+        element = placed.element or ("folio or running head" if placed.margin_box else "")
+        key = (placed.page, element, placed.source, tuple(colour.coordinates), round(size_pt, 1))
+        found.setdefault(key, []).append(_mm_area(box))
+    findings = []
+    for (page, element, source, coordinates, size_pt), areas in found.items():
+        left, top = min(area[0] for area in areas), min(area[1] for area in areas)
+        right = max(area[0] + area[2] for area in areas)
+        bottom = max(area[1] + area[3] for area in areas)
+        shown = " ".join(f"{name} {value * 100:.0f}" for name, value in zip("CMYK", coordinates) if value > 0.005)
+        findings.append(_warning(
+            Code.SMALL_TEXT_INKS, f"text of {size_pt:g} pt is printed in {len(shown.split()) // 2} inks ({shown}); "
+            f"below {SMALL_TEXT_PT:g} pt the slightest misregistration of the plates blurs it. Set small text in "
+            "one ink: 100% K, a tint of black, or a colour of a single process ink",
+            page=page, element=element, source=source,
+            area=(round(left, 1), round(top, 1), round(right - left, 1), round(bottom - top, 1))))
     return findings
 
 
