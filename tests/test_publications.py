@@ -8,63 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import REPO
+from conftest import Built
 from pypdf import PdfReader
 
-from publication.commands.build import BuildOptions, BuildResult, build
-
-sys.path.insert(0, str(REPO / "tests" / "publications"))
-from photos import draw_annual_report, draw_leaflet  # noqa: E402
-
-PUBLICATIONS = REPO / "tests" / "publications"
 DUTCH_TOOL_WORDS = ("Foto", "Foto’s", "Colofon", "Uitgave", "Redactie", "Vormgeving", "Telefoon", "Omslag",
                     "Achterkant", "pagina", "top")
 EDITIONS = ("", "-screen", "-booklet", "-print")
 GERMAN = ("sommerfest-am-elbufer",)
-
-
-@dataclass(frozen=True)
-class Built:
-    result: BuildResult
-    slug: str
-
-    @property
-    def dist(self) -> Path:
-        return self.result.project.dist_dir
-
-    def pdf(self, edition: str = "") -> Path:
-        return self.dist / f"{self.slug}{edition}.pdf"
-
-    def text(self, edition: str = "") -> str:
-        """The edition's words, with words broken at a line end joined and all spacing single."""
-        raw = "\n".join(page.extract_text() for page in PdfReader(self.pdf(edition)).pages)
-        return re.sub(r"\s+", " ", re.sub(r"[\u2010\u00ad-]\n", "", raw))
-
-
-def build_copy(name: str, draw, tmp_path_factory) -> Built:
-    root = tmp_path_factory.mktemp(name) / name
-    shutil.copytree(PUBLICATIONS / name, root)
-    draw(root / "content")
-    result = build(root, BuildOptions())
-    return Built(result, result.project.slug)
-
-
-@pytest.fixture(scope="session")
-def annual_report(tmp_path_factory) -> Built:
-    return build_copy("annual-report-en", draw_annual_report, tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def leaflet(tmp_path_factory) -> Built:
-    return build_copy("leaflet-de", draw_leaflet, tmp_path_factory)
 
 
 @pytest.fixture(params=["annual_report", "leaflet"])
