@@ -44,7 +44,7 @@ from ..core.i18n import words_for
 from ..core.problems import BuildFailed, Code, error
 from ..core.raster import render_pages
 from ..render.html import css_string, environment, layout_dirs
-from ..render.images import ImageRequest, PhotoVersion, PreparedImage, prepare_photos
+from ..render.images import PHOTO_PROGRESS, ImageRequest, PhotoVersion, PreparedImage, prepare_photos
 from ..render.rendition import Rendition
 from .edition import Edition
 from .screen import SCREEN
@@ -185,7 +185,12 @@ class WebPhotos:
         requests = [ImageRequest(path, path.name, None, width / 10) for path in self.names
                     for width in (PORTRAIT_WIDTHS if path in self.portrait else WIDTHS)]
         version = PhotoVersion(ppi=_PPI, web_quality=WEB_QUALITY)
-        made = prepare_photos(requests, [version], project.root / ".cache" / "images")
+        # Made in the forked child while the print file is checked: no progress line of its own on the terminal.
+        quiet = PHOTO_PROGRESS.set(None)
+        try:
+            made = prepare_photos(requests, [version], project.root / ".cache" / "images")
+        finally:
+            PHOTO_PROGRESS.reset(quiet)
         self.versions: dict[Path, list[PreparedImage]] = {}
         for request in requests:
             prepared, _ = made[request, version]  # a photo that cannot be read stopped the build before
