@@ -117,7 +117,7 @@ def test_the_page_loads_everything_from_dist_web_and_nothing_fails(browser, serv
     assert not outside, f"the page loads from outside dist/web/: {outside}"
     assert not failures, f"requests that failed: {failures}"
     assert not broken, f"photos that did not load: {broken}"
-    assert any(address.endswith(".woff2") for address in requests), "no font of the theme was loaded"
+    assert any(address.endswith(".woff") for address in requests), "no font of the theme was loaded"
     assert all(status == "loaded" for _, status in fonts if status != "unloaded"), fonts
     assert sum(".jpg" in address for address in requests) >= 2
 
@@ -262,7 +262,7 @@ def test_the_page_offers_the_screen_pdf_and_shares_the_cover_with_relative_addre
     assert "@media print" in stylesheet
     inline = tree.findtext(".//style")
     fonts = re.findall(r'url\("([^"]+)"\)', inline + stylesheet)
-    assert fonts and all((folder / name).read_bytes()[:4] == b"wOF2" for name in fonts), fonts
+    assert fonts and all((folder / name).read_bytes()[:4] == b"wOFF" for name in fonts), fonts
     # The theme's RGB colours, not its CMYK ones.
     theme = getattr(built, "result", built).renditions[0].theme
     assert "device-cmyk" not in inline + stylesheet

@@ -2,8 +2,8 @@
 
 Everything the page needs is in dist/web/, so the folder can be put on any web server as it is:
 `index.html` (from the layout `layouts/web/index.html.j2`), `style.css` (`layouts/web/style.css`),
-the photos in three widths (`photos/`), the theme's fonts as WOFF2 subsets of the characters on
-the page (`fonts/`), the theme's logo, a sharing picture of the cover (`cover.jpg`) and the
+the photos in three widths (`photos/`), the theme's fonts as WOFF subsets of the characters on
+the page (`fonts/`, render/fontsubset.py), the theme's logo, a sharing picture of the cover (`cover.jpg`) and the
 screen PDF to download. Nothing is loaded from elsewhere.
 
 - The articles are the same HTML fragments the brochure is typeset from, rewritten for a
@@ -20,15 +20,12 @@ screen PDF to download. Nothing is loaded from elsewhere.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import tinycss2
-from fontTools import subset
 from fontTools.ttLib import TTFont, TTLibError
 from lxml import html as lxml_html
 from markupsafe import Markup
@@ -38,11 +35,12 @@ from ..config.theme import Theme
 from ..content.markdown import Figure, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ROOT
-from ..core.dist import Output, write_atomic
+from ..core.dist import Output
 from ..core.files import is_inside, slugify
 from ..core.i18n import words_for
 from ..core.problems import BuildFailed, Code, error
 from ..core.raster import render_pages
+from ..render.fontsubset import woff_subset
 from ..render.html import css_string, environment, layout_dirs
 from ..render.images import PHOTO_PROGRESS, ImageRequest, PhotoVersion, PreparedImage, prepare_photos
 from ..render.rendition import Rendition
@@ -59,7 +57,6 @@ _PPI = 254
 """Photos are asked for by their width in millimetres (ImageRequest): at 254 ppi a pixel is a tenth of one."""
 COVER_PICTURE_WIDTH = 800
 """The sharing picture (Open Graph) of the cover page, in pixels wide."""
-FONT_CACHE_VERSION = "1"
 TEXT_COLUMN_REM = 36
 """The width of the text's column in layouts/web/style.css."""
 MIN_CONTRAST = 4.5
@@ -130,7 +127,7 @@ def finish_web(project: Project, rendition: Rendition, edition: Edition) -> list
     }
     page = render_layout(project, context)
     for face in faces:
-        add(face.name, face.woff2(page, project.root / ".cache" / "fonts"), "a font of the web edition")
+        add(face.name, face.woff(page), "a font of the web edition")
     add("index.html", page.encode(), "the web edition: the publication as one accessible web page")
     return sorted(outputs.values(), key=lambda output: (output.name != f"{FOLDER}/index.html", output.name))
 
@@ -351,40 +348,11 @@ class Face:
 
     @property
     def name(self) -> str:
-        return f"fonts/{self.family}-{self.weight}{'-italic' if self.style == 'italic' else ''}.woff2"
+        return f"fonts/{self.family}-{self.weight}{'-italic' if self.style == 'italic' else ''}.woff"
 
-    def woff2(self, page: str, cache_dir: Path) -> bytes:
-        """The face with the characters the page uses (and all of ASCII), as WOFF2; cached by content."""
-        characters = sorted(set(map(ord, page)) | set(range(0x20, 0x7F)))
-        data = self.source.read_bytes()
-        key = hashlib.sha256(b"|".join([data, FONT_CACHE_VERSION.encode(),
-                                        ",".join(map(str, characters)).encode()])).hexdigest()[:24]
-        cached = cache_dir / f"{key}.woff2"
-        if cached.is_file():
-            return cached.read_bytes()
-        options = subset.Options()
-        options.flavor = "woff2"
-        options.hinting = False
-        options.desubroutinize = True
-        options.name_IDs = ["*"]  # the licence and the font's names travel with it
-        options.notdef_outline = True
-        font = TTFont(io.BytesIO(data), recalcTimestamp=False)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=characters)
-        talker = logging.getLogger("fontTools.subset")
-        level, talker.level = talker.level, logging.ERROR  # not a word on the tables it leaves out (FFTM)
-        try:
-            subsetter.subset(font)
-        finally:
-            talker.level = level
-        encoded = io.BytesIO()
-        subset.save_font(font, encoded, options)
-        result = encoded.getvalue()
-        try:
-            write_atomic(cached, result)
-        except OSError:
-            pass  # the cache is a convenience
-        return result
+    def woff(self, page: str) -> bytes:
+        """The face with the characters the page uses (and all of ASCII), as WOFF."""
+        return woff_subset(self.source.read_bytes(), set(map(ord, page)) | set(range(0x20, 0x7F)))
 
 
 def _font_rules(sheet: Path) -> tuple[list[dict], dict[str, str]]:
@@ -467,7 +435,7 @@ def theme_css(theme: Theme, faces: list[Face]) -> str:
     lines.append("}")
     for face in faces:
         family = css_string(f"Web {face.family}")
-        lines.append(f'@font-face {{ font-family: "{family}"; src: url("{face.name}") format("woff2"); '
+        lines.append(f'@font-face {{ font-family: "{family}"; src: url("{face.name}") format("woff"); '
                      f"font-weight: {face.weight}; font-style: {face.style}; font-display: swap; }}")
     return "\n".join(lines)
 
