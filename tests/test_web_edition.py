@@ -298,3 +298,4 @@ def test_a_photo_taken_out_leaves_no_file_behind(project):
     build(project.root, BuildOptions(targets=("web",)))
     assert not any(path.name.startswith("foto-") for path in photos.iterdir())
     assert any(path.name.startswith("cover-") for path in photos.iterdir())
+

@@ -92,6 +92,8 @@ def finish_web(project: Project, rendition: Rendition, edition: Edition) -> list
     for name, data in photos.files():
         add(name, data, "a photo of the web edition")
 
+    # The first photo on the page is wanted at once, the others when they come into view.
+    masthead = photos.picture(cover, config.cover.photo_alt, "cover") if cover else None
     rendered = []
     for article in articles:
         slug = Path(article.source.display_path).stem
@@ -110,15 +112,17 @@ def finish_web(project: Project, rendition: Rendition, edition: Edition) -> list
     logo = add(f"logo{theme.logo.suffix}", theme.logo.read_bytes(), "the logo in the web edition") \
         if theme.logo and theme.logo.is_file() else ""
     faces = theme_faces(theme, project)
-    style_path = next(folder / FOLDER / "style.css" for folder in layout_dirs(project.root)
-                      if (folder / FOLDER / "style.css").is_file())
-    add("style.css", style_path.read_bytes(), "the web edition's stylesheet")
+    style = next((folder / FOLDER / "style.css" for folder in layout_dirs(project.root)
+                  if (folder / FOLDER / "style.css").is_file()), None)
+    if style is None:
+        raise BuildFailed([error("layouts", None, f"layout file '{FOLDER}/style.css' not found", Code.LAYOUT_MISSING)])
+    add("style.css", style.read_bytes(), "the web edition's stylesheet")
 
     context = {
         "publication": config,
         "_": words,
         "description": config.subtitle or _first_lead(articles) or config.title,
-        "cover": photos.picture(cover, config.cover.photo_alt, "cover", eager=True) if cover else None,
+        "cover": masthead,
         "articles": rendered,
         "logo": logo,
         "pdf": {"href": pdf_name, "size": _megabytes(len(screen.data), words)},
@@ -172,6 +176,7 @@ class WebPhotos:
 
     def __init__(self, project: Project, paths: list[Path]):
         self.names: dict[Path, str] = {}
+        self.given = 0
         for path in dict.fromkeys(paths):
             stem = slugify(path.stem)
             name, number = stem, 2
@@ -202,8 +207,9 @@ class WebPhotos:
         return [(self.file_name(path, prepared), prepared.output.read_bytes())
                 for path, versions in self.versions.items() for prepared in versions]
 
-    def picture(self, path: Path | None, alt: str, placement: str, eager: bool = False) -> dict | None:
-        """The attributes of the photo's <img>: the middle width as `src`, every width in `srcset`."""
+    def picture(self, path: Path | None, alt: str, placement: str) -> dict | None:
+        """The attributes of the photo's <img>: the middle width as `src`, every width in `srcset`; the
+        first photo asked for is loaded at once, the others lazily (`loading="lazy"`)."""
         versions = self.versions.get(path) if path else None
         if not versions:
             return None
@@ -217,8 +223,9 @@ class WebPhotos:
             "height": str(largest.pixel_height),
             "alt": alt,
         }
-        if not eager:
+        if self.given:
             attributes["loading"] = "lazy"
+        self.given += 1
         attributes["decoding"] = "async"
         return attributes
 
