@@ -299,3 +299,14 @@ def test_a_photo_taken_out_leaves_no_file_behind(project):
     assert not any(path.name.startswith("foto-") for path in photos.iterdir())
     assert any(path.name.startswith("cover-") for path in photos.iterdir())
 
+
+
+def test_content_is_data_on_the_web_page_too(project):
+    from publication.commands.build import BuildOptions, build
+
+    project.edit("01-artikel.md", "Tweede alinea.",
+                 "Tweede alinea met <script>alert(1)</script>, {{ 7 * 7 }} en <img src=x onerror=alert(1)>.")
+    result = build(project.root, BuildOptions(targets=("web",)))
+    tree = page_tree(result)
+    assert not tree.xpath("//script") and not tree.xpath("//*[@onerror]")
+    assert "met <script>alert(1)</script>, {{ 7 * 7 }} en <img src=x onerror=alert(1)>." in tree.text_content()

@@ -160,6 +160,8 @@ def _first_lead(articles) -> str:
 def _megabytes(size: int, words) -> str:
     from babel.numbers import format_decimal
 
+    if size < 100_000:
+        return f"{max(1, round(size / 1000))} kB"
     return f"{format_decimal(round(size / 1_000_000, 1), format='0.0', locale=words.locale)} MB"
 
 
