@@ -310,3 +310,18 @@ def test_content_is_data_on_the_web_page_too(project):
     tree = page_tree(result)
     assert not tree.xpath("//script") and not tree.xpath("//*[@onerror]")
     assert "met <script>alert(1)</script>, {{ 7 * 7 }} en <img src=x onerror=alert(1)>." in tree.text_content()
+
+
+def test_a_folder_of_outputs_keeps_only_what_was_written_and_a_servers_hidden_files(tmp_path):
+    from publication.core.dist import Output, write_outputs
+
+    dist = tmp_path / "dist"
+    write_outputs(dist, [Output("web/index.html", b"1", ""), Output("web/photos/a-480.jpg", b"a", ""),
+                         Output("brochure.pdf", b"%PDF", "")])
+    (dist / "web" / ".htaccess").write_text("Options -Indexes\n")
+    (dist / "web" / "photos" / ".a-480.jpg.k1ll3d.tmp").write_bytes(b"half")
+    (dist / "notes.txt").write_text("mine")
+    write_outputs(dist, [Output("web/index.html", b"2", "")])
+    assert sorted(path.relative_to(dist).as_posix() for path in dist.rglob("*") if path.is_file()) == \
+        [".lock", "brochure.pdf", "notes.txt", "web/.htaccess", "web/index.html"]
+    assert not (dist / "web" / "photos").exists()
