@@ -145,8 +145,17 @@ def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool
     _print_issues(result.warnings)
     if result.preflight:
         _print_preflight(result.preflight)
+    folders: dict[Path, int] = {}
     for path in result.written:
-        console.print(f"  wrote {path.relative_to(result.project.root)}", markup=False)
+        shown = path.relative_to(result.project.root)
+        if len(shown.parts) > 2:  # a folder of outputs (dist/web/): one line for it
+            folders[Path(*shown.parts[:2])] = folders.get(Path(*shown.parts[:2]), 0) + 1
+        else:
+            console.print(f"  wrote {shown}", markup=False)
+    for folder, count in folders.items():
+        console.print(f"  wrote {folder}/ ({count} files; {folder}/index.html is the page)"
+                      if (result.project.root / folder / "index.html").is_file()
+                      else f"  wrote {folder}/ ({count} files)", markup=False)
     warnings = len(result.warnings) + sum(1 for finding in (result.preflight.findings if result.preflight else ())
                                           if not finding.is_error and finding.code not in WEASYPRINT_CODES)
     console.print(f"Built {result.pages} pages in {result.seconds:.1f} s, "

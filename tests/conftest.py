@@ -36,12 +36,17 @@ def sample_build(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def sample_rebuild(tmp_path_factory):
+    """The sample built a second time, in another folder: a rebuild must give the same bytes."""
+    return build(copy_sample(tmp_path_factory.mktemp("rebuild")), BuildOptions())
+
+
+@pytest.fixture(scope="session")
 def sample_pdf(sample_build) -> Path:
     return sample_build.project.dist_dir / f"{sample_build.project.slug}.pdf"
 
 
-# The two publications that are not the sample (tests/test_publications.py), shared by the test
-# modules that read them so that each is built once a session.
+# ---- The test publications of tests/publications (issue 13), each built once per session ----------
 
 @dataclass(frozen=True)
 class Built:
@@ -71,11 +76,13 @@ def build_copy(name: str, draw, tmp_path_factory) -> Built:
 
 @pytest.fixture(scope="session")
 def annual_report(tmp_path_factory) -> Built:
+    """tests/publications/annual-report-en, with the default targets."""
     return build_copy("annual-report-en", draw_annual_report, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def leaflet(tmp_path_factory) -> Built:
+    """tests/publications/leaflet-de, with the default targets."""
     return build_copy("leaflet-de", draw_leaflet, tmp_path_factory)
 
 

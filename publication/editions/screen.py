@@ -485,5 +485,15 @@ def set_opening_view(pdf: pikepdf.Pdf) -> None:
     pdf.Root.ViewerPreferences = preferences
 
 
+def finish_screen_once(project: Project, rendition: Rendition, edition: Edition) -> list[Output]:
+    """`finish_screen`, made once for a rendition and its settings: the web edition offers the same file
+    for download, and a build that makes both writes it once."""
+    made = rendition.made.get(edition.name)
+    if made is None or made[0] != project.config:
+        made = (project.config, finish_screen(project, rendition, edition))
+        rendition.made[edition.name] = made
+    return made[1]
+
+
 SCREEN = Edition("screen", "{slug}-screen.pdf",
-                 "the accessible edition for reading on screen (tagged PDF/UA-1, bookmarks, links)", finish_screen)
+                 "the accessible edition for reading on screen (tagged PDF/UA-1, bookmarks, links)", finish_screen_once)

@@ -49,6 +49,9 @@ class Rendition:
     """Every photo as placed; `from_cache` says whether it was processed in this render."""
     rgb_view: RgbView | None = None
     """Set when this RGB edition is drawn from the print spec's pages (see rgb_view.py)."""
+    made: dict = field(default_factory=dict, compare=False, repr=False)
+    """Files made from this rendition that a second edition needs too, by edition name (the web
+    edition offers the screen PDF for download: editions/screen.finish_screen_once)."""
 
     @property
     def images_processed(self) -> int:
