@@ -201,6 +201,7 @@ async function showEdition(edition) {
   document.body.dataset.epoch = edition.epoch;
   applySearch();
   observeSpreads();
+  showComments();
   if (zoomedPage !== null) openZoom(Math.min(zoomedPage, edition.pages.length));
 }
 
@@ -249,6 +250,10 @@ function showBanner(state) {
 function onState(state) {
   showStatus(state);
   showBanner(state);
+  if (state.review !== shownReview) {
+    shownReview = state.review;
+    loadComments();
+  }
   if (state.edition && editionKey(state.edition) !== shown.key) {
     latestKey = editionKey(state.edition);
     showEdition(state.edition);
@@ -342,7 +347,9 @@ function openZoom(number) {
   $("zoom-stage").replaceChildren(pageFigure(edition, page, { zoomed: true, bare: true }));
   const notes = findingsFor(edition, number);
   $("zoom-notes").replaceChildren(element("h2", {}, "Preflight"),
-    notes.length ? element("ol", {}, ...notes.map(note)) : element("p", { class: "notes-clear" }, "No findings on this page"));
+    notes.length ? element("ol", {}, ...notes.map(note)) : element("p", { class: "notes-clear" }, "No findings on this page"),
+    element("section", { id: "zoom-comments", class: "zoom-comments" }));
+  showComments();
   $("zoom-prev").disabled = number <= 1;
   $("zoom-next").disabled = number >= edition.pages.length;
   $("zoom").hidden = false;
@@ -351,6 +358,7 @@ function openZoom(number) {
 
 function closeZoom() {
   zoomedPage = null;
+  setCommenting(false);
   $("zoom").hidden = true;
   document.body.classList.remove("zooming");
 }
@@ -360,15 +368,196 @@ function setupZoom() {
   $("zoom-prev").addEventListener("click", () => openZoom(zoomedPage - 1));
   $("zoom-next").addEventListener("click", () => openZoom(zoomedPage + 1));
   document.addEventListener("keydown", (event) => {
-    if (zoomedPage === null || event.target.tagName === "INPUT") return;
+    if (zoomedPage === null || ["INPUT", "TEXTAREA"].includes(event.target.tagName)) return;
     if (event.key === "Escape") closeZoom();
     if (event.key === "ArrowLeft" && zoomedPage > 1) openZoom(zoomedPage - 1);
     if (event.key === "ArrowRight" && zoomedPage < shown.edition.pages.length) openZoom(zoomedPage + 1);
   });
 }
 
+// --- comments: placed on a page, kept by the server in the project's review/comments.yml ---------
+
+const TOKEN = document.querySelector('meta[name="preview-token"]').content;
+const AUTHOR_KEY = "publication-preview-author";
+let comments = [];
+let commentsProblem = null;
+let shownReview = null;
+let commenting = false;
+let draft = null;
+
+async function post(route, body) {
+  // The token proves the request comes from this page; the server refuses writes without it.
+  const response = await fetch(route, {
+    method: "POST", body: JSON.stringify(body),
+    headers: { "Content-Type": "application/json", "X-Preview-Token": TOKEN },
+  });
+  if (!response.ok) throw new Error((await response.text()) || `the preview answered ${response.status}`);
+  return response.json();
+}
+
+async function loadComments() {
+  const response = await fetch("/comments.json", { cache: "no-store" }).catch(() => null);
+  if (!response || !response.ok) return;
+  const found = await response.json();
+  comments = found.comments;
+  commentsProblem = found.problem;
+  showComments();
+}
+
+const topComments = (number) => comments.filter((c) => c.page === number && !c.reply_to);
+const repliesTo = (id) => comments.filter((c) => c.reply_to === id);
+const author = () => (localStorage.getItem(AUTHOR_KEY) || "").trim();
+
+function localTime(iso) {
+  const moment = new Date(iso);
+  return Number.isNaN(moment.getTime()) ? iso : moment.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+}
+
+function pin(comment, index) {
+  const mark = element("button", {
+    type: "button", class: `pin pin--${comment.state || "open"}`, "data-comment": comment.id,
+    title: `${comment.author}: ${comment.comment}`, ariaLabel: `Comment ${index} by ${comment.author}`,
+  }, String(index));
+  setVariables(mark, { "--px": comment.x_mm, "--py": comment.y_mm });
+  mark.addEventListener("click", (event) => {
+    event.stopPropagation();
+    if (zoomedPage !== comment.page) openZoom(comment.page);
+    const card = document.querySelector(`#zoom-comments [data-comment="${comment.id}"]`);
+    if (card) { card.scrollIntoView({ block: "nearest" }); card.classList.add("comment--pointed"); }
+  });
+  return mark;
+}
+
+function commentCard(comment, index, full) {
+  const where = comment.file ? `${comment.file}${comment.line ? `:${comment.line}` : ""}` : null;
+  const card = element("li", { class: `comment comment--${comment.state || "open"}`, "data-comment": comment.id },
+    element("span", { class: "comment-head" },
+      element("span", { class: "comment-number" }, String(index)),
+      element("strong", { class: "comment-author" }, comment.author),
+      element("time", { dateTime: comment.time, class: "comment-time" }, localTime(comment.time)),
+      comment.state === "resolved" ? element("span", { class: "comment-state" }, "resolved") : null),
+    element("span", { class: "comment-body" }, comment.comment),
+    where ? element("code", { class: "comment-where", title: comment.quoted || "" }, where) : null,
+    ...repliesTo(comment.id).map((reply) => element("div", { class: "comment-reply" },
+      element("strong", { class: "comment-author" }, reply.author), " ",
+      element("span", { class: "comment-body" }, reply.comment))));
+  if (!full) return card;
+  const error = element("p", { class: "comment-error", role: "alert", hidden: true });
+  const fail = (problem) => { error.textContent = problem.message; error.hidden = false; };
+  const needsName = () => {
+    if (author()) return false;
+    fail(new Error("Type your name first (the field above the comments)."));
+    return true;
+  };
+  const text = element("textarea", { class: "reply-text", rows: 2, maxLength: 4000, placeholder: "Reply…", ariaLabel: "Reply" });
+  const send = element("button", { type: "button", class: "comment-button comment-button--save reply-send" }, "Reply");
+  send.addEventListener("click", () => {
+    if (!needsName() && text.value.trim()) {
+      post("/comments/reply", { parent: comment.id, author: author(), comment: text.value }).then(loadComments, fail);
+    }
+  });
+  const resolved = comment.state === "resolved";
+  const toggle = element("button", { type: "button", class: "comment-button comment-resolve" }, resolved ? "Reopen" : "Resolve");
+  toggle.addEventListener("click", () => {
+    if (!needsName()) {
+      post("/comments/state", { id: comment.id, state: resolved ? "open" : "resolved", author: author() })
+        .then(loadComments, fail);
+    }
+  });
+  card.append(element("div", { class: "comment-actions" }, text, send, toggle), error);
+  return card;
+}
+
+function showComments() {
+  for (const old of document.querySelectorAll(".pin:not(.pin--draft)")) old.remove();
+  for (const figure of document.querySelectorAll(".page[data-number]")) {
+    const sheet = figure.querySelector(".sheet");
+    topComments(Number(figure.dataset.number)).forEach((comment, i) => sheet.append(pin(comment, i + 1)));
+  }
+  for (const spread of document.querySelectorAll(".spread")) {
+    const aside = spread.querySelector(".notes");
+    aside.querySelector(".comments")?.remove();
+    const cards = [...spread.querySelectorAll(".page[data-number]")].flatMap((figure) =>
+      topComments(Number(figure.dataset.number)).map((comment, i) => commentCard(comment, i + 1, false)));
+    if (cards.length) aside.append(element("div", { class: "comments" }, element("h3", {}, "Comments"), element("ol", {}, ...cards)));
+  }
+  const box = $("zoom-comments");
+  if (!box || zoomedPage === null) return;
+  const name = element("input", { type: "text", id: "reviewer-name", maxLength: 80, value: author(), autocomplete: "name" });
+  name.addEventListener("change", () => localStorage.setItem(AUTHOR_KEY, name.value.trim()));
+  const cards = topComments(zoomedPage).map((comment, i) => commentCard(comment, i + 1, true));
+  box.replaceChildren(element("h2", {}, "Comments"),
+    element("label", { class: "reviewer" }, element("span", {}, "Your name"), name),
+    commentsProblem ? element("p", { class: "comment-error" }, commentsProblem) : null,
+    cards.length ? element("ol", {}, ...cards)
+      : element("p", { class: "comments-none" }, "No comments on this page. Press “+ Comment”, then click the place."));
+}
+
+function setCommenting(on) {
+  commenting = on;
+  document.body.classList.toggle("commenting", on);
+  $("zoom-comment").setAttribute("aria-pressed", String(on));
+  $("zoom-hint").hidden = !on;
+  if (!on) closeCommentForm();
+}
+
+function closeCommentForm() {
+  $("comment-form").hidden = true;
+  $("comment-error").hidden = true;
+  draft?.mark.remove();
+  draft = null;
+}
+
+function placeComment(event) {
+  const sheet = event.target.closest(".sheet");
+  if (!commenting || !sheet || zoomedPage === null || event.target.closest(".pin")) return;
+  const rect = sheet.getBoundingClientRect();
+  const geometry = shown.edition.geometry;
+  const x = ((event.clientX - rect.left) / rect.width) * geometry.page_width;
+  const y = ((event.clientY - rect.top) / rect.height) * geometry.page_height;
+  draft?.mark.remove();
+  const mark = element("span", { class: "pin pin--draft" }, "+");
+  setVariables(mark, { "--px": x, "--py": y });
+  sheet.append(mark);
+  draft = { page: zoomedPage, x, y, mark, epoch: shown.edition.epoch };
+  const form = $("comment-form");
+  form.hidden = false;
+  const left = Math.min(event.clientX + 14, window.innerWidth - form.offsetWidth - 12);
+  const top = Math.min(event.clientY + 14, window.innerHeight - form.offsetHeight - 12);
+  form.style.left = `${Math.max(12, left)}px`;
+  form.style.top = `${Math.max(12, top)}px`;
+  $("comment-author").value = author();
+  (author() ? $("comment-text") : $("comment-author")).focus();
+}
+
+function setupComments() {
+  $("zoom-comment").addEventListener("click", () => setCommenting(!commenting));
+  $("zoom-stage").addEventListener("click", placeComment);
+  $("comment-cancel").addEventListener("click", closeCommentForm);
+  $("comment-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!draft) return;
+    const name = $("comment-author").value.trim();
+    localStorage.setItem(AUTHOR_KEY, name);
+    $("comment-save").disabled = true;
+    try {
+      await post("/comments", { page: draft.page, x_mm: Math.round(draft.x * 10) / 10, y_mm: Math.round(draft.y * 10) / 10,
+        epoch: draft.epoch, author: name, comment: $("comment-text").value });
+      $("comment-text").value = "";
+      setCommenting(false);
+      await loadComments();
+    } catch (problem) {
+      $("comment-error").textContent = problem.message;
+      $("comment-error").hidden = false;
+    } finally {
+      $("comment-save").disabled = false;
+    }
+  });
+}
+
 setupGuides();
 setupSize();
 setupZoom();
+setupComments();
 $("search").addEventListener("input", applySearch);
 connect();
