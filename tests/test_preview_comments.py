@@ -293,3 +293,31 @@ def test_a_broken_review_file_is_reported_at_its_line(tmp_path):
                             capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 1
     assert f"{REVIEW_FILE}:3" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_command_on_a_network_address_makes_up_a_password_and_asks_for_it(tmp_path):
+    import re
+    import signal
+
+    root = ProjectFactory(tmp_path / "project").root
+    process = subprocess.Popen([sys.executable, "-m", "publication", "preview", str(root), "--port", "0",
+                                "--host", "0.0.0.0"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env={**__import__("os").environ, "PUBLICATION_PREVIEW_PASSWORD": ""})
+    try:
+        lines = [process.stderr.readline()]
+        while "Watching" not in lines[-1] and lines[-1]:
+            lines.append(process.stderr.readline())
+        port = int(re.search(r"at http://[^ ]+:(\d+)/", "".join(lines)).group(1))
+        password = re.search(r"password: (\S+);", "".join(lines)).group(1)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/comments.json", headers={"Host": f"0.0.0.0:{port}"})
+        assert connection.getresponse().status == 401
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        credentials = base64.b64encode(f"me:{password}".encode()).decode()
+        connection.request("GET", "/comments.json", headers={"Host": f"0.0.0.0:{port}",
+                                                             "Authorization": f"Basic {credentials}"})
+        assert connection.getresponse().status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=60)
+    assert "Traceback" not in errors
