@@ -41,7 +41,7 @@ from ..config.theme import load_theme
 from ..content.project import load_project
 from ..content.sources import Project
 from ..core.problems import BuildFailed, Code, Problem, Severity
-from ..core.raster import render_pages
+from ..core.raster import page_words, render_pages
 from ..core.units import PT_PER_MM
 from ..editions.press import PRINT, finish_print, print_spec
 from ..editions.proof import line_map, page_contents
@@ -220,6 +220,7 @@ class Previewer:
         self._threads: list[threading.Thread] = []
         self._recent: dict[str, tuple[Edition, PageImage]] = {}
         self._zoomed: dict[str, bytes] = {}
+        self._words: dict[str, list[list[Any]]] = {}
         self._encoded: dict[bytes, bytes] = {}  # the last edition's page pictures, by their pixels
         self._editions: dict[int, Edition] = {}  # the current and the previous edition, by epoch
         self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
@@ -258,6 +259,21 @@ class Previewer:
             [(_, png, _)] = rasterise(edition.pdf, ZOOM_DPI, [page.number])
             self._zoomed[digest] = png
         return png
+
+    def words(self, digest: str) -> list[list[Any]] | None:
+        """The words of a page of the current or the previous edition, by its digest, each as
+        [text, left, top, width, height] in mm from the top left of the trimmed page: search marks them."""
+        found = self._recent.get(digest)
+        if found is None:
+            return None
+        words = self._words.get(digest)
+        if words is None:
+            edition, page = found
+            words = [[text, round(left / PT_PER_MM, 2), round(top / PT_PER_MM, 2), round((right - left) / PT_PER_MM, 2),
+                      round((bottom - top) / PT_PER_MM, 2)]
+                     for text, left, top, right, bottom in page_words(edition.pdf, page.number)]
+            self._words[digest] = words
+        return words
 
     def place(self, page: int, x_mm: float, y_mm: float, epoch: int | None = None) -> Place:
         """Where a comment placed at (x_mm, y_mm) from the top left of the trimmed page stands in the
@@ -339,6 +355,7 @@ class Previewer:
         self._recent = {page.digest: (edition, page) for page in edition.pages} | \
             ({page.digest: (previous, page) for page in previous.pages} if previous else {})
         self._zoomed = {digest: png for digest, png in self._zoomed.items() if digest in self._recent}
+        self._words = {digest: words for digest, words in self._words.items() if digest in self._recent}
         self._editions = {edition.epoch: edition} | ({previous.epoch: previous} if previous else {})
         if preflight is None:
             return self._publish(building=False, edition=edition, failure=(), failed_at="")

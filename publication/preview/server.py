@@ -51,6 +51,7 @@ STATIC_FILES = {
     "/favicon.svg": ("favicon.svg", "image/svg+xml"),
 }
 PAGE_ROUTE = re.compile(r"/pages/([0-9a-f]{16})(@zoom)?\.png")
+WORDS_ROUTE = re.compile(r"/pages/([0-9a-f]{16})\.words\.json")
 HEARTBEAT_SECONDS = 15
 MAX_EVENT_STREAMS = 16
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -186,6 +187,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._stream_events()
         if path == "/comments.json":
             return self._send_comments(head)
+        words = WORDS_ROUTE.fullmatch(path)
+        found = words and self.server.previewer.words(words.group(1))
+        if found is not None and words:
+            return self._send(HTTPStatus.OK, json.dumps(found).encode(), "application/json", head=head,
+                              cache="private, max-age=86400, immutable")
         page = PAGE_ROUTE.fullmatch(path)
         png = page and self.server.previewer.page_png(page.group(1), zoomed=bool(page.group(2)))
         if png:

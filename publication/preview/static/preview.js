@@ -147,8 +147,14 @@ function spreadSection(edition, spread, index) {
   return element("section", { class: "spread", id: `spread-${index}`, "data-index": index },
     element("div", { class: "spread-body" },
       element("h2", { class: "spread-label" }, spreadLabel(spread, edition.pages.length)), slots),
-    element("aside", { class: "notes", "aria-label": "Preflight" },
-      items.length ? element("ol", {}, ...items) : element("p", { class: "notes-clear" }, "No findings")));
+    element("aside", { class: "notes", "aria-label": "Preflight" }, ...findingsList(edition, items, "No findings")));
+}
+
+function findingsList(edition, items, clear) {
+  // While the preflight runs, its findings are still to come: say so rather than "No findings".
+  const checking = element("p", { class: "notes-pending" }, "Checking…");
+  if (!items.length) return [edition.preflightPending ? checking : element("p", { class: "notes-clear" }, clear)];
+  return edition.preflightPending ? [element("ol", {}, ...items), checking] : [element("ol", {}, ...items)];
 }
 
 function thumbnail(edition, spread, index) {
@@ -311,14 +317,87 @@ function setupSize() {
   fitSpreads();
 }
 
-function applySearch() {
-  const query = $("search").value.trim().toLowerCase();
+// Search: pages with the text stand out, the words themselves are marked on them, and
+// Enter (Shift+Enter) or the arrows step through the matches in page order.
+const pageWords = new Map();  // digest -> [[text, x, y, width, height] in mm], fetched once per picture
+let hits = [];                // [{page, boxes: [[x, y, w, h]]}] in page order
+let hitIndex = 0;
+let searchRun = 0;
+
+function wordsOf(page) {
+  if (!pageWords.has(page.digest)) {
+    pageWords.set(page.digest, fetch(`/pages/${page.digest}.words.json`).then((r) => (r.ok ? r.json() : []), () => []));
+  }
+  return pageWords.get(page.digest);
+}
+
+function findIn(words, query) {
+  // The words joined by single spaces, as the query is; each match marks every word it touches.
+  let text = "";
+  const starts = words.map(([word]) => { const start = text.length; text += `${word.toLowerCase()} `; return start; });
+  const found = [];
+  for (let at = text.indexOf(query); at >= 0; at = text.indexOf(query, at + 1)) {
+    const boxes = words.filter((_, i) => starts[i] < at + query.length && starts[i] + words[i][0].length > at)
+      .map(([, x, y, w, h]) => [x, y, w, h]);
+    if (boxes.length) found.push(boxes);
+  }
+  return found;
+}
+
+async function applySearch() {
+  const query = $("search").value.trim().toLowerCase().split(/\s+/).join(" ");
   document.body.classList.toggle("searching", query.length > 0);
+  const run = ++searchRun;
   if (!shown.edition) return;
-  const matches = new Set(shown.edition.pages.filter((p) => query && p.text.toLowerCase().includes(query)).map((p) => p.number));
+  const pages = shown.edition.pages.filter((p) => query && p.text.toLowerCase().includes(query));
+  const matches = new Set(pages.map((p) => p.number));
   for (const figure of document.querySelectorAll(".page[data-number]")) {
     figure.classList.toggle("page--match", matches.has(Number(figure.dataset.number)));
   }
+  const found = [];
+  for (const page of pages) {
+    for (const boxes of findIn(await wordsOf(page), query)) found.push({ page: page.number, boxes });
+  }
+  if (run !== searchRun) return;  // a newer query or edition took over
+  hits = found;
+  hitIndex = Math.min(hitIndex, Math.max(hits.length - 1, 0));
+  showHits();
+}
+
+function showHits() {
+  for (const old of document.querySelectorAll(".hit")) old.remove();
+  const query = $("search").value.trim();
+  $("search-count").textContent = !query ? "" : hits.length ? `${hitIndex + 1} of ${hits.length}` : "no matches";
+  $("search-prev").disabled = $("search-next").disabled = hits.length < 2;
+  hits.forEach((hit, index) => {
+    for (const sheet of document.querySelectorAll(`.page[data-number="${hit.page}"] .sheet`)) {
+      for (const [x, y, w, h] of hit.boxes) {
+        const mark = element("div", { class: `hit${index === hitIndex ? " hit--current" : ""}` });
+        setVariables(mark, { "--hx": x, "--hy": y, "--hw": w, "--hh": h });
+        sheet.append(mark);
+      }
+    }
+  });
+}
+
+function stepSearch(step) {
+  if (!hits.length) return;
+  hitIndex = (hitIndex + step + hits.length) % hits.length;
+  const hit = hits[hitIndex];
+  if (zoomedPage !== null && zoomedPage !== hit.page) openZoom(hit.page);
+  showHits();
+  const current = document.querySelector(zoomedPage !== null ? "#zoom-stage .hit--current" : ".spread .hit--current");
+  current?.scrollIntoView({ block: "center", inline: "center", behavior: "smooth" });
+}
+
+function setupSearch() {
+  const search = $("search");
+  search.addEventListener("input", () => { hitIndex = 0; applySearch(); });
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") { event.preventDefault(); stepSearch(event.shiftKey ? -1 : 1); }
+  });
+  $("search-next").addEventListener("click", () => stepSearch(1));
+  $("search-prev").addEventListener("click", () => stepSearch(-1));
 }
 
 let observer = null;
@@ -347,9 +426,11 @@ function openZoom(number) {
   $("zoom-stage").replaceChildren(pageFigure(edition, page, { zoomed: true, bare: true }));
   const notes = findingsFor(edition, number);
   $("zoom-notes").replaceChildren(element("h2", {}, "Preflight"),
-    notes.length ? element("ol", {}, ...notes.map(note)) : element("p", { class: "notes-clear" }, "No findings on this page"),
+    ...findingsList(edition, notes.map(note), "No findings on this page"),
     element("section", { id: "zoom-comments", class: "zoom-comments" }));
+  $("zoom-goto").max = edition.pages.length;
   showComments();
+  showHits();
   $("zoom-prev").disabled = number <= 1;
   $("zoom-next").disabled = number >= edition.pages.length;
   $("zoom").hidden = false;
@@ -363,12 +444,85 @@ function closeZoom() {
   document.body.classList.remove("zooming");
 }
 
+// The large page: zoom in steps (buttons, + and -, Ctrl and the wheel), pan by dragging it.
+const ZOOM_STEPS = [1, 1.5, 2, 3, 4];
+let zoomLevel = 1;
+
+function setZoom(level, focus) {
+  const stage = $("zoom-stage");
+  const rect = stage.getBoundingClientRect();
+  // Keep the point under the pointer (or the middle of the view) where it is.
+  const fx = focus ? focus.x - rect.left : stage.clientWidth / 2;
+  const fy = focus ? focus.y - rect.top : stage.clientHeight / 2;
+  const ratio = level / zoomLevel;
+  const x = (stage.scrollLeft + fx) * ratio - fx, y = (stage.scrollTop + fy) * ratio - fy;
+  zoomLevel = level;
+  stage.style.setProperty("--zoom", level);
+  stage.classList.toggle("zoom-stage--zoomed", level > 1);
+  $("zoom-fit").textContent = `${Math.round(level * 100)}%`;
+  $("zoom-out").disabled = level <= ZOOM_STEPS[0];
+  $("zoom-in").disabled = level >= ZOOM_STEPS[ZOOM_STEPS.length - 1];
+  stage.scrollLeft = x;
+  stage.scrollTop = y;
+}
+
+function zoomBy(step, focus) {
+  const index = ZOOM_STEPS.indexOf(zoomLevel) + step;
+  if (index >= 0 && index < ZOOM_STEPS.length) setZoom(ZOOM_STEPS[index], focus);
+}
+
+function goToPage(value, large) {
+  const edition = shown.edition;
+  const number = Number.parseInt(value, 10);
+  if (!edition || !Number.isFinite(number)) return;
+  const page = Math.min(Math.max(number, 1), edition.pages.length);
+  if (large) return openZoom(page);
+  const figure = document.querySelector(`.spread .page[data-number="${page}"]`);
+  figure.scrollIntoView({ block: "center", behavior: "smooth" });
+  figure.classList.add("page--pointed");
+  setTimeout(() => figure.classList.remove("page--pointed"), 1600);
+}
+
+function setupPanning() {
+  const stage = $("zoom-stage");
+  let start = null;
+  stage.addEventListener("pointerdown", (event) => {
+    if (commenting || zoomLevel <= 1 || event.button !== 0 || event.target.closest(".pin")) return;
+    start = { x: event.clientX, y: event.clientY, left: stage.scrollLeft, top: stage.scrollTop };
+    stage.setPointerCapture(event.pointerId);
+    stage.classList.add("zoom-stage--panning");
+  });
+  stage.addEventListener("pointermove", (event) => {
+    if (!start) return;
+    stage.scrollLeft = start.left - (event.clientX - start.x);
+    stage.scrollTop = start.top - (event.clientY - start.y);
+  });
+  const stop = () => { start = null; stage.classList.remove("zoom-stage--panning"); };
+  stage.addEventListener("pointerup", stop);
+  stage.addEventListener("pointercancel", stop);
+  stage.addEventListener("wheel", (event) => {
+    if (!event.ctrlKey) return;
+    event.preventDefault();
+    zoomBy(event.deltaY < 0 ? 1 : -1, { x: event.clientX, y: event.clientY });
+  }, { passive: false });
+}
+
 function setupZoom() {
   $("zoom-close").addEventListener("click", closeZoom);
   $("zoom-prev").addEventListener("click", () => openZoom(zoomedPage - 1));
   $("zoom-next").addEventListener("click", () => openZoom(zoomedPage + 1));
+  $("zoom-in").addEventListener("click", () => zoomBy(1));
+  $("zoom-out").addEventListener("click", () => zoomBy(-1));
+  $("zoom-fit").addEventListener("click", () => setZoom(1));
+  $("zoom-goto").addEventListener("change", (event) => { goToPage(event.target.value, true); event.target.value = ""; });
+  $("goto").addEventListener("change", (event) => { goToPage(event.target.value, false); event.target.value = ""; });
+  setupPanning();
+  setZoom(1);
   document.addEventListener("keydown", (event) => {
     if (zoomedPage === null || ["INPUT", "TEXTAREA"].includes(event.target.tagName)) return;
+    if (event.key === "+" || event.key === "=") zoomBy(1);
+    if (event.key === "-") zoomBy(-1);
+    if (event.key === "0") setZoom(1);
     if (event.key === "Escape") closeZoom();
     if (event.key === "ArrowLeft" && zoomedPage > 1) openZoom(zoomedPage - 1);
     if (event.key === "ArrowRight" && zoomedPage < shown.edition.pages.length) openZoom(zoomedPage + 1);
@@ -486,11 +640,12 @@ function showComments() {
   const name = element("input", { type: "text", id: "reviewer-name", maxLength: 80, value: author(), autocomplete: "name" });
   name.addEventListener("change", () => localStorage.setItem(AUTHOR_KEY, name.value.trim()));
   const cards = topComments(zoomedPage).map((comment, i) => commentCard(comment, i + 1, true));
-  box.replaceChildren(element("h2", {}, "Comments"),
+  box.replaceChildren(...[element("h2", {}, "Comments"),
     element("label", { class: "reviewer" }, element("span", {}, "Your name"), name),
     commentsProblem ? element("p", { class: "comment-error" }, commentsProblem) : null,
     cards.length ? element("ol", {}, ...cards)
-      : element("p", { class: "comments-none" }, "No comments on this page. Press “+ Comment”, then click the place."));
+      : element("p", { class: "comments-none" }, "No comments on this page. Press “+ Comment”, then click the place.")]
+    .filter(Boolean));
 }
 
 function setCommenting(on) {
@@ -559,5 +714,5 @@ setupGuides();
 setupSize();
 setupZoom();
 setupComments();
-$("search").addEventListener("input", applySearch);
+setupSearch();
 connect();
