@@ -367,7 +367,8 @@ def preview(project_dir: Path, port: int, host: str, password: str | None) -> No
         console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False, soft_wrap=True)
         if password:
             console.print(f"It asks for a password{': ' + password if made_up else ' (the one given)'}; any user name "
-                          "will do. Tell it to the colleagues you share the preview with.", markup=False, soft_wrap=True)
+                          "will do. Tell it to the colleagues you share the preview with.", markup=False,
+                          soft_wrap=True)
         console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False)
 
     try:

@@ -104,7 +104,8 @@ def test_a_comment_left_on_a_page_is_listed_with_its_source_line(commented, page
     sheet = page.locator("#zoom-stage .sheet")
     box = sheet.bounding_box()
     geometry = previewer.snapshot.edition.geometry
-    page.mouse.click(box["x"] + box["width"] * x / geometry.page_width, box["y"] + box["height"] * y / geometry.page_height)
+    page.mouse.click(box["x"] + box["width"] * x / geometry.page_width,
+                     box["y"] + box["height"] * y / geometry.page_height)
     page.locator("#comment-author").fill("Anna Reviewer")
     page.locator("#comment-text").fill("Is this the right opening sentence?")
     page.locator("#comment-save").click()

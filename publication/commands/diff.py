@@ -472,7 +472,8 @@ def _runs(boxes: list[Box]) -> list[Box]:
 def _tags(report: PageReport) -> list[tuple[float, str, str]]:
     """The notes of a page for the column beside it: (the height they belong at in pt, class, words)."""
     tags = [(deletion.at[1], "deleted", f"− {_excerpt(deletion.words, TAG_CHARACTERS)}") for deletion in report.deleted]
-    tags += [(change.new.boxes[0][1], "punctuation", f"{_excerpt([change.old], 40)} → {_excerpt([change.new.text], 40)}")
+    tags += [(change.new.boxes[0][1], "punctuation",
+              f"{_excerpt([change.old], 40)} → {_excerpt([change.new.text], 40)}")
              for change in report.punctuation]
     return sorted(tags, key=lambda tag: tag[0])
 

@@ -95,7 +95,7 @@ def read_entries(root: Path) -> list[dict[str, Any]]:
                                  "'- id:'); it was written by the preview: restore it from git", Code.BAD_REVIEW)])
     entries, problems = [], []
     for index, entry in enumerate(data):
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not isinstance(entry.get("page"), int):
+        if not (isinstance(entry, dict) and isinstance(entry.get("id"), str) and isinstance(entry.get("page"), int)):
             problems.append(error(REVIEW_FILE, document.line_of((index,)),
                                   "this comment has no 'id' or 'page'; restore the entry from git or delete it",
                                   Code.BAD_REVIEW))

@@ -214,7 +214,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the comment as JSON")
         fields = WRITE_ROUTES.get(self.path)  # the raw path: a query (?file=...) matches no route
         if fields is None:
-            return self._refuse(HTTPStatus.NOT_FOUND, "comments are written to /comments only, and no file can be named")
+            return self._refuse(HTTPStatus.NOT_FOUND,
+                                "comments are written to /comments only, and no file can be named")
         try:
             length = int(self.headers.get("Content-Length") or "")
         except ValueError:
