@@ -42,13 +42,13 @@ def test_the_findings_panel_says_checking_while_the_preflight_runs(tmp_path, pag
         notes = page.locator(".spread .notes")
         expect(notes).to_have_count(3)
         for index in range(3):
-            expect(notes.nth(index)).to_have_text("Checking…")
+            expect(notes.nth(index)).to_have_text("Bezig met controleren…")
         page.locator('.spread .page[data-number="2"]').click()
         expect(page.locator("#zoom-notes .notes-pending")).to_have_count(1)
-        expect(page.locator("#zoom-notes")).not_to_contain_text("No findings")
+        expect(page.locator("#zoom-notes")).not_to_contain_text("Geen bevindingen")
         gate.set()
-        expect(page.locator("#zoom-notes .notes-clear")).to_have_text("No findings on this page")
-        expect(page.locator(".spread .notes").first).to_have_text("No findings")
+        expect(page.locator("#zoom-notes .notes-clear")).to_have_text("Geen bevindingen op deze pagina")
+        expect(page.locator(".spread .notes").first).to_have_text("Geen bevindingen")
         expect(page.locator(".notes-pending")).to_have_count(0)
     finally:
         gate.set()
@@ -110,7 +110,7 @@ def test_the_large_page_zooms_pans_and_goes_to_a_page(quick, page):  # noqa: F81
     expect(page.locator("#zoom-fit")).to_have_text("100%")
     page.locator("#zoom-goto").fill("3")
     page.locator("#zoom-goto").press("Enter")
-    expect(page.locator("#zoom-title")).to_have_text("Page 3 of 4")
+    expect(page.locator("#zoom-title")).to_have_text("Pagina 3 van 4")
     digest = previewer.snapshot.edition.pages[2].digest
     expect(page.locator("#zoom-stage img")).to_have_attribute("src", f"/pages/{digest}@zoom.png")
     page.keyboard.press("Escape")
@@ -133,11 +133,13 @@ def _line_mm(previewer, number: int, text: str) -> tuple[float, float, float, fl
 
 
 def _in_mm(page, hit, number: int, width_mm: float) -> tuple[float, float, float, float]:  # noqa: F811
-    sheet = box(page.locator(f'.spread .page[data-number="{number}"] .sheet'))
-    found = box(hit)
-    mm = sheet["width"] / width_mm
-    return ((found["x"] - sheet["x"]) / mm, (found["y"] - sheet["y"]) / mm,
-            (found["x"] + found["width"] - sheet["x"]) / mm, (found["y"] + found["height"] - sheet["y"]) / mm)
+    """The mark's box in mm from the top left of its page, both measured at once (the view may be scrolling)."""
+    return tuple(hit.evaluate("""(mark, [number, width]) => {
+        const sheet = document.querySelector(`.spread .page[data-number="${number}"] .sheet`).getBoundingClientRect();
+        const found = mark.getBoundingClientRect(), mm = sheet.width / width;
+        return [(found.left - sheet.left) / mm, (found.top - sheet.top) / mm,
+                (found.right - sheet.left) / mm, (found.bottom - sheet.top) / mm];
+    }""", [number, width_mm]))
 
 
 def test_search_marks_the_words_and_steps_through_the_matches(quick, page):  # noqa: F811
@@ -147,7 +149,7 @@ def test_search_marks_the_words_and_steps_through_the_matches(quick, page):  # n
     page.locator("#search").fill("alinea")
     hits = page.locator('.spread .page[data-number="2"] .hit')
     expect(hits).to_have_count(2)
-    expect(page.locator("#search-count")).to_have_text("1 of 2")
+    expect(page.locator("#search-count")).to_have_text("1 van 2")
     first, second = _line_mm(previewer, 2, "Eerste alinea"), _line_mm(previewer, 2, "Tweede alinea")
     current = _in_mm(page, page.locator(".spread .hit--current"), 2, width)
     # The mark covers one word of its line: inside the line, and much narrower than it.
@@ -156,17 +158,61 @@ def test_search_marks_the_words_and_steps_through_the_matches(quick, page):  # n
     assert current[2] - current[0] < (first[2] - first[0]) / 2
 
     page.locator("#search").press("Enter")
-    expect(page.locator("#search-count")).to_have_text("2 of 2")
+    expect(page.locator("#search-count")).to_have_text("2 van 2")
     current = _in_mm(page, page.locator(".spread .hit--current"), 2, width)
     assert second[1] - 1 <= current[1] and current[3] <= second[3] + 1
     page.locator("#search-next").click()
-    expect(page.locator("#search-count")).to_have_text("1 of 2")
+    expect(page.locator("#search-count")).to_have_text("1 van 2")
     page.locator("#search").press("Shift+Enter")
-    expect(page.locator("#search-count")).to_have_text("2 of 2")
+    expect(page.locator("#search-count")).to_have_text("2 van 2")
 
     page.locator("#search").fill("tweede alinea")
-    expect(page.locator("#search-count")).to_have_text("1 of 1")
+    expect(page.locator("#search-count")).to_have_text("1 van 1")
     expect(page.locator(".spread .hit")).to_have_count(2)  # one match, two words marked
     page.locator("#search").fill("no such words anywhere")
-    expect(page.locator("#search-count")).to_have_text("no matches")
+    expect(page.locator("#search-count")).to_have_text("niets gevonden")
     expect(page.locator(".hit")).to_have_count(0)
+
+
+# --- the interface in the publication's language ---------------------------------------------
+
+@pytest.mark.parametrize("language", ["nl", "de"])
+def test_every_catalog_translates_every_word_of_the_preview(language):
+    from babel.messages.pofile import read_po
+
+    from publication.core.builtin import BUILTIN_LOCALE
+    from publication.preview.server import interface_words
+
+    words = interface_words()
+    # A scan that found nothing would make this pass on any catalog.
+    assert {"Checking…", "+ Comment", "Page {number} of {total}", "Bleed", "Find text…", "Go to page"} <= set(words)
+    with (BUILTIN_LOCALE / f"{language}.po").open("rb") as handle:
+        translated = {message.id for message in read_po(handle) if message.id and message.string}
+    assert [word for word in words if word not in translated] == [], f"{language}.po lacks these"
+
+
+def test_the_interface_follows_the_publications_language(tmp_path, page):  # noqa: F811
+    factory = ProjectFactory(tmp_path / "project")
+    with running_preview(factory.root, pipeline=QUICK) as (server, previewer):
+        open_preview(page, server)
+        expect(page.locator("html")).to_have_attribute("lang", "nl")
+        expect(page.locator("#status")).to_contain_text("Bijgewerkt · 4 pagina's")
+        expect(page.locator(".chip--bleed span")).to_have_text("Afloop")
+        expect(page.locator("#search")).to_have_attribute("placeholder", "Zoeken…")
+
+        factory.edit("publication.yml", "language: nl", "language: de")
+        page.wait_for_selector('body[data-epoch="2"]')
+        expect(page.locator("html")).to_have_attribute("lang", "de")
+        expect(page.locator("#status")).to_contain_text("Aktuell · 4 Seiten")
+        expect(page.locator(".spread-label").nth(1)).to_have_text("Seiten 2–3")
+        expect(page.locator(".chip--bleed span")).to_have_text("Beschnitt")
+        expect(page.locator(".spread .notes").first).to_have_text("Keine Befunde")
+        page.locator('.spread .page[data-number="2"]').click()
+        expect(page.locator("#zoom-title")).to_have_text("Seite 2 von 4")
+        expect(page.locator("#zoom-comment")).to_have_text("+ Kommentar")
+        page.keyboard.press("Escape")
+
+        factory.edit("publication.yml", "language: de", "language: fr")  # no catalog: the English words
+        page.wait_for_selector('body[data-epoch="3"]')
+        expect(page.locator("#status")).to_contain_text("Up to date · 4 pages")
+        expect(page.locator(".chip--bleed span")).to_have_text("Bleed")

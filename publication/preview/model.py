@@ -123,6 +123,8 @@ class Edition:
     built_at: str
     seconds: float
     preflight_pending: bool = False
+    language: str = "en"
+    """The publication's language: the preview's own words follow it."""
     line_map: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
     """The printed lines of each page and the source lines they come from (editions/proof.line_map)."""
 
@@ -145,6 +147,7 @@ class Snapshot:
             "version": self.version,
             "building": self.building,
             "review": self.review,
+            "language": edition.language if edition else "en",
             "failure": [problem_json(problem) for problem in self.failure],
             "failedAt": self.failed_at,
             "edition": None if edition is None else {
@@ -326,7 +329,7 @@ class Previewer:
         mapped = json.loads(line_map(page_contents(rendition, project.config_display_path), project))
         edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
                           self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
-                          preflight_pending=check is not None, line_map=mapped)
+                          preflight_pending=check is not None, language=project.config.language, line_map=mapped)
         if check is None:
             return edition, None
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..commands.review import ReviewRefused, add_comment, add_reply, read_entries, set_state
+from ..core.i18n import words_for
 from ..core.problems import BuildFailed
 from .model import Previewer
 
@@ -52,6 +53,7 @@ STATIC_FILES = {
 }
 PAGE_ROUTE = re.compile(r"/pages/([0-9a-f]{16})(@zoom)?\.png")
 WORDS_ROUTE = re.compile(r"/pages/([0-9a-f]{16})\.words\.json")
+LANGUAGE_ROUTE = re.compile(r"/words/([a-z]{2}(?:-[A-Z]{2})?)\.json")
 HEARTBEAT_SECONDS = 15
 MAX_EVENT_STREAMS = 16
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -77,6 +79,24 @@ SECURITY_HEADERS = {
 }
 
 
+def interface_words() -> list[str]:
+    """Every word the preview page shows, in English: `t("...")` in preview.js, and in index.html the
+    text of each element marked data-t and each attribute marked data-t-ATTRIBUTE. The catalogs in
+    _builtin/locale translate them (tests/test_preview_tools.py checks that they all do)."""
+    script = (STATIC_DIR / "preview.js").read_text(encoding="utf-8")
+    found = [json.loads(f'"{text}"') for text in re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', script)]
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    for tag in re.findall(r"<[^>]*\bdata-t[^>]*>[^<]*", page):
+        attributes, _, content = tag.partition(">")
+        if re.search(r"\bdata-t\b(?!-)", attributes) and content.strip():
+            found.append(" ".join(content.split()))
+        for name in re.findall(r"\bdata-t-([a-z-]+)", attributes):
+            value = re.search(rf'\s{name}="([^"]*)"', attributes)
+            if value:
+                found.append(value.group(1))
+    return list(dict.fromkeys(found))
+
+
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -91,6 +111,7 @@ class PreviewServer(ThreadingHTTPServer):
         self.token = secrets.token_urlsafe(32)
         """Served in the page and required back with every write: only the preview's own page knows it."""
         self.static = {route: ((STATIC_DIR / name).read_bytes(), kind) for route, (name, kind) in STATIC_FILES.items()}
+        self.words = interface_words()
         index, kind = self.static["/"]
         assert TOKEN_PLACEHOLDER in index
         self.static["/"] = (index.replace(TOKEN_PLACEHOLDER, f'<meta name="preview-token" content="{self.token}">'
@@ -187,6 +208,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._stream_events()
         if path == "/comments.json":
             return self._send_comments(head)
+        language = LANGUAGE_ROUTE.fullmatch(path)
+        if language:
+            words = words_for(language.group(1))
+            body = json.dumps({english: words(english) for english in self.server.words}, ensure_ascii=False)
+            return self._send(HTTPStatus.OK, body.encode(), "application/json; charset=utf-8", head=head,
+                              cache="private, max-age=3600")
         words = WORDS_ROUTE.fullmatch(path)
         found = words and self.server.previewer.words(words.group(1))
         if found is not None and words:

@@ -4,6 +4,33 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+
+// The interface's words in the publication's language (the server reads them from the tool's catalogs,
+// publication/_builtin/locale): t("Page {number}", { number: 3 }) is "Pagina 3" in Dutch.
+let WORDS = {};
+let LANGUAGE = "en";
+function t(message, values = {}) {
+  const found = WORDS[message] || message;
+  return found.replace(/\{(\w+)\}/g, (all, name) => (name in values ? String(values[name]) : all));
+}
+
+async function loadWords(language) {
+  const response = await fetch(`/words/${language}.json`).catch(() => null);
+  WORDS = response && response.ok ? await response.json() : {};
+  document.documentElement.lang = language;
+  // The page's own words: an element marked data-t has its text translated, data-t-ATTRIBUTE that attribute.
+  for (const node of document.querySelectorAll("[data-t]")) {
+    node.dataset.en ??= node.textContent.trim();
+    node.textContent = t(node.dataset.en);
+  }
+  for (const name of ["placeholder", "title", "aria-label"]) {
+    for (const node of document.querySelectorAll(`[data-t-${name}]`)) {
+      const key = `en${name.replace("-", "")}`;
+      node.dataset[key] ??= node.getAttribute(name);
+      node.setAttribute(name, t(node.dataset[key]));
+    }
+  }
+}
 const GUIDES = ["bleed", "trim", "safety", "margins"];
 const SIZE_KEY = "publication-preview-size";
 
@@ -41,11 +68,11 @@ function spreadsOf(pages) {
 }
 
 function spreadLabel(spread, total) {
-  if (spread.length === 2) return `Pages ${spread[0].number}–${spread[1].number}`;
+  if (spread.length === 2) return t("Pages {first}–{last}", { first: spread[0].number, last: spread[1].number });
   const number = spread[0].number;
-  if (number === 1) return "Cover";
-  if (number === total) return "Back cover";
-  return `Page ${number}`;
+  if (number === 1) return t("Cover");
+  if (number === total) return t("Back cover");
+  return t("Page {number}", { number });
 }
 
 function geometryStyle(edition) {
@@ -83,7 +110,7 @@ function pageFigure(edition, page, options = {}) {
   const total = edition.pages.length;
   const inner = page.number !== 1 && !(page.number === total && total % 2 === 0);
   const source = `/pages/${page.digest}${options.zoomed ? "@zoom" : ""}.png`;
-  const image = element("img", { src: source, alt: `Page ${page.number}`, decoding: "async", draggable: false });
+  const image = element("img", { src: source, alt: t("Page {number}", { number: page.number }), decoding: "async", draggable: false });
   const sheet = element("div", { class: "sheet" }, image, ...guides(edition.geometry, inner),
     ...findingsFor(edition, page.number).filter((finding) => finding.area).map(areaMark));
   const figure = element("figure", {
@@ -91,7 +118,8 @@ function pageFigure(edition, page, options = {}) {
   }, sheet);
   const count = findingsFor(edition, page.number).length;
   if (!options.bare) {
-    const badge = count ? element("span", { class: "badge", title: `${count} finding${count > 1 ? "s" : ""}` }, String(count)) : null;
+    const title = count > 1 ? t("{count} findings", { count }) : t("1 finding");
+    const badge = count ? element("span", { class: "badge", title }, String(count)) : null;
     figure.append(element("figcaption", {}, element("span", { class: "folio" }, String(page.number)), badge));
     // The page's words, for screen readers and the browser's own find-in-page.
     figure.append(element("p", { class: "page-text visually-hidden" }, page.text));
@@ -114,12 +142,12 @@ function worst(findings) {
   return "info";
 }
 
-const SEVERITY_NAMES = { error: "Error", warning: "Warning", info: "Note" };
+const SEVERITY_NAMES = { error: () => t("Error"), warning: () => t("Warning"), info: () => t("Note") };
 
 function note(finding) {
   const head = element("span", { class: "note-head" },
-    element("span", { class: "note-severity" }, SEVERITY_NAMES[finding.severity] || finding.severity),
-    finding.page ? element("span", { class: "note-page" }, `page ${finding.page}`) : null);
+    element("span", { class: "note-severity" }, SEVERITY_NAMES[finding.severity]?.() || finding.severity),
+    finding.page ? element("span", { class: "note-page" }, t("page {number}", { number: finding.page })) : null);
   return element("li", { class: `note note--${finding.severity}` }, head,
     element("span", { class: "note-message" }, finding.message),
     finding.where ? element("code", { class: "note-where" }, finding.where) : null);
@@ -130,7 +158,7 @@ function spreadSection(edition, spread, index) {
   if (spread.length === 1 && side(spread[0].number) === "right") slots.append(element("div", { class: "slot" }));
   for (const page of spread) {
     const figure = pageFigure(edition, page);
-    Object.assign(figure, { tabIndex: 0, role: "button", ariaLabel: `Page ${page.number}: open it large` });
+    Object.assign(figure, { tabIndex: 0, role: "button", ariaLabel: t("Page {number}: open it large", { number: page.number }) });
     figure.addEventListener("click", () => openZoom(page.number));
     figure.addEventListener("keydown", (event) => { if (event.key === "Enter") openZoom(page.number); });
     slots.append(figure);
@@ -147,12 +175,12 @@ function spreadSection(edition, spread, index) {
   return element("section", { class: "spread", id: `spread-${index}`, "data-index": index },
     element("div", { class: "spread-body" },
       element("h2", { class: "spread-label" }, spreadLabel(spread, edition.pages.length)), slots),
-    element("aside", { class: "notes", "aria-label": "Preflight" }, ...findingsList(edition, items, "No findings")));
+    element("aside", { class: "notes", "aria-label": t("Preflight") }, ...findingsList(edition, items, t("No findings"))));
 }
 
 function findingsList(edition, items, clear) {
   // While the preflight runs, its findings are still to come: say so rather than "No findings".
-  const checking = element("p", { class: "notes-pending" }, "Checking…");
+  const checking = element("p", { class: "notes-pending" }, t("Checking…"));
   if (!items.length) return [edition.preflightPending ? checking : element("p", { class: "notes-clear" }, clear)];
   return edition.preflightPending ? [element("ol", {}, ...items), checking] : [element("ol", {}, ...items)];
 }
@@ -173,7 +201,7 @@ function generalFindings(edition) {
   box.replaceChildren();
   box.hidden = general.length === 0;
   if (general.length) {
-    box.append(element("h2", {}, "Notes on the whole brochure"), element("ol", {}, ...general.map(note)));
+    box.append(element("h2", {}, t("Notes on the whole brochure")), element("ol", {}, ...general.map(note)));
   }
 }
 
@@ -202,8 +230,8 @@ async function showEdition(edition) {
   shown = { key: editionKey(edition), epoch: edition.epoch, before: previous, digests, edition };
   $("empty").hidden = true;
   $("title").textContent = edition.title;
-  $("pipeline").textContent = edition.pipeline === "print" ? "Print PDF · with preflight" : "Screen rendering · with bleed";
-  document.title = `${edition.title} · preview`;
+  $("pipeline").textContent = edition.pipeline === "print" ? t("Print PDF · with preflight") : t("Screen rendering · with bleed");
+  document.title = t("{title} · preview", { title: edition.title });
   document.body.dataset.epoch = edition.epoch;
   applySearch();
   observeSpreads();
@@ -219,18 +247,19 @@ function showStatus(state) {
   let kind;
   if (state.building) {
     kind = "building";
-    if (!edition) text = "Building the first pages…";
-    else if (edition.preflightPending) text = "New pages · running the preflight…";
-    else text = "Rebuilding…";
+    if (!edition) text = t("Building the first pages…");
+    else if (edition.preflightPending) text = t("New pages · running the preflight…");
+    else text = t("Rebuilding…");
   } else if (state.failure.length) {
     kind = "failed";
-    text = edition ? "Error in the last save · showing the last good pages" : "The brochure could not be built";
+    text = edition ? t("Error in the last save · showing the last good pages") : t("The brochure could not be built");
   } else if (edition) {
     kind = "ok";
-    text = `Up to date · ${edition.pages.length} pages · ${edition.builtAt}, ${edition.seconds.toFixed(1)} s`;
+    text = t("Up to date · {pages} pages · {time}, {seconds} s",
+      { pages: edition.pages.length, time: edition.builtAt, seconds: edition.seconds.toLocaleString(LANGUAGE, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) });
   } else {
     kind = "building";
-    text = "Waiting for the first build…";
+    text = t("Waiting for the first build…");
   }
   document.body.dataset.state = kind;
   $("status").className = `status status--${kind}`;
@@ -244,16 +273,22 @@ function showBanner(state) {
     $("banner-issues").replaceChildren();
     return;
   }
-  if (!state.edition) $("empty").textContent = "Nothing to show yet: fix the problem above and save.";
+  if (!state.edition) $("empty").textContent = t("Nothing to show yet: fix the problem above and save.");
   $("banner-note").textContent = state.edition
-    ? `Fix it and save again; until then these are the pages from ${state.edition.builtAt}.`
-    : "Fix it and save again to see the pages.";
+    ? t("Fix it and save again; until then these are the pages from {time}.", { time: state.edition.builtAt })
+    : t("Fix it and save again to see the pages.");
   $("banner-issues").replaceChildren(...state.failure.map((issue) =>
     element("li", {}, issue.where ? element("code", {}, issue.where) : null, element("span", {}, issue.message))));
   banner.hidden = false;
 }
 
 function onState(state) {
+  if (state.language !== LANGUAGE) {
+    // The publication's language changed (or this is the first state): its words first, then all again.
+    LANGUAGE = state.language;
+    loadWords(LANGUAGE).then(() => { shown.key = null; latestKey = null; onState(state); });
+    return;
+  }
   showStatus(state);
   showBanner(state);
   if (state.review !== shownReview) {
@@ -273,7 +308,7 @@ function connect() {
     if (events.readyState !== EventSource.OPEN) {
       document.body.dataset.state = "offline";
       $("status").className = "status status--offline";
-      $("status-text").textContent = "Connection lost · is “publication preview” still running?";
+      $("status-text").textContent = t("Connection lost · is “publication preview” still running?");
     }
   });
 }
@@ -367,7 +402,7 @@ async function applySearch() {
 function showHits() {
   for (const old of document.querySelectorAll(".hit")) old.remove();
   const query = $("search").value.trim();
-  $("search-count").textContent = !query ? "" : hits.length ? `${hitIndex + 1} of ${hits.length}` : "no matches";
+  $("search-count").textContent = !query ? "" : hits.length ? t("{index} of {count}", { index: hitIndex + 1, count: hits.length }) : t("no matches");
   $("search-prev").disabled = $("search-next").disabled = hits.length < 2;
   hits.forEach((hit, index) => {
     for (const sheet of document.querySelectorAll(`.page[data-number="${hit.page}"] .sheet`)) {
@@ -422,11 +457,11 @@ function openZoom(number) {
   if (!edition) return;
   const page = edition.pages[number - 1];
   zoomedPage = number;
-  $("zoom-title").textContent = `Page ${number} of ${edition.pages.length}`;
+  $("zoom-title").textContent = t("Page {number} of {total}", { number, total: edition.pages.length });
   $("zoom-stage").replaceChildren(pageFigure(edition, page, { zoomed: true, bare: true }));
   const notes = findingsFor(edition, number);
-  $("zoom-notes").replaceChildren(element("h2", {}, "Preflight"),
-    ...findingsList(edition, notes.map(note), "No findings on this page"),
+  $("zoom-notes").replaceChildren(element("h2", {}, t("Preflight")),
+    ...findingsList(edition, notes.map(note), t("No findings on this page")),
     element("section", { id: "zoom-comments", class: "zoom-comments" }));
   $("zoom-goto").max = edition.pages.length;
   showComments();
@@ -545,7 +580,7 @@ async function post(route, body) {
     method: "POST", body: JSON.stringify(body),
     headers: { "Content-Type": "application/json", "X-Preview-Token": TOKEN },
   });
-  if (!response.ok) throw new Error((await response.text()) || `the preview answered ${response.status}`);
+  if (!response.ok) throw new Error((await response.text()) || t("the preview answered {status}", { status: response.status }));
   return response.json();
 }
 
@@ -564,13 +599,13 @@ const author = () => (localStorage.getItem(AUTHOR_KEY) || "").trim();
 
 function localTime(iso) {
   const moment = new Date(iso);
-  return Number.isNaN(moment.getTime()) ? iso : moment.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+  return Number.isNaN(moment.getTime()) ? iso : moment.toLocaleString(LANGUAGE, { dateStyle: "medium", timeStyle: "short" });
 }
 
 function pin(comment, index) {
   const mark = element("button", {
     type: "button", class: `pin pin--${comment.state || "open"}`, "data-comment": comment.id,
-    title: `${comment.author}: ${comment.comment}`, ariaLabel: `Comment ${index} by ${comment.author}`,
+    title: `${comment.author}: ${comment.comment}`, ariaLabel: t("Comment {number} by {author}", { number: index, author: comment.author }),
   }, String(index));
   setVariables(mark, { "--px": comment.x_mm, "--py": comment.y_mm });
   mark.addEventListener("click", (event) => {
@@ -589,7 +624,7 @@ function commentCard(comment, index, full) {
       element("span", { class: "comment-number" }, String(index)),
       element("strong", { class: "comment-author" }, comment.author),
       element("time", { dateTime: comment.time, class: "comment-time" }, localTime(comment.time)),
-      comment.state === "resolved" ? element("span", { class: "comment-state" }, "resolved") : null),
+      comment.state === "resolved" ? element("span", { class: "comment-state" }, t("resolved")) : null),
     element("span", { class: "comment-body" }, comment.comment),
     where ? element("code", { class: "comment-where", title: comment.quoted || "" }, where) : null,
     ...repliesTo(comment.id).map((reply) => element("div", { class: "comment-reply" },
@@ -600,18 +635,18 @@ function commentCard(comment, index, full) {
   const fail = (problem) => { error.textContent = problem.message; error.hidden = false; };
   const needsName = () => {
     if (author()) return false;
-    fail(new Error("Type your name first (the field above the comments)."));
+    fail(new Error(t("Type your name first (the field above the comments).")));
     return true;
   };
-  const text = element("textarea", { class: "reply-text", rows: 2, maxLength: 4000, placeholder: "Reply…", ariaLabel: "Reply" });
-  const send = element("button", { type: "button", class: "comment-button comment-button--save reply-send" }, "Reply");
+  const text = element("textarea", { class: "reply-text", rows: 2, maxLength: 4000, placeholder: t("Reply…"), ariaLabel: t("Reply") });
+  const send = element("button", { type: "button", class: "comment-button comment-button--save reply-send" }, t("Reply"));
   send.addEventListener("click", () => {
     if (!needsName() && text.value.trim()) {
       post("/comments/reply", { parent: comment.id, author: author(), comment: text.value }).then(loadComments, fail);
     }
   });
   const resolved = comment.state === "resolved";
-  const toggle = element("button", { type: "button", class: "comment-button comment-resolve" }, resolved ? "Reopen" : "Resolve");
+  const toggle = element("button", { type: "button", class: "comment-button comment-resolve" }, resolved ? t("Reopen") : t("Resolve"));
   toggle.addEventListener("click", () => {
     if (!needsName()) {
       post("/comments/state", { id: comment.id, state: resolved ? "open" : "resolved", author: author() })
@@ -633,18 +668,18 @@ function showComments() {
     aside.querySelector(".comments")?.remove();
     const cards = [...spread.querySelectorAll(".page[data-number]")].flatMap((figure) =>
       topComments(Number(figure.dataset.number)).map((comment, i) => commentCard(comment, i + 1, false)));
-    if (cards.length) aside.append(element("div", { class: "comments" }, element("h3", {}, "Comments"), element("ol", {}, ...cards)));
+    if (cards.length) aside.append(element("div", { class: "comments" }, element("h3", {}, t("Comments")), element("ol", {}, ...cards)));
   }
   const box = $("zoom-comments");
   if (!box || zoomedPage === null) return;
   const name = element("input", { type: "text", id: "reviewer-name", maxLength: 80, value: author(), autocomplete: "name" });
   name.addEventListener("change", () => localStorage.setItem(AUTHOR_KEY, name.value.trim()));
   const cards = topComments(zoomedPage).map((comment, i) => commentCard(comment, i + 1, true));
-  box.replaceChildren(...[element("h2", {}, "Comments"),
-    element("label", { class: "reviewer" }, element("span", {}, "Your name"), name),
+  box.replaceChildren(...[element("h2", {}, t("Comments")),
+    element("label", { class: "reviewer" }, element("span", {}, t("Your name")), name),
     commentsProblem ? element("p", { class: "comment-error" }, commentsProblem) : null,
     cards.length ? element("ol", {}, ...cards)
-      : element("p", { class: "comments-none" }, "No comments on this page. Press “+ Comment”, then click the place.")]
+      : element("p", { class: "comments-none" }, t("No comments on this page. Press “+ Comment”, then click the place."))]
     .filter(Boolean));
 }
 
