@@ -322,3 +322,52 @@ def test_the_command_on_a_network_address_makes_up_a_password_and_asks_for_it(tm
         process.send_signal(signal.SIGINT)
         _, errors = process.communicate(timeout=60)
     assert "Traceback" not in errors
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 30000 + b"]" * 30000,
+    b'{"page": 2, "x_mm": 10, "y_mm": 10, "author": "A", "comment": "\\ud800"}',
+    b'{"page": true, "x_mm": 10, "y_mm": 10, "author": "A", "comment": "x"}',
+    b'{"page": 2, "x_mm": NaN, "y_mm": 10, "author": "A", "comment": "x"}',
+    b"\xff\xfe not json",
+], ids=["nested 30,000 deep", "a lone surrogate", "a page that is true", "NaN", "not UTF-8"])
+def test_malformed_requests_are_refused_and_change_no_file(commented, body):
+    root, server, previewer = commented
+    before = tree(root)
+    status, message = post(server, "/comments", body)
+    assert status == 400 and message, (status, message)
+    assert tree(root) == before
+
+
+def test_a_colleague_with_the_password_sees_the_pages_and_comments(tmp_path, browser):  # noqa: F811
+    root = ProjectFactory(tmp_path / "project").root
+    previewer = Previewer(root, pipeline=QUICK)
+    server = PreviewServer(previewer, "0.0.0.0", 0, password="correct horse")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    previewer.start()
+    context = browser.new_context(viewport={"width": 1440, "height": 900},
+                                  http_credentials={"username": "colleague", "password": "correct horse"})
+    try:
+        previewer.wait_until(lambda s: s.edition is not None, 120)
+        page = context.new_page()  # noqa: F811
+        open_preview(page, server, previewer.snapshot.edition.epoch)
+        page.wait_for_function("[...document.querySelectorAll('.spread img')].every(i => i.naturalWidth > 0)")
+        number, x, y = place_of(previewer, PARAGRAPH)
+        page.locator(f'.spread .page[data-number="{number}"]').click()
+        page.locator("#zoom-comment").click()
+        box = page.locator("#zoom-stage .sheet").bounding_box()
+        geometry = previewer.snapshot.edition.geometry
+        page.mouse.click(box["x"] + box["width"] * x / geometry.page_width,
+                         box["y"] + box["height"] * y / geometry.page_height)
+        page.locator("#comment-author").fill("Colleague")
+        page.locator("#comment-text").fill("Seen from another computer.")
+        page.locator("#comment-save").click()
+        expect(page.locator("#zoom-comments .comment-where")).to_have_text(f"{ARTICLE}:5")
+        assert [entry["comment"] for entry in read_entries(root)] == ["Seen from another computer."]
+    finally:
+        context.close()
+        previewer.stop()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

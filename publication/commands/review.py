@@ -132,6 +132,10 @@ def _locked(root: Path) -> Iterator[None]:
 def _checked_text(value: Any, what: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ReviewRefused(400, f"the {what} is empty: type it and save again")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ReviewRefused(400, f"the {what} holds characters that are not text") from None
     if len(value) > limit:
         raise ReviewRefused(413, f"the {what} is {len(value)} characters long; keep it under {limit}")
     return value.strip()

@@ -252,7 +252,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
                                 f"the request is {length} bytes long; a comment is at most a few thousand characters")
         try:
             data = json.loads(self.rfile.read(length))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):
             return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not JSON")
         if not isinstance(data, dict):
             return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not a JSON object")
@@ -273,7 +273,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         root = self.server.previewer.root
         if route == "/comments":
             page, x, y, epoch = (data.get(name) for name in ("page", "x_mm", "y_mm", "epoch"))
-            if not (isinstance(page, int) and all(isinstance(v, (int, float)) for v in (x, y))
+            if not (type(page) is int and all(type(v) in (int, float) for v in (x, y))
                     and (epoch is None or isinstance(epoch, int))):
                 raise ReviewRefused(400, "a comment needs its page and its place on the page")
             place = self.server.previewer.place(page, float(x), float(y), epoch)
