@@ -270,20 +270,26 @@ def test_beyond_loopback_nothing_is_read_or_written_without_the_password(tmp_pat
 def test_the_command_lists_the_preview_comments_alone_and_follows_the_source(tmp_path):
     """Without a PDF, `publication comments --project` lists the preview's comments; a comment moves
     with its line when lines are added above it, and is stale once its text is gone."""
-    from publication.commands.review import Place, add_comment
+    from publication.commands.review import Place, add_comment, add_reply
 
     factory = ProjectFactory(tmp_path / "project")
     import hashlib
     digest = hashlib.sha256((factory.root / ARTICLE).read_bytes()).hexdigest()
-    add_comment(factory.root, Place(2, 30.0, 42.0, ARTICLE, 5, digest, PARAGRAPH), "Anna", "Shorter?")
-    [found] = comment_json(factory.root)
+    typed = "Shorter?\nOr leave it out:\n\n  it says what the title says."
+    parent = add_comment(factory.root, Place(2, 30.0, 42.0, ARTICLE, 5, digest, PARAGRAPH), "Anna", typed)
+    add_reply(factory.root, parent["id"], "Bob", "Agreed.")
+    assert "comment: |" in (factory.root / REVIEW_FILE).read_text(encoding="utf-8"), "a block, line for line"
+    assert read_entries(factory.root)[0]["comment"] == typed.strip()
+    found, reply = sorted(comment_json(factory.root), key=lambda c: c["in_reply_to"] is not None)
     assert (found["file"], found["line"], found["page"], found["stale"]) == (ARTICLE, 5, 2, False)
+    assert (reply["in_reply_to"], reply["line"], reply["stale"]) == (parent["id"], 5, False)
     factory.edit("01-artikel.md", PARAGRAPH, "Een nieuwe regel.\n\n" + PARAGRAPH)
-    [found] = comment_json(factory.root)
+    found, reply = sorted(comment_json(factory.root), key=lambda c: c["in_reply_to"] is not None)
     assert (found["line"], found["stale"]) == (7, False)
+    assert (reply["line"], reply["stale"]) == (7, False), "a reply moves with its comment"
     factory.edit("01-artikel.md", PARAGRAPH, "Een heel andere alinea.")
-    [found] = comment_json(factory.root)
-    assert found["stale"] is True
+    found, reply = sorted(comment_json(factory.root), key=lambda c: c["in_reply_to"] is not None)
+    assert found["stale"] is True and reply["stale"] is True
 
 
 def test_a_broken_review_file_is_reported_at_its_line(tmp_path):

@@ -253,7 +253,10 @@ def review_comments(root: Path) -> list[Comment]:
             proof=REVIEW_FILE, id=entry["id"], in_reply_to=entry.get("reply_to"), state=entry.get("state"),
             position_mm=(float(x), float(y)) if isinstance(x, (int, float)) and isinstance(y, (int, float)) else None)
         comments.append(_freshen(comment, root, {comment.file: _text(entry.get("file_sha256"))}))
-    return comments
+    # A reply is about what its comment is about: it moves, or goes stale, with it.
+    by_id = {comment.id: comment for comment in comments}
+    return [replace(comment, file=parent.file, line=parent.line, stale=parent.stale)
+            if (parent := by_id.get(comment.in_reply_to or "")) else comment for comment in comments]
 
 
 def collect(pdfs: list[Path], root: Path | None = None) -> list[Comment]:
@@ -285,7 +288,7 @@ def as_text(comments: list[Comment]) -> str:
         if comment.replacement is not None:
             details.append(f"→ “{comment.replacement}”")
         if comment.comment:
-            details.append(comment.comment)
+            details.append(" / ".join(line.strip() for line in comment.comment.splitlines() if line.strip()))
         flags = (" [stale: the text has changed since this proof]" if comment.stale else "") + \
             (" [reply]" if comment.in_reply_to else "") + (f" [{comment.state}]" if comment.state else "")
         out.append(f"{head}{flags}: {' — '.join(details)}")

@@ -106,12 +106,23 @@ def read_entries(root: Path) -> list[dict[str, Any]]:
     return entries
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes a comment of several lines as a block (`|`), line for line as it was typed."""
+
+
+def _text_block(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _text_block)
+
+
 def dump_entries(entries: list[dict[str, Any]]) -> bytes:
     """The file's text: the header, then each entry with its keys in the order of KEYS."""
     blocks = []
     for entry in entries:
         ordered = {key: entry[key] for key in KEYS if entry.get(key) is not None}
-        blocks.append(yaml.safe_dump([ordered], sort_keys=False, allow_unicode=True, width=100))
+        blocks.append(yaml.dump([ordered], Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100))
     return (HEADER + "".join(blocks)).encode("utf-8")
 
 
