@@ -102,6 +102,7 @@ class Code(str, enum.Enum):
     NO_STARTER = "no-starter", "`publication new` has no starter in the language asked for."
     NOT_A_PDF = "not-a-pdf", "A file given as a PDF is not one."
     BAD_PDF = "bad-pdf", "A PDF that cannot be read."
+    BAD_REVIEW = "bad-review", "review/comments.yml, where the preview keeps its comments, cannot be read."
     SINCE_FOLDER = "since-folder", "'--since' took the project folder as the earlier proof."
     NO_PREVIOUS = "no-previous", "The earlier proof to compare with does not exist."
     INTERNAL = "internal", "A failure of the tool itself, not of the content."
