@@ -434,9 +434,11 @@ class _Renderer:
                     child.type = "text"
                     child.content = ""
             return _MD.renderer.renderInline(token.children or [], _MD.options, self.env)
-        if kind == "table_open" and token.meta.get("caption"):
-            caption = self.block(token.meta["caption"])
-            return f"<table>\n<caption>{caption}</caption>\n"
+        if kind == "table_open":  # each table and row names its line, so the preflight can point at a cell
+            caption = f"<caption>{self.block(token.meta['caption'])}</caption>\n" if token.meta.get("caption") else ""
+            return f'<table data-line="{self.line(token)}">\n{caption}'
+        if kind == "tr_open" and token.map:
+            return f'<tr data-line="{self.line(token)}">\n'
         if kind in ("html_block", "html_inline"):
             return f"<p>{escapeHtml(token.content)}</p>"
         if kind in ("fence", "code_block"):

@@ -13,7 +13,11 @@ from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
+from ..core.builtin import BUILTIN_ROOT
+from ..core.files import display
 from ..core.problems import WEASYPRINT_CODES, Problem, Severity
+from ..render.html import stylesheets
+from ..render.stylecheck import font_faces
 from ..render.weasy import is_blank_page
 from .content import check_figures, findings_from_issues
 from .document import check_pdf
@@ -26,6 +30,7 @@ from .pages import (
     check_empty_pages,
     check_layout,
     check_padding,
+    check_svg_text,
     has_blank_marker,
     pages_by_source,
 )
@@ -39,11 +44,15 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
     settings = project.config.print
     document = rendition.document
     findings = check_figures(rendition.articles, pages_by_source(document))
-    findings += check_boxes(document, settings.ppi, FontCoverage(font_dirs), rendition.spec.colour_space == "cmyk")
+    fonts = FontCoverage(font_dirs, font_faces(stylesheets(project, rendition.theme)))
+    findings += check_boxes(document, settings.ppi, fonts, rendition.spec.colour_space == "cmyk")
+    if rendition.theme.logo and rendition.theme.logo.suffix.lower() == ".svg":
+        findings += check_svg_text(rendition.theme.logo, shown_path(rendition.theme.logo, project), fonts)
     findings += check_layout(document)
     findings += check_empty_pages(document)
     findings += check_padding(document, settings.binding)
-    findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink, ink_cache_dir(project))
+    findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink, ink_cache_dir(project),
+                          fonts.postscript_names)
     findings += [issue if issue.severity is Severity.WARNING else replace(issue, severity=Severity.WARNING)
                  for issue in rendition.issues if issue.code in WEASYPRINT_CODES]
     findings = locate(findings, document)
@@ -51,6 +60,14 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
                   if is_blank_page(page) or has_blank_marker(page))
     return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding,
                   blank_pages=blank)
+
+
+def shown_path(path: Path, project) -> str:
+    """A file as messages name it: relative to the project, or to the tool's own folder."""
+    for root in (project.root, BUILTIN_ROOT):
+        if path.resolve().is_relative_to(root.resolve()):
+            return display(path.resolve(), root.resolve())
+    return str(path)
 
 
 def failed_report(project, issues) -> Report:

@@ -5,15 +5,18 @@ from Markdown, its source file and line."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+from xml.parsers import expat
 
 from fontTools.ttLib import TTFont
 
 from ..core.problems import Code, Problem
 from ..core.units import PX_PER_MM
+from ..render.typeset import FONT_SUFFIXES, break_hyphen_coverage
 from ..render.weasy import (
     RasterImage,
     boxes,
@@ -242,56 +245,147 @@ def check_colour(placed: Placed) -> Problem | None:
     return None
 
 
-class FontCoverage:
-    """The font families in assets/fonts and the characters each can draw."""
+def font_names(path: Path) -> tuple[set[str], set[int], str] | None:
+    """A font file's family names (lower case), the characters it can draw as the build loads it
+    (render/typeset.py adds the break hyphen) and its PostScript name; None if it cannot be read."""
+    try:
+        font = TTFont(path, lazy=True)
+        names = font["name"]
+        families = {str(name).lower() for name in (names.getDebugName(16), names.getDebugName(1),
+                                                   names.getDebugName(4)) if name}
+        return families, break_hyphen_coverage(font.getBestCmap() or {}), str(names.getDebugName(6) or "")
+    except Exception:  # noqa: BLE001 - an unreadable file is simply not a usable font
+        return None
 
-    def __init__(self, font_dirs: list[Path]):
+
+class FontCoverage:
+    """The font families of the project and the characters each can draw: every file in the font
+    folders by the family names written inside it, and every `@font-face` family of the stylesheets
+    by the name the theme gives it. Each problem is reported once, at its first place, with a count."""
+
+    def __init__(self, font_dirs: list[Path], faces: dict[str, list[Path]] | None = None):
         self.characters: dict[str, set[int]] = {}
-        for directory in font_dirs:
-            for path in sorted(directory.rglob("*")):
-                if path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
-                    continue
-                try:
-                    font = TTFont(path, lazy=True)
-                    names = font["name"]
-                    family = str(names.getDebugName(16) or names.getDebugName(1))
-                    self.characters.setdefault(family.lower(), set()).update(font.getBestCmap() or {})
-                except Exception:  # noqa: BLE001 - an unreadable file is simply not a usable font
-                    continue
+        self.postscript_names: set[str] = set()
+        files = [path for directory in font_dirs for path in sorted(directory.rglob("*"))
+                 if path.suffix.lower() in FONT_SUFFIXES]
+        for path in files:
+            read = font_names(path)
+            if read:
+                for family in read[0]:
+                    self.characters.setdefault(family, set()).update(read[1])
+                self.postscript_names.add(read[2])
+        for family, paths in (faces or {}).items():
+            covered = self.characters.setdefault(family, set())
+            for path in paths:
+                read = font_names(path)
+                if read:
+                    covered.update(read[1])
+                    self.postscript_names.add(read[2])
+        self._fallback: dict[str, list[Placed]] = {}
+        self._missing: dict[str, tuple[str, list[Placed]]] = {}
 
     def check(self, placed: Placed) -> list[Problem]:
+        """Note the box's text; the problems come from `findings()` once every box is seen."""
         box = placed.box
         if not isinstance(box, boxes.TextBox) or not _text(box).strip():
             return []
-        family = box.style["font_family"][0]
-        covered = self.characters.get(family.lower())
-        if covered is None:
-            return [
-                _error(
-                    Code.FONT_FALLBACK,
-                    f"font '{family}' is not in assets/fonts, so a system font is used "
-                    "instead; add the font files to assets/fonts or use a font that is there",
-                    **_where(placed),
-                )
-            ]
-        missing = sorted(
-            {
-                char
-                for char in _text(box)
-                if ord(char) not in covered and unicodedata.category(char) not in ("Zs", "Cc", "Cf")
-            }
-        )
-        if missing:
-            shown = ", ".join(f"'{char}' (U+{ord(char):04X})" for char in missing)
-            return [
-                _error(
-                    Code.MISSING_GLYPH,
-                    f"{family} has no glyph for {shown}; another font or an empty box is "
-                    "printed instead. Replace the character or use a font that has it",
-                    **_where(placed),
-                )
-            ]
+        families = [family for family in box.style["font_family"] if family.lower() in self.characters]
+        if not families:
+            self._fallback.setdefault(box.style["font_family"][0], []).append(placed)
+            return []
+        covered = set().union(*(self.characters[family.lower()] for family in families))
+        for char in _text(box):
+            if ord(char) not in covered and unicodedata.category(char) not in ("Zs", "Cc", "Cf"):
+                self._missing.setdefault(char, (families[0], []))[1].append(placed)
         return []
+
+    def findings(self) -> list[Problem]:
+        found = []
+        for family, places in self._fallback.items():
+            found.append(_error(
+                Code.FONT_FALLBACK,
+                f"font '{family}' is not in assets/fonts nor named by an @font-face rule of the theme, so "
+                f"another of the project's fonts stands in{_elsewhere(places)}; add the font files to assets/fonts "
+                "(with an @font-face rule) or use a font that is there",
+                **_where(places[0]),
+            ))
+        for char, (family, places) in self._missing.items():
+            tags = [getattr(box, "element_tag", "") for box in (places[0].box, *places[0].containers)]
+            generated = next((tag for tag in tags if "::" in tag), "")
+            cause = (f"it comes from the stylesheet ({generated}), not from the text: change the stylesheet or "
+                     "use a font that has it" if generated else "replace the character or use a font that has it")
+            found.append(_error(
+                Code.MISSING_GLYPH,
+                f"{family} has no glyph for '{char}' (U+{ord(char):04X}){_elsewhere(places)}; an empty box is "
+                f"printed instead (the build uses the project's fonts only): {cause}",
+                **_where(places[0]),
+            ))
+        return found
+
+
+SVG_TEXT = {"text", "tspan", "textPath"}
+
+
+def _svg_families(attributes: dict[str, str]) -> str | None:
+    style = re.search(r"font-family\s*:\s*([^;]+)", attributes.get("style", ""))
+    return style.group(1) if style else attributes.get("font-family")
+
+
+def check_svg_text(path: Path, shown: str, coverage: FontCoverage) -> list[Problem]:
+    """Text in an SVG (a logo) is set by the build like any other text: in a family the project has
+    files for, or else in a system font. Each text element in another family is an error at its line."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    parser = expat.ParserCreate()
+    stack: list[tuple[str, str | None, int]] = []  # element, its font-family (inherited), its line
+    texts: list[tuple[str | None, int, list[str]]] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        local = name.rsplit(":", 1)[-1]
+        family = _svg_families(attributes) or (stack[-1][1] if stack else None)
+        stack.append((local, family, parser.CurrentLineNumber))
+        if local in SVG_TEXT and not (stack[:-1] and stack[-2][0] in SVG_TEXT):
+            texts.append((family, parser.CurrentLineNumber, []))
+
+    def end(name: str) -> None:
+        stack.pop()
+
+    def characters(data: str) -> None:
+        if stack and any(element in SVG_TEXT for element, _, _ in stack) and texts:
+            texts[-1][2].append(data)
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = characters
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:
+        return []  # an SVG that cannot be read is reported where the logo is loaded
+    findings = []
+    for family, line, text in texts:
+        words = " ".join("".join(text).split())
+        if not words:
+            continue
+        names = [name.strip().strip("'\"").lower() for name in (family or "").split(",")]
+        if any(name in coverage.characters for name in names):
+            continue
+        set_in = f"'{family.strip()}'" if family else "no font-family, so the computer's default font"
+        findings.append(_error(Code.SVG_FONT, f"the text '{words[:30]}' in {path.name} is set in {set_in}, for "
+                               "which the project has no font file, so another of the project's fonts stands in "
+                               "and the logo does not print as drawn; convert the text to outlines (paths) in the "
+                               "drawing program, or name a family of the project's fonts", source=f"{shown}:{line}"))
+    return findings
+
+
+def _elsewhere(places: list[Placed]) -> str:
+    others = {(place.page, place.source) for place in places[1:]} - {(places[0].page, places[0].source)}
+    if not others:
+        return ""
+    pages = sorted({page for page, _ in others})
+    shown = ", ".join(str(page) for page in pages[:8]) + (", ..." if len(pages) > 8 else "")
+    places_word = "place" if len(others) == 1 else "places"
+    return f" (here and in {len(others)} more {places_word}, on page{'s' * (len(pages) != 1)} {shown})"
 
 
 def _line_count(box) -> int:
@@ -427,8 +521,8 @@ def check_boxes(document, target_ppi: int, fonts: FontCoverage, cmyk: bool) -> l
             if finding:
                 findings.append(finding)
         findings += check_overflow(placed, laid_out)
-        findings += fonts.check(placed)
-    return findings
+        fonts.check(placed)
+    return findings + fonts.findings()
 
 
 def pages_by_source(document) -> dict[str, int]:

@@ -19,10 +19,38 @@ from weasyprint.images import Gradient, RasterImage, get_image_from_uri
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as _tags
 from weasyprint.pdf.stream import Stream
+from weasyprint.text.ffi import ffi, fontconfig, gobject, pangoft2
+from weasyprint.text.fonts import FontConfiguration
 
 __all__ = ["AbsolutePlaceholder", "RasterImage", "Stream", "boxes", "descendants", "get_color",
            "get_image_from_uri", "gradients_drawn_with", "is_blank_page", "page_box", "structure_keyed", "unwrap",
-           "NODE_KEY"]
+           "NODE_KEY", "project_font_configuration"]
+
+
+ffi.cdef("FcConfig * FcConfigCreate (void);")
+
+
+class _ProjectFonts(FontConfiguration):
+    """A FontConfiguration that starts empty, not with the computer's fonts: it knows only the fonts
+    the stylesheets add with @font-face (which are the project's, as the fetcher allows nothing else).
+    So a system font that shares a family name with a project font (Debian's EB Garamond 08 beside a
+    project's EB Garamond 12) can never win the match, and no system font fills in for a missing
+    character: the preflight reports that character instead. Its __init__ is WeasyPrint 70's, with
+    FcConfigCreate where WeasyPrint calls FcInitLoadConfigAndFonts."""
+
+    def __init__(self) -> None:  # noqa: D107 - see the class
+        self._config = fontconfig.FcConfigCreate()
+        self.font_map = ffi.gc(pangoft2.pango_ft2_font_map_new(), gobject.g_object_unref)
+        pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map), self._config)
+        fontconfig.FcConfigDestroy(self._config)  # the font map keeps its own reference
+        self._folder = None
+        self.strut_layouts = {}
+        self.font_features = {}
+
+
+def project_font_configuration() -> FontConfiguration:
+    """The font configuration of every layout: the project's fonts and nothing else."""
+    return _ProjectFonts()
 
 
 def page_box(page) -> boxes.PageBox:
