@@ -125,6 +125,9 @@ class Code(str, enum.Enum):
     HEADING_AT_BOTTOM = "heading-at-bottom", "Preflight: a heading at the foot of a column, its text on the next."
     EMPTY_PAGE = "empty-page", "Preflight: a page with nothing on it that is not blank on purpose."
     PADDING = "padding", "Preflight: blank pages added to reach the binding's multiple."
+    PAGE_GAP = "page-gap", "Preflight: a page more than 40 % empty before content that did not fit, not at a break."
+    SPLIT = "split", "Preflight: a colofon, box or table split over pages."
+    SHORT_TAIL = "short-tail", "Preflight: the last lines of an article (five or fewer) alone on a page."
     # -- preflight: the PDF file
     PDF_X = "pdf-x", "Preflight: the file does not declare the PDF/X version or output intent."
     PAGE_COUNT = "page-count", "Preflight: a page count that the binding cannot take."

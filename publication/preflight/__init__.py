@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..core.builtin import BUILTIN_ROOT
-from ..core.files import display
+from ..core.files import display, is_inside
 from ..core.problems import WEASYPRINT_CODES, Problem, Severity
 from ..render.html import stylesheets
 from ..render.stylecheck import font_faces
@@ -30,6 +30,7 @@ from .pages import (
     check_empty_pages,
     check_layout,
     check_padding,
+    check_pages,
     check_svg_text,
     has_blank_marker,
     pages_by_source,
@@ -50,6 +51,7 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
         findings += check_svg_text(rendition.theme.logo, shown_path(rendition.theme.logo, project), fonts)
     findings += check_layout(document)
     findings += check_empty_pages(document)
+    findings += check_pages(document)
     findings += check_padding(document, settings.binding)
     findings += check_pdf(pdf_bytes, settings, project.config_display_path, ink, ink_cache_dir(project),
                           fonts.postscript_names)
@@ -65,7 +67,7 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
 def shown_path(path: Path, project) -> str:
     """A file as messages name it: relative to the project, or to the tool's own folder."""
     for root in (project.root, BUILTIN_ROOT):
-        if path.resolve().is_relative_to(root.resolve()):
+        if is_inside(path, [root]):
             return display(path.resolve(), root.resolve())
     return str(path)
 

@@ -508,6 +508,112 @@ def check_empty_pages(document) -> list[Problem]:
     return findings
 
 
+EMPTY_FRACTION = 0.40
+"""A page emptier than this, with more of the text still to come, is a gap a designer would send back."""
+SHORT_TAIL_LINES = 5
+FORCED_BREAKS = {"page", "left", "right", "recto", "verso"}
+KEEP_WHOLE = {"table": "table", "aside.box": "box", "section.colofon-page": "colofon"}
+"""Elements that should never be split over pages, by tag and class, and what a message calls them."""
+
+
+@dataclass
+class _Page:
+    number: int
+    bottom: float = 0.0
+    """The lowest text, photo or coloured area on the page, in px from the top."""
+    lines: int = 0
+    photos: int = 0
+    starts_break: bool = False
+    """An element with a forced break before it starts on this page (an article, the colofon)."""
+    skip: bool = False
+    """A cover, full-bleed, colofon or blank page: designed as it is."""
+    first: Placed | None = None
+    """The first block on the page that names its source."""
+    continues: bool = False
+    """The page continues an article begun on an earlier page."""
+
+
+def _kept_whole(node) -> str | None:
+    classes = node.get("class", "").split()
+    for key, name in KEEP_WHOLE.items():
+        tag, _, cls = key.partition(".")
+        if node.tag == tag and (not cls or cls in classes):
+            return name
+    return None
+
+
+def check_pages(document) -> list[Problem]:
+    """Pages a designer would send back: a page more than 40 % empty mid-article (what comes next did
+    not fit below), a colofon, box or table split over pages, and an article's last few lines alone on
+    a page. The end of the publication and a page before a forced break (a new article, the colofon)
+    may be as empty as they are."""
+    pages = [_Page(number) for number in range(1, len(document.pages) + 1)]
+    first_page: dict[int, int] = {}
+    split: dict[int, tuple[str, list[Placed]]] = {}
+    for placed in walk(document):
+        page, box = pages[placed.page - 1], placed.box
+        if placed.margin_box:
+            continue
+        node = getattr(box, "element", None)
+        if node is not None and getattr(box, "element_tag", "") == node.tag:
+            began = first_page.setdefault(id(node), placed.page)
+            if began == placed.page and box.style["break_before"] in FORCED_BREAKS:
+                page.starts_break = True
+            classes = set(node.get("class", "").split())
+            if classes & (BLEED_CLASSES | {"colofon-page", BLANK_CLASS}):
+                page.skip = True
+            if node.tag == "article" and began < placed.page:
+                page.continues = True
+            what = _kept_whole(node)
+            if what and (isinstance(box, boxes.BlockBox) or node.tag == "table"):
+                parts = split.setdefault(id(node), (what, []))[1]
+                if not parts or parts[-1].page != placed.page:
+                    parts.append(placed)
+            if page.first is None and placed.source and node.get("data-line"):
+                page.first = placed
+        if isinstance(box, boxes.LineBox):
+            page.lines += 1
+        if isinstance(box, boxes.ReplacedBox):
+            page.photos += 1
+        visible = (isinstance(box, boxes.TextBox) and _text(box).strip()) or isinstance(box, boxes.ReplacedBox) or (
+            hasattr(box, "style") and get_color(box.style, "background_color").alpha
+            and getattr(box, "element_tag", "") not in ("html", "body"))
+        if visible:
+            page.bottom = max(page.bottom, box.position_y + (box.height if isinstance(box, boxes.TextBox)
+                                                              else box.border_height()))
+    findings = []
+    for what, parts in split.values():
+        if len(parts) > 1:
+            numbers = " and ".join(str(part.page) for part in parts) if len(parts) == 2 else \
+                f"{parts[0].page} to {parts[-1].page}"
+            findings.append(_warning(Code.SPLIT, f"the {what} is split over pages {numbers}; keep it on one page "
+                                     "(shorten it, or move it, or the text before it) unless it is longer than a "
+                                     "page", **_where(parts[0])))
+    content = [page for page, printed in zip(pages, document.pages) if not is_blank_page(printed)
+               and not has_blank_marker(printed)]
+    for page, following in zip(content, content[1:] + [None]):
+        if page.skip or page.number == content[-1].number:
+            continue
+        laid_out = page_box(document.pages[page.number - 1])
+        top, height = laid_out.content_box_y(), laid_out.height
+        empty = (top + height - page.bottom) / height if page.bottom else 1.0
+        deliberate = following is None or following.starts_break or following.skip
+        if deliberate and page.continues and not page.photos and page.lines <= SHORT_TAIL_LINES and page.first:
+            findings.append(_warning(Code.SHORT_TAIL, f"the last {page.lines} line{'s' * (page.lines != 1)} of the "
+                                     "article stand alone on this page; cut a few lines from the article, or make "
+                                     "room for them on the page before", **_where(page.first)))
+        elif not deliberate and empty > EMPTY_FRACTION and following is not None and following.first:
+            after = following.first
+            findings.append(_warning(
+                Code.PAGE_GAP, f"page {page.number} is {empty:.0%} empty: what follows ({after.element}, on page "
+                f"{after.page}) did not fit below, so the rest of the page stays blank; make it smaller, move it "
+                "further on, or let the text run on before it", page=page.number, element=after.element,
+                source=after.source, area=(round(laid_out.content_box_x() / PX_PER_MM, 1),
+                                           round(page.bottom / PX_PER_MM, 1), round(laid_out.width / PX_PER_MM, 1),
+                                           round((top + height - page.bottom) / PX_PER_MM, 1))))
+    return findings
+
+
 def check_boxes(document, target_ppi: int, fonts: FontCoverage, cmyk: bool) -> list[Problem]:
     findings: list[Problem] = []
     page_boxes = [page_box(page) for page in document.pages]
