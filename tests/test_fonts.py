@@ -21,8 +21,8 @@ from publication.commands.build import BuildOptions, build
 from publication.core.problems import BuildFailed
 from publication.preflight.document import check_font_files
 
-FONTS = REPO / "publication" / "_builtin" / "assets" / "fonts"
-PLAIN = REPO / "publication" / "_builtin" / "assets" / "themes" / "plain"
+FONTS = REPO / "assets" / "fonts"
+PLAIN = REPO / "assets" / "themes" / "plain"
 FONT_CHECKS = {"missing-glyph", "font-fallback", "system-font", "svg-font", "font-embedding"}
 ARTICLE = "content/01-artikel.md"
 
