@@ -397,6 +397,17 @@ def test_a_page_left_half_empty_before_a_box_that_did_not_fit():
     deliberate = f'<article class="article" data-source="content/a.md">{_paragraph(3, 4)}</article>' \
                  f'<article class="article" data-source="content/b.md">{box}{_paragraph(12, 3)}</article>'
     assert _page_findings(deliberate) == []
+    # A box that is a page of its own by design, mid-article, leaves the gap too; a note at the foot of the
+    # page does not fill it.
+    note = '<span style="float: footnote">Een noot.</span>'
+    forced = f'<article class="article" data-source="content/a.md"><p data-line="3">Tekst{note}</p>' \
+             '<aside class="box page" data-line="9" style="break-before: page; break-after: page">Kader</aside>' \
+             f'{_paragraph(12, 3)}</article>'
+    (finding,) = _page_findings(forced)
+    assert (finding.code, finding.page, finding.location) == ("page-gap", 1, "content/a.md:9")
+    assert "starts a page of its own by design" in finding.message
+    # At the end of its article, such a box ends the text on purpose.
+    assert _page_findings(forced.replace(f"{_paragraph(12, 3)}</article>", "</article>")) == []
 
 
 def test_a_table_and_a_box_split_over_pages():

@@ -512,6 +512,8 @@ EMPTY_FRACTION = 0.40
 """A page emptier than this, with more of the text still to come, is a gap a designer would send back."""
 SHORT_TAIL_LINES = 5
 FORCED_BREAKS = {"page", "left", "right", "recto", "verso"}
+PARTS = {"article", "section", "body", "html"}
+"""The parts of a publication (articles, the colofon, the covers) that start on a new page by design."""
 KEEP_WHOLE = {"table": "table", "aside.box": "box", "section.colofon-page": "colofon"}
 """Elements that should never be split over pages, by tag and class, and what a message calls them."""
 
@@ -524,7 +526,13 @@ class _Page:
     lines: int = 0
     photos: int = 0
     starts_break: bool = False
-    """An element with a forced break before it starts on this page (an article, the colofon)."""
+    """A part of the publication (an article, the colofon, the back cover) starts on this page, on a
+    page of its own by design."""
+    forced: Placed | None = None
+    """An element inside an article that starts this page by a forced break (a box or photo that is a
+    page of its own): a deliberate end of the text before it only if the article ends with it; if the
+    text goes on after it, that text could have filled the page."""
+    forced_in: int | None = None
     skip: bool = False
     """A cover, full-bleed, colofon or blank page: designed as it is."""
     first: Placed | None = None
@@ -549,6 +557,7 @@ def check_pages(document) -> list[Problem]:
     may be as empty as they are."""
     pages = [_Page(number) for number in range(1, len(document.pages) + 1)]
     first_page: dict[int, int] = {}
+    last_page: dict[int, int] = {}
     split: dict[int, tuple[str, list[Placed]]] = {}
     for placed in walk(document):
         page, box = pages[placed.page - 1], placed.box
@@ -557,8 +566,17 @@ def check_pages(document) -> list[Problem]:
         node = getattr(box, "element", None)
         if node is not None and getattr(box, "element_tag", "") == node.tag:
             began = first_page.setdefault(id(node), placed.page)
+            last_page[id(node)] = placed.page
             if began == placed.page and box.style["break_before"] in FORCED_BREAKS:
-                page.starts_break = True
+                if node.tag in PARTS:
+                    page.starts_break = True
+                elif page.forced is None and placed.source:
+                    page.forced = placed
+                    article = next((c.element for c in reversed(placed.containers)
+                                    if getattr(c, "element_tag", "") == "article"), None)
+                    page.forced_in = id(article) if article is not None else None
+                if box.style["break_after"] in FORCED_BREAKS:
+                    page.skip = True  # a page of its own by design: a box or photo page
             classes = set(node.get("class", "").split())
             if classes & (BLEED_CLASSES | {"colofon-page", BLANK_CLASS}):
                 page.skip = True
@@ -571,6 +589,9 @@ def check_pages(document) -> list[Problem]:
                     parts.append(placed)
             if page.first is None and placed.source and node.get("data-line"):
                 page.first = placed
+        if isinstance(box, boxes.FootnoteAreaBox) or any(isinstance(c, boxes.FootnoteAreaBox)
+                                                         for c in placed.containers):
+            continue  # notes stand at the foot of the page, however little text is above them
         if isinstance(box, boxes.LineBox):
             page.lines += 1
         if isinstance(box, boxes.ReplacedBox):
@@ -597,17 +618,23 @@ def check_pages(document) -> list[Problem]:
         laid_out = page_box(document.pages[page.number - 1])
         top, height = laid_out.content_box_y(), laid_out.height
         empty = (top + height - page.bottom) / height if page.bottom else 1.0
-        deliberate = following is None or following.starts_break or following.skip
+        ends_article = following is not None and following.forced is not None and \
+            last_page.get(following.forced_in) == following.number
+        deliberate = following is None or following.starts_break or ends_article or \
+            (following.skip and following.forced is None)
         if deliberate and page.continues and not page.photos and page.lines <= SHORT_TAIL_LINES and page.first:
             findings.append(_warning(Code.SHORT_TAIL, f"the last {page.lines} line{'s' * (page.lines != 1)} of the "
                                      "article stand alone on this page; cut a few lines from the article, or make "
                                      "room for them on the page before", **_where(page.first)))
         elif not deliberate and empty > EMPTY_FRACTION and following is not None and following.first:
-            after = following.first
+            after = following.forced or following.first
+            why = ("starts a page of its own by design, so the text before it ends here; move it to where the "
+                   "text before it fills its page" if following.forced else
+                   "did not fit below, so the rest of the page stays blank; make it smaller, move it further on, "
+                   "or let the text run on before it")
             findings.append(_warning(
                 Code.PAGE_GAP, f"page {page.number} is {empty:.0%} empty: what follows ({after.element}, on page "
-                f"{after.page}) did not fit below, so the rest of the page stays blank; make it smaller, move it "
-                "further on, or let the text run on before it", page=page.number, element=after.element,
+                f"{after.page}) {why}", page=page.number, element=after.element,
                 source=after.source, area=(round(laid_out.content_box_x() / PX_PER_MM, 1),
                                            round(page.bottom / PX_PER_MM, 1), round(laid_out.width / PX_PER_MM, 1),
                                            round((top + height - page.bottom) / PX_PER_MM, 1))))
