@@ -16,7 +16,7 @@ from fontTools.ttLib import TTFont
 
 from ..core.problems import Code, Problem
 from ..core.units import PX_PER_MM
-from ..render.typeset import FONT_SUFFIXES, break_hyphen_coverage
+from ..render.fonts import FONT_SUFFIXES, break_hyphen_coverage
 from ..render.weasy import (
     RasterImage,
     boxes,

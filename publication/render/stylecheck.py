@@ -22,7 +22,8 @@ from tinycss2 import color5
 
 from ..core.files import display, is_inside, read_text
 from ..core.problems import Code, Problem, error, warning
-from .typeset import FONT_SUFFIXES, ConfinedFetcher, collected_warnings
+from .fonts import FONT_SUFFIXES
+from .typeset import ConfinedFetcher, collected_warnings
 
 _LOCATION = re.compile(r" at (\d+):(\d+)")
 _REFUSED = re.compile(r"refused to load '([^']*)'")

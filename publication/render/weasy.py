@@ -11,6 +11,8 @@ versions the tests have run: upgrade deliberately, run the suite, then widen the
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
+from tempfile import mkdtemp
 from typing import Callable, Iterator
 
 from weasyprint.draw.color import get_color
@@ -22,12 +24,16 @@ from weasyprint.pdf.stream import Stream
 from weasyprint.text.ffi import ffi, fontconfig, gobject, pangoft2
 from weasyprint.text.fonts import FontConfiguration
 
+from ..core.builtin import BUILTIN_ASSETS
+from .fonts import with_break_hyphen
+
 __all__ = ["AbsolutePlaceholder", "RasterImage", "Stream", "boxes", "descendants", "get_color",
            "get_image_from_uri", "gradients_drawn_with", "is_blank_page", "page_box", "structure_keyed", "unwrap",
            "NODE_KEY", "project_font_configuration"]
 
 
 ffi.cdef("FcConfig * FcConfigCreate (void);")
+FALLBACK_FONT = BUILTIN_ASSETS / "fonts" / "source-sans-pro" / "SourceSansPro-Regular.ttf"
 
 
 class _ProjectFonts(FontConfiguration):
@@ -43,9 +49,15 @@ class _ProjectFonts(FontConfiguration):
         self.font_map = ffi.gc(pangoft2.pango_ft2_font_map_new(), gobject.g_object_unref)
         pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map), self._config)
         fontconfig.FcConfigDestroy(self._config)  # the font map keeps its own reference
-        self._folder = None
+        self._folder = Path(mkdtemp(prefix="weasyprint-"))  # removed by FontConfiguration.__del__
         self.strut_layouts = {}
         self.font_features = {}
+        # Pango must always find a font: without any (every @font-face refused or broken) it crashes.
+        # The tool's own Source Sans stands in, and the preflight names the family that was missing.
+        fallback = self._folder / "fallback.ttf"
+        fallback.write_bytes(with_break_hyphen(FALLBACK_FONT.read_bytes()))
+        fontconfig.FcConfigAppFontAddFile(self._config, str(fallback).encode())
+        pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", self.font_map))
 
 
 def project_font_configuration() -> FontConfiguration:
