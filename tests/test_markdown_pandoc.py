@@ -74,7 +74,8 @@ def test_footnotes_are_notes_at_their_call():
     html, problems = html_of("Bug![^1] En meer.^[Een *losse* noot.]\n\n[^1]: https://www.example.org\n")
     assert problems == []
     assert "<img" not in html and "<figure" not in html
-    assert 'Bug!<span class="footnote">https://www.example.org</span>' in html
+    assert ('Bug!<span class="footnote"><span class="address">https://\u200bwww.\u200bexample.\u200borg</span></span>'
+            in html)
     assert '<span class="footnote">Een <em>losse</em> noot.</span>' in html
 
 
