@@ -135,11 +135,11 @@ def test_an_old_publication_yml_with_a_tagline_keeps_its_mark(project):
     result, pdf = built(project.root)
     (warned,) = [str(p) for p in result.warnings if p.code == "deprecated-key" and "tagline_mark" in p.message]
     assert warned.startswith("content/publication.yml:8: warning: 'cover.tagline_mark' is not set")
-    assert PdfReader(pdf).pages[0].extract_text().split()[:3] == ["top", "Een", "twee"]
+    assert "".join(PdfReader(pdf).pages[0].extract_text().split()).startswith("topEentwee")
     # A file of the new kind says what it wants: no mark unless it sets one.
     project.edit("publication.yml", "  uitgave:", "  publisher:")
     result, pdf = built(project.root)
-    assert "top" not in PdfReader(pdf).pages[0].extract_text().split()
+    assert "".join(PdfReader(pdf).pages[0].extract_text().split()).startswith("Eentwee")
 
 
 def test_a_language_without_words_is_said_at_its_line(project):
