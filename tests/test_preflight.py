@@ -429,3 +429,8 @@ def test_the_last_lines_of_an_article_alone_on_a_page():
     (finding,) = _page_findings(body)  # ... 17 lines leave two alone on page 2
     assert (finding.code, finding.page, finding.location) == ("short-tail", 2, "content/a.md:3")
     assert "the last 2 lines of the article" in finding.message
+
+
+def test_the_sample_has_no_page_a_designer_would_send_back(sample_build):
+    report = json.loads((sample_build.project.dist_dir / f"{sample_build.project.slug}-preflight.json").read_text())
+    assert [f for f in report["findings"] if f["check"] in ("page-gap", "split", "short-tail")] == []

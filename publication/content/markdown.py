@@ -460,6 +460,9 @@ class _Renderer:
         if kind == "table_open":  # each table and row names its line, so the preflight can point at a cell
             caption = f"<caption>{self.block(token.meta['caption'])}</caption>\n" if token.meta.get("caption") else ""
             return f'<table data-line="{self.line(token)}">\n{caption}'
+        if kind in ("bullet_list_open", "ordered_list_open", "dl_open") and token.map:
+            opened = _MD.renderer.render([token], _MD.options, {})  # <ul>, <ol start="3">, <dl>
+            return opened.replace(">", f' data-line="{self.line(token)}">', 1)
         if kind == "tr_open" and token.map:
             return f'<tr data-line="{self.line(token)}">\n'
         if kind in ("html_block", "html_inline"):

@@ -403,7 +403,7 @@ def check_layout(document) -> list[Problem]:
             and node.get("data-line")
             and getattr(placed.box, "element_tag", node.tag) == node.tag
             and not placed.margin_box
-            and node.tag in ("p", "h2", "h3", "h4", "h5", "figure", "aside", "blockquote", "ul", "ol")
+            and node.tag in ("p", "h2", "h3", "h4", "h5", "figure", "aside", "blockquote", "ul", "ol", "table", "dl")
         ):
             if not any(getattr(parent, "element", None) is node for parent in placed.containers[-1:]):
                 blocks.append(placed)
