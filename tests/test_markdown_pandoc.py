@@ -151,7 +151,7 @@ def test_inline_formatting_line_blocks_definition_lists_and_captions():
     assert problems == []
     assert "<s>weg</s> H<sub>2</sub>O m<sup>2</sup> 10\u00a0km" in html
     assert re.search(r'<p class="line-block"[^>]*>Postbus 140<br />\s*8000 AC Zwolle</p>', html), html
-    assert re.search(r"<dl>\s*<dt>\s*Zwolle</dt>\s*<dd>\s*hoofdstad</dd>", html), html
+    assert re.search(r"<dl[^>]*>\s*<dt>\s*Zwolle</dt>\s*<dd>\s*hoofdstad</dd>", html), html
     assert "<caption>Inwoners per gemeente</caption>" in html and ": Inwoners" not in html
     assert "Slot." in html
     html, problems = html_of("Table: Boven de tabel\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
