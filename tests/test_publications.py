@@ -97,3 +97,11 @@ def test_every_photo_format_of_the_report_is_placed_the_right_way_up(annual_repo
     assert len(shapes) >= 6, shapes
     # The EXIF-rotated photo is stored 1100 x 800 and must be placed upright: about 8 wide to 11 high.
     assert any(abs(height / width - 1100 / 800) < 0.02 for width, height in shapes), shapes
+
+
+PAGE_WARNINGS = {"page-gap", "split", "short-tail", "heading-at-bottom", "widow", "orphan"}
+
+
+def test_no_page_a_designer_would_send_back(publication):
+    preflight = json.loads((publication.dist / f"{publication.slug}-preflight.json").read_text(encoding="utf-8"))
+    assert [finding for finding in preflight["findings"] if finding["check"] in PAGE_WARNINGS] == []

@@ -215,6 +215,7 @@ def _join_replacements(comments: list[Comment]) -> list[Comment]:
 
 def _normalised(text: str) -> str:
     text = re.sub(r"[\u2010\u00ad]\s*", "", text)  # words hyphenated at a line end
+    text = text.replace("\u200b", "")  # the break points in a web or e-mail address
     return " ".join(re.sub(r"[*_`\[\]]", "", text).split()).lower()
 
 

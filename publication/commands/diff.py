@@ -51,7 +51,7 @@ class Word:
 
     @property
     def key(self) -> str:
-        return unicodedata.normalize("NFKC", self.text)
+        return unicodedata.normalize("NFKC", self.text).replace("\u200b", "")  # a break point in an address
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
+from ..core.builtin import BUILTIN_ROOT
+from ..core.files import display, is_inside
 from ..core.problems import WEASYPRINT_CODES, Severity
+from ..render.html import stylesheets
+from ..render.stylecheck import font_faces
 from ..render.weasy import is_blank_page
 from .content import check_figures, findings_from_issues
 from .document import check_pdf
@@ -27,7 +31,9 @@ from .pages import (
     check_empty_pages,
     check_layout,
     check_padding,
+    check_pages,
     check_small_text_inks,
+    check_svg_text,
     has_blank_marker,
     pages_by_source,
 )
@@ -43,13 +49,17 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
     settings = project.config.print
     document = rendition.document
     findings = check_figures(rendition.articles, pages_by_source(document))
-    findings += check_boxes(document, settings.ppi, FontCoverage(font_dirs), rendition.spec.colour_space == "cmyk")
+    fonts = FontCoverage(font_dirs, font_faces(stylesheets(project, rendition.theme)))
+    findings += check_boxes(document, settings.ppi, fonts, rendition.spec.colour_space == "cmyk")
     if rendition.spec.colour_space == "cmyk":
         findings += check_small_text_inks(document)
+    if rendition.theme.logo and rendition.theme.logo.suffix.lower() == ".svg":
+        findings += check_svg_text(rendition.theme.logo, shown_path(rendition.theme.logo, project), fonts)
     findings += check_layout(document)
     findings += check_empty_pages(document)
+    findings += check_pages(document)
     findings += check_padding(document, settings.binding)
-    findings += check_pdf(pdf_bytes, settings, project.config_display_path)
+    findings += check_pdf(pdf_bytes, settings, project.config_display_path, fonts.postscript_names)
     inked = ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache_dir(project),
                                                photo_places(rendition))
     findings += inked.findings
@@ -60,6 +70,14 @@ def preflight(project, rendition, pdf_bytes: bytes, font_dirs: list[Path],
                   if is_blank_page(page) or has_blank_marker(page))
     return Report(tuple(dict.fromkeys(findings)), len(document.pages), settings.standard, settings.binding,
                   blank_pages=blank, separations=inked.separations, max_ink=settings.max_ink)
+
+
+def shown_path(path: Path, project) -> str:
+    """A file as messages name it: relative to the project, or to the tool's own folder."""
+    for root in (project.root, BUILTIN_ROOT):
+        if is_inside(path, [root]):
+            return display(path.resolve(), root.resolve())
+    return str(path)
 
 
 def failed_report(project, issues) -> Report:

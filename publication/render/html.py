@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..config.geometry import Geometry
 from ..config.page_layouts import page_layout_for
 from ..config.theme import Theme
-from ..content.markdown import RenderedArticle
+from ..content.markdown import RenderedArticle, breakable_address
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_LAYOUTS
 from ..core.i18n import words_for
@@ -56,6 +56,7 @@ def environment(project_root: Path) -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["css_string"] = css_string
+    env.filters["address"] = lambda text: Markup(breakable_address(str(text)))
     return env
 
 
