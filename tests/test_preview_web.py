@@ -72,10 +72,11 @@ def test_a_narrow_window_shows_the_web_edition_instead_of_the_pages(web_preview,
         context.close()
 
 
-@pytest.mark.parametrize("path", ["/web/../publication.yml", "/web/%2e%2e/x", "/web/%2E%2E/content/publication.yml",
-                                  "/web/..%2fcontent%2fpublication.yml", "/web//etc/passwd", "/web/photos/../index.html",
-                                  "/web/content/publication.yml", "/web/publication.yml", "/web/unknown.html",
-                                  "/web/photos/foto.jpg", "/web/index.html/"])
+@pytest.mark.parametrize("path", [
+    "/web/../publication.yml", "/web/%2e%2e/x", "/web/%2E%2E/content/publication.yml",
+    "/web/..%2fcontent%2fpublication.yml", "/web//etc/passwd", "/web/photos/../index.html",
+    "/web/content/publication.yml", "/web/publication.yml", "/web/unknown.html", "/web/photos/foto.jpg",
+    "/web/index.html/"])
 def test_the_web_route_serves_only_what_the_build_wrote(web_preview, path):
     factory, server, previewer = web_preview
     status, body = get(server, path)
@@ -132,3 +133,15 @@ def test_an_edited_heading_shows_in_the_web_view(project, page):  # noqa: F811
         page.wait_for_selector('body[data-web-epoch="2"]', state="attached")
         expect(web.locator("article h2").first).to_have_text("Een herschreven kop")
         assert page.evaluate("window.sameDocument") is True, "the preview page was reloaded"
+
+
+def test_a_web_edition_that_cannot_be_made_leaves_the_pages_and_says_why(project):
+    (project.root / "layouts" / "web").mkdir(parents=True)
+    (project.root / "layouts" / "web" / "index.html.j2").write_text("<h1>{% if %}</h1>", encoding="utf-8")
+    with running_preview(project.root, pipeline=QUICK_WEB) as (server, previewer):
+        snapshot = wait_for(previewer, lambda s: not s.building and s.edition is not None and not s.edition.web_pending)
+        assert len(snapshot.edition.pages) >= 1 and not snapshot.failure
+        assert snapshot.edition.web == {} and snapshot.to_json()["edition"]["web"] == {"pending": False, "ready": False}
+        assert any("web/index.html.j2" in (problem.location or "") for problem in snapshot.edition.findings), \
+            [str(problem) for problem in snapshot.edition.findings]
+        assert get(server, "/web/index.html")[0] == 404

@@ -361,8 +361,8 @@ class Previewer:
                 except BuildFailed as failed:
                     files, problems = {}, list(failed.problems)
                 except Exception as exc:  # noqa: BLE001 - a broken web edition must not take the pages away
-                    files, problems = {}, [Problem("", None, f"the web edition could not be made: "
-                                                             f"{type(exc).__name__}: {exc}", Severity.ERROR, Code.INTERNAL)]
+                    message = f"the web edition could not be made: {type(exc).__name__}: {exc}"
+                    files, problems = {}, [Problem("", None, message, Severity.ERROR, Code.INTERNAL)]
                 return replace(shown, web=files, web_pending=False, findings=shown.findings + tuple(problems))
             later.append(make_web)
 
