@@ -45,6 +45,8 @@ from ..core.raster import page_words, render_pages
 from ..core.units import PT_PER_MM
 from ..editions.press import PRINT, finish_print, print_spec
 from ..editions.proof import line_map, page_contents
+from ..editions.web import FOLDER as WEB_FOLDER
+from ..editions.web import WEB, finish_web
 from ..preflight import SAFETY_ZONE_MM, preflight
 from ..render.rendition import Rendition, in_rgb
 from ..render.spec import SCREEN_SPEC, RenderSpec
@@ -67,6 +69,9 @@ class Pipeline:
     safety_zone: float = SAFETY_ZONE_MM
     drawn: tuple[RenderSpec, ...] = ()
     """The specs `write` draws from the layout (in_rgb): their photos are prepared with its own."""
+    web: Callable[[Project, Rendition], dict[str, bytes]] | None = None
+    """The web edition of the same layout, as its files by name (`index.html`, `photos/…`); made after the
+    pages are shown, as the preflight is, so that a save shows its pages no later than without it."""
 
 
 def _pages_in_rgb(project: Project, rendition: Rendition) -> bytes:
@@ -80,7 +85,13 @@ def _print_preflight(project: Project, rendition: Rendition, pdf: bytes) -> list
     return list(preflight(project, rendition, printed.data, project.font_dirs).findings)
 
 
-PRINT_PIPELINE = Pipeline("print", print_spec, _pages_in_rgb, _print_preflight, drawn=(SCREEN_SPEC,))
+def web_files(project: Project, rendition: Rendition) -> dict[str, bytes]:
+    """The web edition's files, as `publication build` writes them to dist/web/, by their names in that folder."""
+    screen = rendition if rendition.spec.colour_space == "rgb" else in_rgb(project, rendition, SCREEN_SPEC)
+    return {output.name.removeprefix(f"{WEB_FOLDER}/"): output.data for output in finish_web(project, screen, WEB)}
+
+
+PRINT_PIPELINE = Pipeline("print", print_spec, _pages_in_rgb, _print_preflight, drawn=(SCREEN_SPEC,), web=web_files)
 """The preview's pipeline: the print layout, its pages drawn in RGB, the print preflight."""
 
 QUICK_SPEC = RenderSpec(colour_space="rgb", bleed=3.0, ppi=150)
@@ -88,6 +99,8 @@ QUICK = Pipeline("quick", lambda project: QUICK_SPEC,
                  lambda project, rendition: write_pdf(rendition.document, rendition.identifier))
 """Screen colours and screen-resolution photos with the bleed, and no preflight: for tests of the
 preview's own machinery, where the print pipeline would only add time."""
+QUICK_WEB = replace(QUICK, web=web_files)
+"""The quick pipeline with the web edition beside the pages."""
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:
@@ -127,6 +140,11 @@ class Edition:
     """The publication's language: the preview's own words follow it."""
     line_map: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
     """The printed lines of each page and the source lines they come from (editions/proof.line_map)."""
+    web: dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    """The web edition's files by name (Pipeline.web), once made; the server serves these names and no others."""
+    web_pending: bool = False
+    offers_web: bool = False
+    """Whether the pipeline makes a web edition at all (the print pipeline does, QUICK does not)."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +178,8 @@ class Snapshot:
                 "safetyZone": edition.safety_zone,
                 "findings": [problem_json(problem) for problem in edition.findings],
                 "preflightPending": edition.preflight_pending,
+                "web": {"pending": edition.web_pending, "ready": "index.html" in edition.web} if edition.offers_web
+                else None,
                 "pages": [{"number": page.number, "digest": page.digest, "text": page.text}
                           for page in edition.pages],
             },
@@ -313,8 +333,9 @@ class Previewer:
             self._changed.notify_all()
             return self._snapshot
 
-    def _lay_out(self, epoch: int) -> tuple[Edition, Callable[[], list[Problem]] | None]:
-        """The new pages, and the preflight still to run on them (None if there is none)."""
+    def _lay_out(self, epoch: int) -> tuple[Edition, list[Callable[[Edition], Edition]]]:
+        """The new pages, and what is still to be done to them once they are shown: the web edition
+        and the preflight, each of which gives the edition with its result."""
         started = time.perf_counter()
         project, issues = load_project(self.root)
         theme = load_theme(project.config.theme, project.asset_dirs)
@@ -325,30 +346,46 @@ class Previewer:
         pngs = {page.png for page in pages}
         self._encoded = {key: png for key, png in encoded.items() if png in pngs}  # this edition's pages only
         findings = tuple(dict.fromkeys([*issues, *rendition.issues]))
-        check = self.pipeline.preflight
+        check, web = self.pipeline.preflight, self.pipeline.web
         mapped = json.loads(line_map(page_contents(rendition, project.config_display_path), project))
         edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
                           self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
-                          preflight_pending=check is not None, language=project.config.language, line_map=mapped)
-        if check is None:
-            return edition, None
+                          preflight_pending=check is not None, language=project.config.language, line_map=mapped,
+                          web_pending=web is not None, offers_web=web is not None)
+        later: list[Callable[[Edition], Edition]] = []
 
-        def preflight() -> list[Problem]:
-            try:
-                return list(check(project, rendition, pdf))
-            except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
-                return [Problem("", None, f"the preflight could not run: {type(exc).__name__}: {exc}",
-                                Severity.ERROR, Code.PREFLIGHT_CRASHED)]
-        return edition, preflight
+        if web is not None:
+            def make_web(shown: Edition) -> Edition:
+                try:
+                    files, problems = web(project, rendition), []
+                except BuildFailed as failed:
+                    files, problems = {}, list(failed.problems)
+                except Exception as exc:  # noqa: BLE001 - a broken web edition must not take the pages away
+                    message = f"the web edition could not be made: {type(exc).__name__}: {exc}"
+                    files, problems = {}, [Problem("", None, message, Severity.ERROR, Code.INTERNAL)]
+                return replace(shown, web=files, web_pending=False, findings=shown.findings + tuple(problems))
+            later.append(make_web)
+
+        if check is not None:
+            def preflight(shown: Edition) -> Edition:
+                try:
+                    found = list(check(project, rendition, pdf))
+                except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
+                    found = [Problem("", None, f"the preflight could not run: {type(exc).__name__}: {exc}",
+                                     Severity.ERROR, Code.PREFLIGHT_CRASHED)]
+                return replace(shown, findings=shown.findings + tuple(found), preflight_pending=False)
+            later.append(preflight)
+        return edition, later
 
     def build_once(self) -> Snapshot:
         """Rebuild now, in the calling thread; the last good edition stays until this one succeeds.
 
-        The pages are shown as soon as they are rasterised; the preflight's findings follow."""
+        The pages are shown as soon as they are rasterised; the web edition and then the preflight's
+        findings follow, each as soon as it is made."""
         previous = self._snapshot.edition
         self._publish(building=True)
         try:
-            edition, preflight = self._lay_out(previous.epoch + 1 if previous else 1)
+            edition, later = self._lay_out(previous.epoch + 1 if previous else 1)
         except BuildFailed as failed:
             return self._publish(building=False, failure=failed.problems,
                                  failed_at=_now())
@@ -360,11 +397,14 @@ class Previewer:
         self._zoomed = {digest: png for digest, png in self._zoomed.items() if digest in self._recent}
         self._words = {digest: words for digest, words in self._words.items() if digest in self._recent}
         self._editions = {edition.epoch: edition} | ({previous.epoch: previous} if previous else {})
-        if preflight is None:
-            return self._publish(building=False, edition=edition, failure=(), failed_at="")
-        self._publish(edition=edition, failure=(), failed_at="")
-        checked = replace(edition, findings=edition.findings + tuple(preflight()), preflight_pending=False)
-        return self._publish(building=False, edition=checked)
+        if previous and edition.web_pending:
+            edition = replace(edition, web=previous.web)  # served until this build's web edition is made
+        snapshot = self._publish(building=bool(later), edition=edition, failure=(), failed_at="")
+        for step in later:
+            edition = step(edition)
+            self._editions[edition.epoch] = edition
+            snapshot = self._publish(building=step is not later[-1], edition=edition)
+        return snapshot
 
     def request_build(self) -> None:
         self._requested.set()

@@ -12,7 +12,10 @@ Any web page the user visits can send requests to localhost, so the server trust
 - the Host header must name the preview itself (against DNS rebinding), and a request with
   another Origin, or a browser's Sec-Fetch-Site saying it comes from another site, is refused;
 - no Access-Control-Allow-Origin header is ever sent, so other origins cannot read anything;
-- a Content-Security-Policy lets the page load only the preview's own scripts and images.
+- a Content-Security-Policy lets the page load only the preview's own scripts and images;
+- the web edition (`/web/<name>`) is served from the last build's files in memory, looked up by name in
+  the dict the build made: a name it did not write (`..`, a path, anything else) is not found. Those
+  pages run no script and may be framed only by the preview's own page.
 
 Comments make the preview writable, so writes are held to more:
 - the one thing a request can change is review/comments.yml, through commands/review.py (atomic
@@ -53,6 +56,12 @@ STATIC_FILES = {
 }
 PAGE_ROUTE = re.compile(r"/pages/([0-9a-f]{16})(@zoom)?\.png")
 WORDS_ROUTE = re.compile(r"/pages/([0-9a-f]{16})\.words\.json")
+WEB_ROUTE = "/web/"
+WEB_TYPES = {
+    ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg", ".png": "image/png", ".svg": "image/svg+xml", ".woff": "font/woff",
+    ".woff2": "font/woff2", ".pdf": "application/pdf",
+}
 LANGUAGE_ROUTE = re.compile(r"/words/([a-z]{2}(?:-[A-Z]{2})?)\.json")
 HEARTBEAT_SECONDS = 15
 MAX_EVENT_STREAMS = 16
@@ -70,12 +79,20 @@ WRITE_ROUTES = {
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                               "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                               "connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                               "form-action 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
+}
+WEB_HEADERS = SECURITY_HEADERS | {
+    # The web edition's page: its own styles (the theme's are in a <style> element), images and fonts, no
+    # script; shown in the preview's frame and nowhere else.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+                               "font-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+    "X-Frame-Options": "SAMEORIGIN",
 }
 
 
@@ -219,6 +236,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if found is not None and words:
             return self._send(HTTPStatus.OK, json.dumps(found).encode(), "application/json", head=head,
                               cache="private, max-age=86400, immutable")
+        if path.startswith(WEB_ROUTE):
+            return self._send_web(path.removeprefix(WEB_ROUTE), head)
         page = PAGE_ROUTE.fullmatch(path)
         png = page and self.server.previewer.page_png(page.group(1), zoomed=bool(page.group(2)))
         if png:
@@ -282,6 +301,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return add_reply(root, data.get("parent"), data.get("author"), data.get("comment"))
         return set_state(root, data.get("id"), data.get("state"), data.get("author"))
 
+    def _send_web(self, name: str, head: bool) -> None:
+        """A file of the last build's web edition, by the name the build gave it; nothing is read from disk."""
+        edition = self.server.previewer.snapshot.edition
+        files = edition.web if edition else {}
+        if name == "":
+            name = "index.html"
+        # The name is looked up as it came, never decoded or joined to a folder: `..`, `%2e%2e`, `/x` are not in it.
+        data = None if ".." in name or name.startswith("/") or "\\" in name else files.get(name)
+        if data is None:
+            return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8", head=head)
+        kind = WEB_TYPES.get(Path(name).suffix.lower(), "application/octet-stream")
+        self._send(HTTPStatus.OK, data, kind, head=head, headers=WEB_HEADERS)
+
     def _send_comments(self, head: bool) -> None:
         try:
             found = {"comments": read_entries(self.server.previewer.root), "problem": None}
@@ -302,15 +334,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
-    def _headers(self, status: HTTPStatus, kind: str, cache: str) -> None:
+    def _headers(self, status: HTTPStatus, kind: str, cache: str, headers: dict[str, str] = SECURITY_HEADERS) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Cache-Control", cache)
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in headers.items():
             self.send_header(name, value)
 
-    def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool = False, cache: str = "no-store") -> None:
-        self._headers(status, kind, cache)
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, head: bool = False, cache: str = "no-store",
+              headers: dict[str, str] = SECURITY_HEADERS) -> None:
+        self._headers(status, kind, cache, headers)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not head:

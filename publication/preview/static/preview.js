@@ -291,6 +291,7 @@ function onState(state) {
   }
   showStatus(state);
   showBanner(state);
+  showWeb(state.edition);
   if (state.review !== shownReview) {
     shownReview = state.review;
     loadComments();
@@ -745,7 +746,63 @@ function setupComments() {
   });
 }
 
+// --- the web edition ----------------------------------------------------------------------
+
+// The web edition of the last build, in a frame beside the pages (instead of them on a narrow window), at the
+// width of a phone, a tablet or the whole panel. It is loaded again when a build has made a new one.
+const WEB_KEY = "publication-preview-web";
+let webEdition = null;
+let webShownEpoch = null;
+
+function showWeb(edition) {
+  webEdition = edition;
+  const web = edition ? edition.web : null;
+  $("toggle-web").closest("label").hidden = !web;
+  const open = Boolean(web) && $("toggle-web").checked;
+  document.body.classList.toggle("show-web", open);
+  $("web").hidden = !open;
+  if (!open) return;
+  const note = $("web-note");
+  note.textContent = web.pending ? (web.ready ? t("Updating the web edition…") : t("Making the web edition…"))
+    : (web.ready ? "" : t("The web edition could not be made: see the notes on the whole brochure."));
+  note.hidden = !note.textContent;
+  if (!web.ready || web.pending || webShownEpoch === edition.epoch) return;
+  const frame = $("web-frame");
+  let scroll = 0;
+  try { scroll = frame.contentWindow.scrollY; } catch { scroll = 0; }
+  frame.addEventListener("load", () => {
+    try { frame.contentWindow.scrollTo(0, scroll); } catch { /* nothing to keep */ }
+    document.body.dataset.webEpoch = String(edition.epoch);
+  }, { once: true });
+  webShownEpoch = edition.epoch;
+  frame.src = `/web/index.html?build=${edition.epoch}`;
+}
+
+function setWebWidth(value) {
+  const frame = value === "full" ? "100%" : `${value}px`;
+  const panel = value === "full" ? "50%" : `min(${Number(value) + 48}px, 62%)`;
+  setVariables(document.documentElement, { "--web-frame": frame, "--web-panel": panel });
+  for (const input of document.querySelectorAll('input[name="web-width"]')) input.checked = input.value === value;
+  localStorage.setItem(`${WEB_KEY}-width`, value);
+  fitSpreads();
+}
+
+function setupWeb() {
+  const toggle = $("toggle-web");
+  toggle.checked = localStorage.getItem(WEB_KEY) === "open";
+  toggle.addEventListener("change", () => {
+    localStorage.setItem(WEB_KEY, toggle.checked ? "open" : "closed");
+    showWeb(webEdition);
+    fitSpreads();
+  });
+  for (const input of document.querySelectorAll('input[name="web-width"]')) {
+    input.addEventListener("change", () => setWebWidth(input.value));
+  }
+  setWebWidth(localStorage.getItem(`${WEB_KEY}-width`) || "375");
+}
+
 setupGuides();
+setupWeb();
 setupSize();
 setupZoom();
 setupComments();
