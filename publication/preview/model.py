@@ -204,6 +204,7 @@ class Previewer:
         self._recent: dict[str, tuple[Edition, PageImage]] = {}
         self._zoomed: dict[str, bytes] = {}
         self._encoded: dict[bytes, bytes] = {}  # the last edition's page pictures, by their pixels
+        self._drawn: tuple[tuple[Any, PageImage], ...] = ()  # the last edition's laid-out pages and their pictures
         self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
 
     # --- state, for the server -------------------------------------------------------
@@ -257,7 +258,16 @@ class Previewer:
         rendition = self.warm.render(project, theme, self.pipeline.spec(project), companions=self.pipeline.drawn)
         pdf = self.pipeline.write(project, rendition)
         encoded = dict(self._encoded)
-        pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi, encoded=encoded))
+        # A page the warm layout kept (the same laid-out page, at the same number) looks as it did: only the
+        # pages laid out anew are rasterised (after an edit of one article, a page or two).
+        laid_out = rendition.document.pages
+        kept = {number: picture for number, ((page, picture), now) in enumerate(zip(self._drawn, laid_out), start=1)
+                if page is now}
+        numbers = [number for number in range(1, len(laid_out) + 1) if number not in kept]
+        drawn = {number: PageImage(number, png, text)
+                 for number, png, text in (rasterise(pdf, self.dpi, numbers, encoded=encoded) if numbers else [])}
+        pages = tuple(drawn.get(number) or kept[number] for number in range(1, len(laid_out) + 1))
+        self._drawn = tuple(zip(laid_out, pages))
         pngs = {page.png for page in pages}
         self._encoded = {key: png for key, png in encoded.items() if png in pngs}  # this edition's pages only
         findings = tuple(dict.fromkeys([*issues, *rendition.issues]))

@@ -486,16 +486,29 @@ def _from_one_decode(path: Path, versions: Sequence[_Version], draft: tuple[int,
     return results
 
 
-def _cache_key(data: bytes, request: ImageRequest, version: PhotoVersion) -> str:
-    colour = ([version.output_profile.read_bytes(), f"{int(PRESS_INTENT)}/{version.max_ink}".encode()]
+def _digest(path: Path) -> bytes:
+    """The SHA-256 of a file's bytes: read once in a process while its size and time of change stay the same
+    (the live preview asks for every photo's cache key after every save)."""
+    stat = path.stat()
+    return _digest_of(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=256)
+def _digest_of(path: Path, size: int, changed: int, inode: int) -> bytes:
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+def _cache_key(digest: bytes, request: ImageRequest, version: PhotoVersion) -> str:
+    """From the photo's content (`digest`), the size it is placed at, and how the version is made."""
+    colour = ([_digest(version.output_profile), f"{int(PRESS_INTENT)}/{version.max_ink}".encode()]
               if version.output_profile else [b"srgb"])
-    return hashlib.sha256(b"|".join([data, CACHE_VERSION.encode(), f"{request.width_mm:.2f}x{request.height_mm}"
+    return hashlib.sha256(b"|".join([digest, CACHE_VERSION.encode(), f"{request.width_mm:.2f}x{request.height_mm}"
                                      f"@{version.ppi}".encode(), *colour])).hexdigest()[:24]
 
 
 def output_for(request: ImageRequest, version: PhotoVersion, cache_dir: Path) -> Path:
     """Where the prepared version of this photo is (or will be) in the cache."""
-    return cache_dir / f"{_cache_key(request.path.read_bytes(), request, version)}.jpg"
+    return cache_dir / f"{_cache_key(_digest(request.path), request, version)}.jpg"
 
 
 def _cached(request: ImageRequest, output: Path) -> PreparedImage | None:
@@ -718,7 +731,7 @@ def start_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersi
     later: dict[Path, list[_Version]] = {}
     for request in dict.fromkeys(requests):
         try:
-            data = request.path.read_bytes()
+            data = _digest(request.path)
         except OSError as exc:
             for version in versions:
                 results[request, version] = (None, [error(request.display, request.line, f"photo "
