@@ -117,6 +117,10 @@ def test_after_an_edit_the_pictures_are_those_of_a_fresh_drawing(project):
     assert len(changed) == len(after.pages) and any(changed) and not all(changed)
     assert "Allereerste alinea" in " ".join(page.text for page in after.pages)
     assert any(b is a for b, a in zip(before.pages, after.pages)), "kept pages were rasterised again"
+    # each page zoomed is that page of the whole file, whether it was drawn anew (alone) or kept
+    for page in after.pages:
+        [(_, zoomed, _)] = rasterise(after.pdf, ZOOM_DPI, [page.number])
+        assert previewer.page_png(page.digest, zoomed=True) == zoomed, page.number
 
 
 def test_a_failed_build_keeps_the_last_good_pages_and_says_where(project):

@@ -20,7 +20,7 @@ import hashlib
 import io
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
@@ -90,6 +90,9 @@ class PageImage:
     number: int
     png: bytes
     text: str
+    pdf: bytes = field(default=b"", compare=False, repr=False)
+    index: int = field(default=0, compare=False, repr=False)
+    """Where the page is drawn, to draw it larger (zoom): page `index` of `pdf`."""
 
     @cached_property
     def digest(self) -> str:
@@ -238,7 +241,7 @@ class Previewer:
             return page.png
         png = self._zoomed.get(digest)
         if png is None:
-            [(_, png, _)] = rasterise(edition.pdf, ZOOM_DPI, [page.number])
+            [(_, png, _)] = rasterise(page.pdf or edition.pdf, ZOOM_DPI, [page.index or page.number])
             self._zoomed[digest] = png
         return png
 
@@ -250,40 +253,52 @@ class Previewer:
             self._changed.notify_all()
             return self._snapshot
 
-    def _lay_out(self, epoch: int) -> tuple[Edition, Callable[[], list[Problem]] | None]:
-        """The new pages, and the preflight still to run on them (None if there is none)."""
+    def _lay_out(self, epoch: int) -> tuple[Edition, Callable[[], tuple[bytes, list[Problem]]] | None]:
+        """The new pages, and the preflight still to run on them (None if there is none): it gives the whole
+        PDF and its findings."""
         started = time.perf_counter()
         project, issues = load_project(self.root)
         theme = load_theme(project.config.theme, project.asset_dirs)
         rendition = self.warm.render(project, theme, self.pipeline.spec(project), companions=self.pipeline.drawn)
-        pdf = self.pipeline.write(project, rendition)
         encoded = dict(self._encoded)
+        check = self.pipeline.preflight
         # A page the warm layout kept (the same laid-out page, at the same number) looks as it did: only the
-        # pages laid out anew are rasterised (after an edit of one article, a page or two).
+        # pages laid out anew (after an edit of one article, a page or two) are written and rasterised for
+        # their pictures; the whole file is written after they are shown, before the preflight.
         laid_out = rendition.document.pages
         kept = {number: picture for number, ((page, picture), now) in enumerate(zip(self._drawn, laid_out), start=1)
                 if page is now}
         numbers = [number for number in range(1, len(laid_out) + 1) if number not in kept]
-        drawn = {number: PageImage(number, png, text)
-                 for number, png, text in (rasterise(pdf, self.dpi, numbers, encoded=encoded) if numbers else [])}
+        pdf = b""
+        if check is not None and kept:
+            pictured = self.pipeline.write(project, replace(
+                rendition, document=rendition.document.copy([laid_out[number - 1] for number in numbers])
+            )) if numbers else b""
+            at = dict(zip(range(1, len(numbers) + 1), numbers))
+        else:
+            pdf = pictured = self.pipeline.write(project, rendition)
+            at = {number: number for number in numbers}
+        drawn = {at[index]: PageImage(at[index], png, text, pictured, index)
+                 for index, png, text in (rasterise(pictured, self.dpi, list(at), encoded=encoded) if at else [])}
         pages = tuple(drawn.get(number) or kept[number] for number in range(1, len(laid_out) + 1))
         self._drawn = tuple(zip(laid_out, pages))
         pngs = {page.png for page in pages}
         self._encoded = {key: png for key, png in encoded.items() if png in pngs}  # this edition's pages only
         findings = tuple(dict.fromkeys([*issues, *rendition.issues]))
-        check = self.pipeline.preflight
         edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
                           self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
                           preflight_pending=check is not None)
         if check is None:
             return edition, None
 
-        def preflight() -> list[Problem]:
+        def preflight() -> tuple[bytes, list[Problem]]:
+            whole = pdf
             try:
-                return list(check(project, rendition, pdf))
+                whole = whole or self.pipeline.write(project, rendition)
+                return whole, list(check(project, rendition, whole))
             except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
-                return [Problem("", None, f"the preflight could not run: {type(exc).__name__}: {exc}",
-                                Severity.ERROR, Code.PREFLIGHT_CRASHED)]
+                return whole, [Problem("", None, f"the preflight could not run: {type(exc).__name__}: {exc}",
+                                       Severity.ERROR, Code.PREFLIGHT_CRASHED)]
         return edition, preflight
 
     def build_once(self) -> Snapshot:
@@ -306,7 +321,8 @@ class Previewer:
         if preflight is None:
             return self._publish(building=False, edition=edition, failure=(), failed_at="")
         self._publish(edition=edition, failure=(), failed_at="")
-        checked = replace(edition, findings=edition.findings + tuple(preflight()), preflight_pending=False)
+        whole, found = preflight()
+        checked = replace(edition, pdf=whole, findings=edition.findings + tuple(found), preflight_pending=False)
         return self._publish(building=False, edition=checked)
 
     def request_build(self) -> None:
