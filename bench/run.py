@@ -780,7 +780,10 @@ def report(args, lines: list[str], facts: list[str], notes: list[str], seconds: 
         "",
         "Ratios are of medians; the ratio is ours divided by the reference, so lower is better. "
         "CPU is user + system time of the child process (and the children it waited for); on a shared "
-        "machine it is steadier than wall time. Peak RSS is per process, from `os.wait4`.",
+        "machine it is steadier than wall time. Peak RSS is per process, from `os.wait4`. Every timed build "
+        "runs with the caches warm (`.cache/`: photos prepared, ink measured, filled by the warm-up builds) "
+        "except the cold rows, which remove `.cache/` before each run; the warm rebuilds and the preview rows "
+        "are in one long-lived process, as the live preview is.",
         "",
     ]
     explained = (REPO / "bench" / "notes.md").read_text(encoding="utf-8")
