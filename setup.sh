@@ -51,15 +51,18 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 # Node tools the tests use as real clients, in .cache/tools: VS Code's YAML engine (a new
-# publication.yml validates in the editor) and Mozilla's pdf.js with its annotation editor (a
-# reviewer's comments on a proof). A failure stops the setup: CI must run those tests, not skip them.
-NODE_TOOLS=(yaml-language-server@1 pdfjs-dist@5.6.205)
-if [[ ! -x .cache/tools/node_modules/.bin/yaml-language-server || ! -f .cache/tools/node_modules/pdfjs-dist/build/pdf.mjs ]]; then
+# publication.yml validates in the editor), Mozilla's pdf.js with its annotation editor (a
+# reviewer's comments on a proof) and Deque's axe-core (the web edition's WCAG 2.1 AA check).
+# A failure stops the setup: CI must run those tests, not skip them.
+NODE_TOOLS=(yaml-language-server@1 pdfjs-dist@5.6.205 axe-core@4)
+if [[ ! -x .cache/tools/node_modules/.bin/yaml-language-server || ! -f .cache/tools/node_modules/pdfjs-dist/build/pdf.mjs
+      || ! -f .cache/tools/node_modules/axe-core/axe.min.js ]]; then
   echo "Installing ${NODE_TOOLS[*]} into .cache/tools"
   npm install --loglevel=error --no-audit --no-fund --prefix .cache/tools "${NODE_TOOLS[@]}" >/dev/null
 fi
-[[ -x .cache/tools/node_modules/.bin/yaml-language-server && -f .cache/tools/node_modules/pdfjs-dist/build/pdf.mjs ]] || {
-  echo "setup.sh: yaml-language-server or pdfjs-dist is not in .cache/tools after npm install" >&2
+[[ -x .cache/tools/node_modules/.bin/yaml-language-server && -f .cache/tools/node_modules/pdfjs-dist/build/pdf.mjs
+   && -f .cache/tools/node_modules/axe-core/axe.min.js ]] || {
+  echo "setup.sh: yaml-language-server, pdfjs-dist or axe-core is not in .cache/tools after npm install" >&2
   exit 1
 }
 

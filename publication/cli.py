@@ -145,8 +145,17 @@ def build(project_dir: Path, strict: bool, targets: tuple[str, ...], force: bool
     _print_issues(result.warnings)
     if result.preflight:
         _print_preflight(result.preflight)
+    folders: dict[Path, int] = {}
     for path in result.written:
-        console.print(f"  wrote {path.relative_to(result.project.root)}", markup=False)
+        shown = path.relative_to(result.project.root)
+        if len(shown.parts) > 2:  # a folder of outputs (dist/web/): one line for it
+            folders[Path(*shown.parts[:2])] = folders.get(Path(*shown.parts[:2]), 0) + 1
+        else:
+            console.print(f"  wrote {shown}", markup=False)
+    for folder, count in folders.items():
+        console.print(f"  wrote {folder}/ ({count} files; {folder}/index.html is the page)"
+                      if (result.project.root / folder / "index.html").is_file()
+                      else f"  wrote {folder}/ ({count} files)", markup=False)
     warnings = len(result.warnings) + sum(1 for finding in (result.preflight.findings if result.preflight else ())
                                           if not finding.is_error and finding.code not in WEASYPRINT_CODES)
     console.print(f"Built {result.pages} pages in {result.seconds:.1f} s, "
@@ -255,7 +264,7 @@ def proof(project_dir: Path, since: str | None, strict: bool) -> None:
 
 
 @main.command()
-@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("pdfs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "output_format", type=click.Choice(["text", "html", "json"]), default="text",
               show_default=True, help="text for reading, html with a picture of each comment's place, json for tools.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path), default=".",
@@ -264,11 +273,16 @@ def proof(project_dir: Path, since: str | None, strict: bool) -> None:
               help="Write to this file instead of the terminal.")
 @reporting
 def comments(pdfs: tuple[Path, ...], output_format: str, project_dir: Path, output: Path | None) -> None:
-    """List the reviewers' comments in annotated proofs (PDFS), merged and in source order."""
+    """List the reviewers' comments in annotated proofs (PDFS) and in the live preview, merged and in
+    source order. Without PDFS: the preview's comments of the --project alone."""
     from .commands.comments import as_html, as_json, as_text, collect
     from .core.dist import write_atomic
 
     root = project_dir.resolve() if (project_dir / "content").is_dir() else None
+    if not pdfs and root is None:
+        console.print(f"{project_dir} has no content/ folder: give annotated proofs (PDF files), or --project with "
+                      "the publication whose preview has comments.", style="bold red", markup=False)
+        sys.exit(2)
     found = collect(list(pdfs), root)
     text = {"text": as_text, "json": as_json}.get(output_format, lambda c: as_html(c, list(pdfs)))(found)
     if output:
@@ -326,29 +340,48 @@ def _print_comparison(comparison, written: Path | None) -> None:
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on. The default keeps the preview on this computer; give this "
-    "computer's network address to show it to colleagues (it answers only to that address).",
+    "computer's network address to show it to colleagues (it answers only to that address, and asks "
+    "for a password).",
+)
+@click.option(
+    "--password",
+    envvar="PUBLICATION_PREVIEW_PASSWORD",
+    default=None,
+    help="The password colleagues type to see the preview and comment, with --host (default: the "
+    "PUBLICATION_PREVIEW_PASSWORD environment variable, or one made up and printed at start).",
 )
 @reporting
-def preview(project_dir: Path, port: int, host: str) -> None:
+def preview(project_dir: Path, port: int, host: str, password: str | None) -> None:
     """Show the brochure as it will print, in the browser, rebuilt on every save."""
     from .content.project import CONFIG_NAME, load_project
     from .preview.server import serve
 
     if not (project_dir / "content" / CONFIG_NAME).is_file():
         load_project(project_dir)  # reports the missing project the way a build does
+    made_up = False
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(
             f"warning: listening on {host}, so other computers on the network can see the preview",
             style="yellow",
             markup=False,
         )
+        if not password:
+            import secrets
+
+            password, made_up = secrets.token_urlsafe(9), True
+    else:
+        password = None  # on this computer alone, no password is asked
 
     def ready(url: str) -> None:
         console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False, soft_wrap=True)
+        if password:
+            console.print(f"It asks for a password{': ' + password if made_up else ' (the one given)'}; any user name "
+                          "will do. Tell it to the colleagues you share the preview with.", markup=False,
+                          soft_wrap=True)
         console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False)
 
     try:
-        serve(project_dir, host, port, on_ready=ready)
+        serve(project_dir, host, port, on_ready=ready, password=password)
     except OSError as exc:
         console.print(
             f"Cannot listen on {host}:{port}: {exc.strerror}; choose another port with --port.",

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
-from publication.commands.build import BuildOptions, build
+from publication.commands.build import BuildOptions, BuildResult, build
 
 REPO = Path(__file__).resolve().parent.parent
+PUBLICATIONS = REPO / "tests" / "publications"
+sys.path.insert(0, str(PUBLICATIONS))
+from photos import draw_annual_report, draw_leaflet  # noqa: E402
 
 
 def copy_sample(destination: Path) -> Path:
@@ -29,8 +36,54 @@ def sample_build(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def sample_rebuild(tmp_path_factory):
+    """The sample built a second time, in another folder: a rebuild must give the same bytes."""
+    return build(copy_sample(tmp_path_factory.mktemp("rebuild")), BuildOptions())
+
+
+@pytest.fixture(scope="session")
 def sample_pdf(sample_build) -> Path:
     return sample_build.project.dist_dir / f"{sample_build.project.slug}.pdf"
+
+
+# ---- The test publications of tests/publications (issue 13), each built once per session ----------
+
+@dataclass(frozen=True)
+class Built:
+    result: BuildResult
+    slug: str
+
+    @property
+    def dist(self) -> Path:
+        return self.result.project.dist_dir
+
+    def pdf(self, edition: str = "") -> Path:
+        return self.dist / f"{self.slug}{edition}.pdf"
+
+    def text(self, edition: str = "") -> str:
+        """The edition's words, with words broken at a line end joined and all spacing single."""
+        raw = "\n".join(page.extract_text() for page in PdfReader(self.pdf(edition)).pages)
+        return re.sub(r"\s+", " ", re.sub(r"[\u2010\u00ad-]\n", "", raw))
+
+
+def build_copy(name: str, draw, tmp_path_factory) -> Built:
+    root = tmp_path_factory.mktemp(name) / name
+    shutil.copytree(PUBLICATIONS / name, root)
+    draw(root / "content")
+    result = build(root, BuildOptions())
+    return Built(result, result.project.slug)
+
+
+@pytest.fixture(scope="session")
+def annual_report(tmp_path_factory) -> Built:
+    """tests/publications/annual-report-en, with the default targets."""
+    return build_copy("annual-report-en", draw_annual_report, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def leaflet(tmp_path_factory) -> Built:
+    """tests/publications/leaflet-de, with the default targets."""
+    return build_copy("leaflet-de", draw_leaflet, tmp_path_factory)
 
 
 MINIMAL_CONFIG = """\

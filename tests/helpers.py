@@ -161,3 +161,82 @@ def structure_tree(path: Path) -> tuple[list[tuple[str, tuple[str, ...], str]], 
             elements.append((match.group(1), ancestors, []))
             open_elements.append((indent, len(elements) - 1))
     return [(tag, ancestors, " ".join(parts)) for tag, ancestors, parts in elements], texts
+
+
+def _pam(data: bytes):
+    """The pages of a PAM stream (MuPDF's and Ghostscript's CMYK output) as numpy arrays."""
+    import numpy
+
+    pages, offset = [], 0
+    while offset < len(data):
+        end = data.index(b"ENDHDR\n", offset) + 7
+        header = dict(line.split(" ", 1) for line in data[offset:end].decode().splitlines() if " " in line)
+        shape = (int(header["HEIGHT"]), int(header["WIDTH"]), int(header["DEPTH"]))
+        size = shape[0] * shape[1] * shape[2]
+        pages.append(numpy.frombuffer(data, numpy.uint8, size, end).reshape(shape))
+        offset = end + size
+    return pages
+
+
+def three_renderers(pdf: Path, scratch: Path, dpi: int = 50) -> dict[str, list]:
+    """Every page of `pdf` drawn by Ghostscript, poppler and MuPDF: in RGB by each ("gs", "poppler",
+    "mupdf") and in CMYK by Ghostscript and MuPDF ("gs-cmyk", "mupdf-cmyk"; Debian's poppler cannot
+    write CMYK), as numpy arrays of each renderer's page box (the MediaBox)."""
+    import numpy
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    gs = ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", f"-r{dpi}", "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4"]
+    subprocess.run([*gs, "-sDEVICE=png16m", f"-sOutputFile={scratch}/gs-%03d.png", str(pdf)], check=True, timeout=300)
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(scratch / "poppler")], check=True, timeout=300)
+    subprocess.run(["mutool", "draw", "-q", "-r", str(dpi), "-o", f"{scratch}/mupdf-%03d.png", str(pdf)],
+                   check=True, timeout=300, capture_output=True)
+    cmyk = {"gs-cmyk": subprocess.run([*gs, "-sDEVICE=pamcmyk32", "-sOutputFile=-", str(pdf)], check=True,
+                                      timeout=300, capture_output=True).stdout,
+            "mupdf-cmyk": subprocess.run(["mutool", "draw", "-q", "-r", str(dpi), "-c", "cmyk", "-F", "pam", "-o", "-",
+                                          str(pdf)], check=True, timeout=300, capture_output=True).stdout}
+    pictures = {name: [numpy.asarray(Image.open(path).convert("RGB"), dtype=float)
+                       for path in sorted(scratch.glob(f"{name}-*.png"))] for name in ("gs", "poppler", "mupdf")}
+    pictures.update({name: [page.astype(float) for page in _pam(data)] for name, data in cmyk.items()})
+    return pictures
+
+
+def renderers_disagree(pdf: Path, scratch: Path, dpi: int = 50) -> list[str]:
+    """Where Ghostscript, poppler and MuPDF draw the pages of `pdf` differently, as sentences: an
+    8 × 8 pixel block (4 mm at 50 dpi) with ink in one renderer where another has none anywhere
+    around it (something dropped, or painted that should not be); a page whose CMYK plates differ
+    between Ghostscript and MuPDF by more than 2.5 % of ink on average; or whose RGB pictures
+    differ between Ghostscript and poppler by more than 12 levels of 255 on average (they turn CMYK
+    into screen colours through different profiles; MuPDF here has no colour management at all, so
+    its RGB is compared only for where there is ink)."""
+    import numpy
+    from scipy import ndimage
+
+    pictures = three_renderers(pdf, scratch, dpi)
+    counts = {name: len(pages) for name, pages in pictures.items()}
+    if len(set(counts.values())) != 1:
+        return [f"page counts differ: {counts}"]
+    found = []
+    for index in range(counts["gs"]):
+        number = index + 1
+        page = {name: pages[index] for name, pages in pictures.items()}
+        height = min(picture.shape[0] for picture in page.values()) // 8 * 8
+        width = min(picture.shape[1] for picture in page.values()) // 8 * 8
+        page = {name: picture[:height, :width] for name, picture in page.items()}  # sizes differ by a pixel
+        ink = {name: (255 - page[name].mean(axis=2)).reshape(height // 8, 8, width // 8, 8).mean(axis=(1, 3))
+               for name in ("gs", "poppler", "mupdf")}
+        around = {name: ndimage.maximum_filter(blocks, size=3) for name, blocks in ink.items()}
+        for one in ink:
+            for other in ink:
+                lost = (ink[one] > 8) & (around[other] < 2)
+                if lost.any():
+                    rows, columns = numpy.nonzero(lost)
+                    found.append(f"page {number}: {int(lost.sum())} blocks inked by {one} are blank in {other} "
+                                 f"(first at {columns[0] * 8 / dpi * 25.4:.0f}, {rows[0] * 8 / dpi * 25.4:.0f} mm)")
+        plates = numpy.abs(page["gs-cmyk"] - page["mupdf-cmyk"]).mean() * 100 / 255
+        if plates > 2.5:
+            found.append(f"page {number}: Ghostscript's and MuPDF's plates differ by {plates:.1f}% ink on average")
+        screen = numpy.abs(page["gs"] - page["poppler"]).mean()
+        if screen > 12:
+            found.append(f"page {number}: Ghostscript's and poppler's pictures differ by {screen:.1f} levels "
+                         "on average")
+    return found

@@ -65,7 +65,7 @@ def words(html: str, pandoc: bool = False) -> Counter:
         html = PANDOC_FURNITURE.sub("", html)
     text = visible_text(html)
     text = text.translate({ord(c): None for c in QUOTES}).translate({ord(c): " " for c in SPACES})
-    text = text.replace("...", "…")
+    text = text.replace("...", "…").replace("\u200b", "")  # a break opportunity in an address, not a letter
     text = re.sub(r"[–—]", " ", text)
     return Counter(word for word in text.split() if word not in ("-",))
 

@@ -183,7 +183,7 @@ def test_every_code_says_what_it_means():
 def test_editions_are_one_explicit_table():
     from publication.editions import DEFAULT_EDITIONS, EDITIONS
 
-    assert list(EDITIONS) == ["standard", "booklet", "screen", "print", "proof"]
+    assert list(EDITIONS) == ["standard", "booklet", "screen", "web", "print", "proof"]
     assert set(DEFAULT_EDITIONS) == set(EDITIONS) - {"proof"}
     assert [edition.name for edition in EDITIONS.values() if edition.preflighted] == ["print"]
     assert _calls("register") == []

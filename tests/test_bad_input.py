@@ -363,7 +363,8 @@ CASES = [
         "markup",
         "unknown-block",
         lambda p: p.edit("01-artikel.md", "Tweede alinea.", "::: {.pulquote}\nCitaat\n:::"),
-        (f"{ARTICLE}:9: unknown block 'pulquote' (did you mean '.pullquote'?); blocks are: .pullquote, .box",),
+        (f"{ARTICLE}:9: unknown block 'pulquote' (did you mean '.pullquote'?); blocks are: .pullquote, .box, "
+         ".full-width",),
     ),
     Case(
         "markup",

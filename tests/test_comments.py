@@ -190,3 +190,22 @@ def test_text_and_html_reports(proof, tmp_path):
     assert made.exit_code == 0
     page_html = report.read_text(encoding="utf-8")
     assert "Klopt &lt;dit&gt;?" in page_html and "data:image/png;base64," in page_html
+
+
+def test_the_preview_comments_are_listed_with_the_proofs_in_source_order(proof, tmp_path):
+    """review/comments.yml (the live preview's comments) and an annotated proof, in one list."""
+    from publication.commands.review import REVIEW_FILE, Place, add_comment
+
+    root, annotated, word, line, page, box = _copy_to_annotate(proof, tmp_path)
+    _annotate(annotated, page, {"Subtype": pikepdf.Name.Highlight, "Rect": list(box), "QuadPoints": _quad(box),
+                                "Contents": pikepdf.String("Uit de PDF"), "T": pikepdf.String("Anna")})
+    review = root / REVIEW_FILE
+    try:
+        add_comment(root, Place(page, 20.0, 30.0, ARTICLE, line + 1, None, ""), "Bob", "Uit de preview")
+        add_comment(root, Place(1, 20.0, 30.0, "content/publication.yml", None, None, ""), "Bob", "De omslag")
+        found = collect([annotated], root)
+        assert [(c.comment, c.proof) for c in found] == [
+            ("Uit de PDF", annotated.name), ("Uit de preview", REVIEW_FILE), ("De omslag", REVIEW_FILE)]
+        assert found[1].author == "Bob" and found[1].position_mm == (20.0, 30.0)
+    finally:
+        shutil.rmtree(review.parent)

@@ -210,3 +210,64 @@ def test_removed_paragraphs_are_reported_where_they_were_and_the_shorter_tail_as
     assert comparison.numbers("reflow") == reflow
     assert comparison.numbers("unchanged") == [*range(1, changed), comparison.new_pages - 1, comparison.new_pages]
     assert "fewer than before" in comparison.summary()
+
+
+def _glyph_boxes(pdf: bytes, page_number: int) -> list[tuple[float, float, float, float]]:
+    """Every printed character's box on a page: (left, bottom, right, top) in points."""
+    textpage = pdfium.PdfDocument(pdf)[page_number - 1].get_textpage()
+    return [textpage.get_charbox(i) for i in range(textpage.count_chars())
+            if not (textpage.get_text_range(i, 1) or " ").isspace()]
+
+
+def _text_box(pdf: bytes, page_number: int, words: str) -> tuple[float, float, float, float]:
+    textpage = pdfium.PdfDocument(pdf)[page_number - 1].get_textpage()
+    found = textpage.search(words, match_case=True).get_next()
+    assert found, f"{words!r} is not on page {page_number}"
+    boxes = [textpage.get_charbox(i) for i in range(found[0], found[0] + found[1])]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_the_tag_of_removed_words_covers_no_text_and_stands_level_with_its_line(long_project, base_proof):
+    from publication.commands.diff import changes_pdf
+
+    source = (long_project.content / "01-artikel.md").read_text()
+    word = unique_word_on(base_proof, 5, source)
+    path = long_project.content / "01-artikel.md"
+    path.write_text(source.replace(f" {word}", "", 1), encoding="utf-8")
+    try:
+        new = build_proof(long_project)
+    finally:
+        path.write_text(source, encoding="utf-8")
+    comparison = compare(base_proof, new)
+    assert 5 in comparison.numbers("changed")
+    [deletion] = comparison.pages[4].deleted
+    assert deletion.words == (word,)
+
+    changes = changes_pdf(comparison, new)
+    position = [report.number for report in comparison.shown].index(5) + 2  # after the cover
+    tag = _text_box(changes, position, f"− {word}")
+    padding = 1.2 * 72 / 25.4  # the tag's own padding around its letters, and then some
+    tag = (tag[0] - padding, tag[1] - padding, tag[2] + padding, tag[3] + padding)
+    glyphs = _glyph_boxes(new, 5)
+    assert len(glyphs) > 500
+    assert not [glyph for glyph in glyphs if _overlap(tag, glyph)], "the tag covers text of the page"
+    height = pdfium.PdfDocument(new)[4].get_size()[1]
+    line_top = height - deletion.at[1]  # the removal's line, in PDF points from the bottom
+    assert abs(tag[3] - padding - line_top) < 12, "the tag stands level with the line of the removal"
+
+
+def test_a_comma_added_is_reported_as_punctuation_not_as_a_word_removed(long_project, base_proof):
+    source = (long_project.content / "01-artikel.md").read_text()
+    word = unique_word_on(base_proof, 5, source)
+
+    comparison = compare(base_proof, rebuilt_with(long_project, f"{word} ", f"{word}, "))
+
+    page = comparison.pages[4]
+    assert comparison.numbers("changed") == [5]
+    assert page.deleted == () and page.inserted == ()
+    assert [(change.old, change.new.text) for change in page.punctuation] == [(word, f"{word},")]
+    assert f"punctuation “{word}” → “{word},”" in page.describe

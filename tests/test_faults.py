@@ -83,7 +83,8 @@ def test_temporary_files_left_by_a_killed_write_are_cleared_by_the_next_build(pr
     stale.write_bytes(b"%PDF-1.7\n% half a file")
     result = build(project.root)
     assert not stale.exists()
-    assert sorted(dist_snapshot(project.root)) == sorted([".lock", *(path.name for path in result.written)])
+    assert sorted(dist_snapshot(project.root)) == sorted([".lock", *(path.relative_to(dist).as_posix()
+                                                                     for path in result.written)])
 
 
 def test_a_failed_write_removes_its_temporary_file_and_keeps_the_old_file(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 from conftest import REPO
 from helpers import built, flat_text
+from pypdf import PdfReader
 
 from publication.core.builtin import BUILTIN_LOCALE
 from publication.core.i18n import languages, words_for
@@ -26,7 +27,7 @@ def asked_words() -> set[str]:
     from publication.config.models import COLOFON_LINES
 
     found = set(COLOFON_LINES.values())
-    for path in [*(REPO / "layouts").glob("*.j2"), *(REPO / "publication").rglob("*.py")]:
+    for path in [*(REPO / "layouts").rglob("*.j2"), *(REPO / "publication").rglob("*.py")]:
         found |= {match.group(2) for match in ASKED.finditer(path.read_text(encoding="utf-8"))}
     return found
 
@@ -34,7 +35,7 @@ def asked_words() -> set[str]:
 def test_the_code_asks_for_the_words_the_layouts_print():
     # A regex that found nothing would make the next test pass on any catalog.
     assert {"Colophon", "Published by", "Photo: {credit}", "Cover", "Back cover", "page {x} of {y}",
-            "Source files"} <= asked_words()
+            "Source files", "Skip to the text"} <= asked_words()
 
 
 @pytest.mark.parametrize("language", [name for name in languages() if name != "en"])
@@ -125,6 +126,20 @@ def test_the_old_dutch_colofon_keys_still_build_with_a_warning_that_names_the_ne
     ]
     text = flat_text(pdf)
     assert "Uitgave Testuitgever, mei 2020" in text and "Redactie Redacteur" in text
+
+
+def test_an_old_publication_yml_with_a_tagline_keeps_its_mark(project):
+    """Files of the old kind (Dutch colofon keys) had 'top' above the tagline from the cover layout."""
+    project.edit("publication.yml", "  publisher:", "  uitgave:")
+    project.edit("publication.yml", "  photo_alt: Een testfoto", "  photo_alt: Een testfoto\n  tagline: [Een, twee]")
+    result, pdf = built(project.root)
+    (warned,) = [str(p) for p in result.warnings if p.code == "deprecated-key" and "tagline_mark" in p.message]
+    assert warned.startswith("content/publication.yml:8: warning: 'cover.tagline_mark' is not set")
+    assert "".join(PdfReader(pdf).pages[0].extract_text().split()).startswith("topEentwee")
+    # A file of the new kind says what it wants: no mark unless it sets one.
+    project.edit("publication.yml", "  uitgave:", "  publisher:")
+    result, pdf = built(project.root)
+    assert "".join(PdfReader(pdf).pages[0].extract_text().split()).startswith("Eentwee")
 
 
 def test_a_language_without_words_is_said_at_its_line(project):

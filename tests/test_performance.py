@@ -7,7 +7,7 @@ import subprocess
 import weasyprint
 
 from publication.commands.build import build
-from publication.editions import DEFAULT_EDITIONS
+from publication.editions import DEFAULT_EDITIONS, EDITIONS
 from publication.render.spec import SCREEN_SPEC
 
 
@@ -42,5 +42,6 @@ def test_a_default_build_lays_out_once_and_draws_every_edition_from_that_layout(
     assert laid_out.spec.colour_space == "cmyk", "the one layout is the print edition's"
     assert len(result.renditions) == 2 and all(rendition.document is laid_out.document
                                                 for rendition in result.renditions)
-    pdfs = [path for path in result.written if path.suffix == ".pdf"]
-    assert len(pdfs) == len(DEFAULT_EDITIONS) == 4
+    # Each PDF edition's file in dist/ (the web edition, dist/web/, copies the screen PDF beside its page).
+    pdfs = [path for path in result.written if path.suffix == ".pdf" and path.parent == result.project.dist_dir]
+    assert len(pdfs) == len([name for name in DEFAULT_EDITIONS if EDITIONS[name].filename.endswith(".pdf")]) == 4

@@ -76,7 +76,7 @@ def test_a_saved_edit_appears_without_a_reload(project, page):
         assert images_loaded(page)
         expect(article).to_have_class(re.compile(r"\bpage--changed\b"))
         expect(page.locator('.spread .page[data-number="1"]')).not_to_have_class(re.compile(r"\bpage--changed\b"))
-        expect(page.locator("#status")).to_contain_text("Up to date")
+        expect(page.locator("#status")).to_contain_text("Bijgewerkt")
 
 
 def test_an_error_shows_a_banner_and_the_last_pages_stay_until_it_is_fixed(project, page):
@@ -91,7 +91,7 @@ def test_an_error_shows_a_banner_and_the_last_pages_stay_until_it_is_fixed(proje
         expect(banner).to_be_visible()
         expect(banner.locator("code")).to_have_text(re.compile(r"^content/01-artikel\.md:\d+$"))
         expect(banner).to_contain_text("never closed")
-        expect(page.locator("#status")).to_contain_text("Error in the last save")
+        expect(page.locator("#status")).to_contain_text("Fout in de laatste wijziging")
         assert page.locator(".spread img").evaluate_all("images => images.map(i => i.src)") == sources
         assert images_loaded(page)
         assert page.get_attribute("body", "data-epoch") == "1"
@@ -100,7 +100,7 @@ def test_an_error_shows_a_banner_and_the_last_pages_stay_until_it_is_fixed(proje
 
         page.wait_for_selector('body[data-epoch="2"]')
         expect(banner).to_be_hidden()
-        expect(page.locator("#status")).to_contain_text("Up to date")
+        expect(page.locator("#status")).to_contain_text("Bijgewerkt")
 
 
 def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(project, page):
@@ -122,7 +122,7 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
 
         guide = page.locator('.spread .page[data-number="2"] .guide-margins')
         expect(guide).to_be_hidden()
-        page.get_by_text("Margins", exact=True).click()
+        page.get_by_text("Marges", exact=True).click()
         expect(guide).to_be_visible()
         for number, (left, right) in {2: (geometry.margin_outer, geometry.margin_inner),
                                       3: (geometry.margin_inner, geometry.margin_outer)}.items():
@@ -132,15 +132,15 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
                 pytest.approx(right, abs=0.5)
             assert (margins["y"] - sheets[number]["y"]) / mm == pytest.approx(geometry.margin_top, abs=0.5)
 
-        page.get_by_text("Safety", exact=True).click()
+        page.get_by_text("Veilige zone", exact=True).click()
         safety = box(page.locator('.spread .page[data-number="2"] .guide-safety'))
         zone = previewer.snapshot.edition.safety_zone
         offset = ((safety["x"] - sheets[2]["x"]) / mm, (safety["y"] - sheets[2]["y"]) / mm)
         assert offset == pytest.approx((zone, zone), abs=0.3)
         assert safety["width"] / mm == pytest.approx(geometry.page_width - 2 * zone, abs=0.5)
 
-        page.get_by_text("Trim", exact=True).click()
-        page.get_by_text("Bleed", exact=True).click()
+        page.get_by_text("Snijlijn", exact=True).click()
+        page.get_by_text("Afloop", exact=True).click()
         trim = box(page.locator('.spread .page[data-number="3"] .guide-trim'))
         bleed = box(page.locator('.spread .page[data-number="3"] .guide-bleed'))
         sheet = box(page.locator('.spread .page[data-number="3"] .sheet'))
@@ -156,12 +156,12 @@ def test_spreads_show_the_cover_alone_then_pairs_with_guides_from_the_geometry(p
         page.locator('.spread .page[data-number="3"]').click()
         zoom = page.locator("#zoom")
         expect(zoom).to_be_visible()
-        expect(page.locator("#zoom-title")).to_have_text("Page 3 of 4")
+        expect(page.locator("#zoom-title")).to_have_text("Pagina 3 van 4")
         zoomed = page.locator("#zoom-stage img")
         expect(zoomed).to_have_attribute("src", re.compile(r"@zoom\.png$"))
         page.wait_for_function("() => document.querySelector('#zoom-stage img').naturalWidth > 0")
         page.keyboard.press("ArrowRight")
-        expect(page.locator("#zoom-title")).to_have_text("Page 4 of 4")
+        expect(page.locator("#zoom-title")).to_have_text("Pagina 4 van 4")
         page.keyboard.press("Escape")
         expect(zoom).to_be_hidden()
 
@@ -181,13 +181,13 @@ def test_preflight_findings_are_shown_beside_their_pages(project, page):
         open_preview(page, server)
         spread = page.locator(".spread", has=page.locator('.page[data-number="3"]'))
         expect(spread.locator(".note")).to_have_count(1)
-        expect(spread.locator(".note")).to_contain_text("page 3")
+        expect(spread.locator(".note")).to_contain_text("pagina 3")
         expect(spread.locator(".note")).to_contain_text("120 ppi at its printed size")
         expect(spread.locator(".note-where")).to_have_text("content/01-artikel.md:7")
         expect(spread.locator('.page[data-number="3"] .badge')).to_have_text("1")
         expect(page.locator('.thumb .page[data-number="3"]')).to_have_class(re.compile(r"\bpage--warning\b"))
         expect(page.locator(".spread", has=page.locator('.page[data-number="1"]')).locator(".notes")).to_have_text(
-            "No findings"
+            "Geen bevindingen"
         )
         sheet = box(spread.locator('.page[data-number="3"] .sheet'))
         area = box(spread.locator('.page[data-number="3"] .area'))

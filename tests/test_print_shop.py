@@ -9,6 +9,7 @@ import io
 import pikepdf
 import pytest
 from conftest import ProjectFactory
+from helpers import renderers_disagree
 
 from publication.commands.build import BuildOptions, build
 from publication.preflight.document import check_page_boxes
@@ -232,6 +233,7 @@ def test_gradient_in_theme_colours_is_a_cmyk_gradient_ghostscript_draws(project,
     band = column[column > 4]
     assert band.max() > 90 and band.min() < 15, "from the brand colour down to the tint"
     assert len(numpy.unique(numpy.round(band))) >= 8, "a ramp, not a flat box"
+    assert renderers_disagree(project.root / "dist" / "testbrochure-print.pdf", tmp_path / "renders") == []
 
 
 def test_gradient_in_other_colours_is_a_located_error(project):
@@ -354,6 +356,27 @@ def test_overprint_rewrite_decides_per_painting_instruction():
     assert all(state.OPM == 1 for state in states.values())
 
 
+def test_the_print_file_renders_alike_in_ghostscript_poppler_and_mupdf(sample_print, tmp_path):
+    """Every page at 50 dpi in the three renderers a print shop's RIP or preview may be built on: no
+    drawing dropped by one of them, and the same colours (see helpers.renderers_disagree)."""
+    assert renderers_disagree(sample_print, tmp_path) == []
+
+
+def test_the_renderers_comparison_finds_a_drawing_one_renderer_drops(tmp_path):
+    """A gradient declared CMYK whose colours have 3 components (what WeasyPrint once wrote for an RGB
+    gradient in a print file): Ghostscript and poppler leave it out, MuPDF paints a dark box."""
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(100 * MM, 100 * MM))
+    function = pikepdf.Dictionary(FunctionType=2, Domain=[0, 1], C0=[1, 0, 0], C1=[0, 1, 0], N=1)
+    page.obj.Resources = pikepdf.Dictionary(Shading=pikepdf.Dictionary(S0=pikepdf.Dictionary(
+        ShadingType=2, ColorSpace=pikepdf.Name.DeviceCMYK, Coords=[0, 0, 100 * MM, 0], Function=function)))
+    page.obj.Contents = pdf.make_stream(b"0 0 0 1 k 30 250 100 10 re f q 40 40 200 150 re W n /S0 sh Q")
+    pdf.save(tmp_path / "broken.pdf")
+    found = renderers_disagree(tmp_path / "broken.pdf", tmp_path / "renders")
+    assert any(sentence.startswith("page 1: ") and "inked by mupdf are blank in gs" in sentence for sentence in found)
+    assert any("plates differ" in sentence for sentence in found)
+
+
 def test_qpdf_finds_the_print_file_clean(sample_print):
     import subprocess
 
@@ -376,3 +399,68 @@ def test_overprint_rewrite_keeps_inline_images_intact():
     assert [(operator, state.overprints(False)) for _, operator, state in paints(page)] == [
         ("Tj", True), ("INLINE IMAGE", False)]
     assert b"ID \x00\x00\x00\xff" in page.obj.Contents.read_bytes().replace(b"ID\n", b"ID ")
+
+
+def test_small_text_in_more_than_one_ink_is_a_warning_with_its_line(project):
+    with_theme_css(project, "p { font-size: 8pt; line-height: 10pt; color: var(--brand); }\n"
+                   "h2.article-title { color: var(--brand); }")
+    result = build(project.root, PRINT)
+    found = [f for f in result.preflight.findings if f.code == "small-text-inks"]
+    assert found and {f.severity.value for f in found} == {"warning"}
+    first = next(f for f in found if f.location == "content/01-artikel.md:5")
+    assert (first.page, first.element) == (2, "p")
+    assert first.message.startswith("text of 8 pt is printed in 3 inks (C 100 M 68 K 42)")
+    assert not [f for f in found if f.element == "h2.article-title"], "a title is large enough"
+
+
+def test_the_samples_small_text_is_set_in_one_ink(sample_build):
+    """Folios, running heads, kickers, footnote numbers and the colofon's labels: under 9 pt, each in one ink."""
+    assert not [f for f in sample_build.preflight.findings if f.code == "small-text-inks"]
+
+
+def test_thin_black_rings_filled_even_odd_overprint():
+    """WeasyPrint draws a border as its border box and its padding box filled even-odd (f*): a ring of
+    1 pt (or a double border's two rings) overprints like a rule; a ring of 10 pt, a black area
+    with a hole in it off-centre, and a single black area filled f* knock out."""
+    from publication.core.pdf import paints
+    from publication.editions.press import overprint_black
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page()
+    page.obj.Contents = pdf.make_stream(
+        b"0 0 0 1 k 10 10 100 50 re 11 11 98 48 re f*\n"                               # 1 pt ring: overprints
+        b"10 100 100 50 re 20 110 80 30 re f*\n"                                       # 10 pt ring: knocks out
+        b"10 200 100 50 re 11 201 98 48 re 12 202 96 46 re 13 203 94 44 re f*\n"      # double: overprints
+        b"10 300 100 50 re 11 301 20 20 re f*\n"                                       # a hole: knocks out
+        b"10 400 100 50 re f*\n"                                                       # an area: knocks out
+        b"q 0.5 0 0 0.5 0 0 cm 10 600 100 50 re 13 603 94 44 re f* Q\n")              # 1.5 pt at half: overprints
+    overprint_black(pdf)
+    assert [state.overprints(False) for _, _, state in paints(page)] == [True, False, True, False, False, True]
+
+
+def test_a_png_logo_is_converted_to_cmyk_like_a_photo(project):
+    """docs/theme.md allows a PNG logo: the print file gets it in CMYK (its transparent parts white,
+    no ink), the RGB brochure in RGB, and the preflight passes."""
+    from PIL import Image, ImageDraw
+
+    with_theme_css(project, "")
+    logo = Image.new("RGBA", (1200, 300), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rectangle((20, 20, 280, 280), fill=(0, 58, 112, 255))
+    logo.save(project.root / "assets" / "logos" / "logo.png")
+    theme = project.root / "assets" / "themes" / "regio-zwolle" / "theme.yml"
+    theme.write_text(theme.read_text().replace("logo: ../../logos/regio-zwolle.svg", "logo: ../../logos/logo.png"))
+    result = build(project.root, BuildOptions(targets=("print", "standard")))
+    assert result.preflight.passed and not [f for f in result.preflight.findings if f.code == "rgb-colour"]
+
+    def logos(name: str) -> list:
+        with pikepdf.open(project.root / "dist" / name) as pdf:
+            found = {image.objgen: pikepdf.PdfImage(image) for page in pdf.pages
+                     for image in page.obj.Resources.XObject.values()
+                     if image.get("/Subtype") == "/Image" and (image.Width, image.Height) == (1200, 300)}
+            return [(image.mode, image.as_pil_image()) for image in found.values()]
+
+    [(mode, printed)] = logos("testbrochure-print.pdf")
+    assert mode == "CMYK" and printed.getpixel((20 + 130, 150))[0] > 200, "the brand blue: mostly cyan"
+    assert sum(printed.getpixel((1100, 150))) < 8, "transparent: no ink"
+    [(mode, _)] = logos("testbrochure.pdf")
+    assert mode == "RGB"

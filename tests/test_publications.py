@@ -8,63 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import REPO
+from conftest import Built  # the fixtures annual_report and leaflet build them, once a session
 from pypdf import PdfReader
 
-from publication.commands.build import BuildOptions, BuildResult, build
-
-sys.path.insert(0, str(REPO / "tests" / "publications"))
-from photos import draw_annual_report, draw_leaflet  # noqa: E402
-
-PUBLICATIONS = REPO / "tests" / "publications"
 DUTCH_TOOL_WORDS = ("Foto", "Foto’s", "Colofon", "Uitgave", "Redactie", "Vormgeving", "Telefoon", "Omslag",
                     "Achterkant", "pagina", "top")
 EDITIONS = ("", "-screen", "-booklet", "-print")
 GERMAN = ("sommerfest-am-elbufer",)
-
-
-@dataclass(frozen=True)
-class Built:
-    result: BuildResult
-    slug: str
-
-    @property
-    def dist(self) -> Path:
-        return self.result.project.dist_dir
-
-    def pdf(self, edition: str = "") -> Path:
-        return self.dist / f"{self.slug}{edition}.pdf"
-
-    def text(self, edition: str = "") -> str:
-        """The edition's words, with words broken at a line end joined and all spacing single."""
-        raw = "\n".join(page.extract_text() for page in PdfReader(self.pdf(edition)).pages)
-        return re.sub(r"\s+", " ", re.sub(r"[\u2010\u00ad-]\n", "", raw))
-
-
-def build_copy(name: str, draw, tmp_path_factory) -> Built:
-    root = tmp_path_factory.mktemp(name) / name
-    shutil.copytree(PUBLICATIONS / name, root)
-    draw(root / "content")
-    result = build(root, BuildOptions())
-    return Built(result, result.project.slug)
-
-
-@pytest.fixture(scope="session")
-def annual_report(tmp_path_factory) -> Built:
-    return build_copy("annual-report-en", draw_annual_report, tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def leaflet(tmp_path_factory) -> Built:
-    return build_copy("leaflet-de", draw_leaflet, tmp_path_factory)
 
 
 @pytest.fixture(params=["annual_report", "leaflet"])
@@ -143,3 +97,11 @@ def test_every_photo_format_of_the_report_is_placed_the_right_way_up(annual_repo
     assert len(shapes) >= 6, shapes
     # The EXIF-rotated photo is stored 1100 x 800 and must be placed upright: about 8 wide to 11 high.
     assert any(abs(height / width - 1100 / 800) < 0.02 for width, height in shapes), shapes
+
+
+PAGE_WARNINGS = {"page-gap", "split", "short-tail", "heading-at-bottom", "widow", "orphan"}
+
+
+def test_no_page_a_designer_would_send_back(publication):
+    preflight = json.loads((publication.dist / f"{publication.slug}-preflight.json").read_text(encoding="utf-8"))
+    assert [finding for finding in preflight["findings"] if finding["check"] in PAGE_WARNINGS] == []

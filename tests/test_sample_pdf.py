@@ -45,8 +45,8 @@ CAPTIONS = [
 
 
 def normalise(text: str) -> str:
-    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)  # words hyphenated at a line end
-    text = text.replace("\u00ad", "")
+    text = re.sub(r"(\w)[\u2010-]\n(\w)", r"\1\2", text)  # words hyphenated at a line end
+    text = text.replace("\u00ad", "").replace("\u200b", "")
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -62,7 +62,7 @@ def page_texts(reader) -> list[str]:
 
 def compact(text: str) -> str:
     """Text without spaces and hyphens: a line-end hyphen and a real one read alike in a PDF."""
-    return re.sub(r"[\s\-\u00ad]", "", text)
+    return re.sub(r"[\s\-\u00ad\u2010\u200b]", "", text)
 
 
 def test_headings_and_quotes_appear_in_the_original_order(page_texts):

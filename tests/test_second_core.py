@@ -107,7 +107,8 @@ def test_a_build_on_two_cores_writes_the_same_files_as_one_on_one(tmp_path):
                               RECORD=str(record))
         records[name] = [(what, "parent" if pid == parent else "child") for what, pid in
                          (line.split() for line in record.read_text().splitlines())]
-        folders[name] = {path.name: path.read_bytes() for path in (root / "dist").iterdir() if path.is_file()}
+        folders[name] = {path.relative_to(root / "dist").as_posix(): path.read_bytes()
+                         for path in (root / "dist").rglob("*") if path.is_file()}
     assert records["serial"] == [("work", "parent")], "PUBLICATION_SERIAL=1 forks no child"
     assert records["parallel"] == [("forked", "child"), ("work", "child")], "one child, and it did the work"
     assert sorted(folders["serial"]) == sorted(folders["parallel"])

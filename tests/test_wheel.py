@@ -102,6 +102,7 @@ def test_the_wheel_holds_the_layouts_assets_starter_schemas_and_preview_files(wh
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = expected_data_files()
     for name in ("publication/_builtin/layouts/base.html.j2",
+                 "publication/_builtin/layouts/web/index.html.j2",
                  "publication/_builtin/assets/css/brochure.css",
                  "publication/_builtin/assets/fonts/source-sans-pro/SourceSansPro-Regular.ttf",
                  "publication/_builtin/assets/fonts/source-serif-pro/SourceSerifPro-Regular.ttf",

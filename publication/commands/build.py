@@ -19,6 +19,7 @@ from ..core.dist import Output, write_outputs
 from ..core.problems import BuildFailed, Code, Problem, Severity, error, raise_if_errors
 from ..core.second_core import on_second_core
 from ..editions import DEFAULT_EDITIONS, EDITIONS, STANDARD, Edition
+from ..preflight.ink import photo_places
 from ..preflight.report import Report
 from ..render.rendition import Renderer, Rendition, drawn_from, in_rgb, render
 from ..render.spec import RenderSpec
@@ -87,7 +88,7 @@ def _finish(project: Project, editions: list[Edition], renditions: dict[str, Ren
             return drawn_alike[0].plain_pdf if drawn_alike else None
 
         [printed_file] = checked.finish(project, printed, checked)
-        ink = background.submit(measure_ink, project, printed_file.data)
+        ink = background.submit(measure_ink, project, printed_file.data, photo_places(printed))
         report, printed_outputs = run_preflight(project, printed, printed_file, options.force, pages_pdf, ink)
         made = {**child.result(), checked.name: printed_outputs}
     return report, [output for edition in editions for output in made[edition.name]]

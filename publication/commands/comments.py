@@ -5,7 +5,8 @@ Any PDF reader lets a reviewer highlight, underline, strike out, insert text and
 the page (QuadPoints for marked text, Rect for a note); the proof carries a map of its printed
 lines to the Markdown lines they came from (editions/proof.py `line_map`), so each comment is
 tied to a file and line. Comments from several reviewers and proof files are merged and put in
-source order. A comment on an older proof whose text has changed since is marked stale; when
+source order, together with the comments left in the live preview (review/comments.yml,
+commands/review.py). A comment on an older proof whose text has changed since is marked stale; when
 the quoted words are still in the file, the comment moves to the line where they stand now.
 """
 
@@ -27,6 +28,7 @@ import pypdfium2
 from ..core.problems import BuildFailed, Code, error
 from ..core.raster import render_page
 from ..editions.proof import LINE_MAP_KEY
+from .review import REVIEW_FILE, read_entries
 
 KINDS = {"/Text": "note", "/Highlight": "highlight", "/Underline": "underline", "/StrikeOut": "strikeout",
          "/Squiggly": "squiggly", "/FreeText": "free text", "/Ink": "ink", "/Caret": "insert", "/Stamp": "stamp",
@@ -52,10 +54,13 @@ class Comment:
     state: str | None = None
     area: tuple[float, float, float, float] = (0, 0, 0, 0)
     """left, bottom, right, top in PDF points on the page."""
+    position_mm: tuple[float, float] | None = None
+    """For a comment left in the preview: where it was placed, in mm from the top left of the trimmed page."""
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["area"] = list(self.area)
+        data["position_mm"] = list(self.position_mm) if self.position_mm else None
         return data
 
 
@@ -93,7 +98,7 @@ def _quads(annotation) -> list[tuple[float, float, float, float]]:
     return quads
 
 
-def _lines_under(lines: list[dict], quads: list[tuple[float, float, float, float]]) -> list[dict]:
+def lines_under(lines: list[dict], quads: list[tuple[float, float, float, float]]) -> list[dict]:
     """The printed lines a comment marks: those its areas cross, or else the nearest one (a note)."""
     marked = []
     for left, bottom, right, top in quads:
@@ -157,7 +162,7 @@ def read_comments(path: Path) -> tuple[list[Comment], dict | None]:
     for number, annotation, kind, identifier in raw:
         quads = _quads(annotation)
         markup = kind in ("highlight", "underline", "strikeout", "squiggly")
-        lines = _lines_under(pages.get(number, []), quads)
+        lines = lines_under(pages.get(number, []), quads)
         quoted = _quoted(document, number - 1, quads) if markup else ""
         first = lines[0] if lines else None
         parent = annotation.get("/IRT")
@@ -210,6 +215,7 @@ def _join_replacements(comments: list[Comment]) -> list[Comment]:
 
 def _normalised(text: str) -> str:
     text = re.sub(r"[\u2010\u00ad]\s*", "", text)  # words hyphenated at a line end
+    text = text.replace("\u200b", "")  # the break points in a web or e-mail address
     return " ".join(re.sub(r"[*_`\[\]]", "", text).split()).lower()
 
 
@@ -235,10 +241,32 @@ def _freshen(comment: Comment, root: Path, digests: dict[str, str]) -> Comment:
     return replace(comment, stale=True)
 
 
+def review_comments(root: Path) -> list[Comment]:
+    """The comments left in the live preview, checked against the project as it is now."""
+    comments = []
+    for entry in read_entries(root):
+        x, y = entry.get("x_mm"), entry.get("y_mm")
+        file, line = entry.get("file"), entry.get("line")
+        comment = Comment(
+            file=str(file) if file else None, line=line if isinstance(line, int) else None, page=entry["page"],
+            kind="note", author=_text(entry.get("author")), date=_text(entry.get("time")),
+            quoted=_text(entry.get("quoted")), comment=_text(entry.get("comment")), replacement=None, stale=False,
+            proof=REVIEW_FILE, id=entry["id"], in_reply_to=entry.get("reply_to"), state=entry.get("state"),
+            position_mm=(float(x), float(y)) if isinstance(x, (int, float)) and isinstance(y, (int, float)) else None)
+        comments.append(_freshen(comment, root, {comment.file: _text(entry.get("file_sha256"))}))
+    # A reply is about what its comment is about: it moves, or goes stale, with it.
+    by_id = {comment.id: comment for comment in comments}
+    return [replace(comment, file=parent.file, line=parent.line, stale=parent.stale)
+            if (parent := by_id.get(comment.in_reply_to or "")) else comment for comment in comments]
+
+
 def collect(pdfs: list[Path], root: Path | None = None) -> list[Comment]:
-    """The comments of every PDF, merged (the same annotation in two copies counts once), checked
-    against the project in `root` and ordered by source file and line."""
+    """The comments of every PDF and of the live preview (when `root` is a project), merged (the same
+    annotation in two copies counts once), checked against the project in `root` and ordered by source
+    file and line."""
     found: dict[tuple, Comment] = {}
+    for comment in review_comments(root) if root is not None else []:
+        found[("review", comment.id)] = comment
     for path in pdfs:
         comments, line_map = read_comments(path)
         digests = line_map["sources"] if line_map else {}
@@ -261,7 +289,7 @@ def as_text(comments: list[Comment]) -> str:
         if comment.replacement is not None:
             details.append(f"→ “{comment.replacement}”")
         if comment.comment:
-            details.append(comment.comment)
+            details.append(" / ".join(line.strip() for line in comment.comment.splitlines() if line.strip()))
         flags = (" [stale: the text has changed since this proof]" if comment.stale else "") + \
             (" [reply]" if comment.in_reply_to else "") + (f" [{comment.state}]" if comment.state else "")
         out.append(f"{head}{flags}: {' — '.join(details)}")

@@ -29,7 +29,7 @@ from ..config.geometry import PAGE_SIZES_MM, geometry_for
 from ..core.problems import Code, Problem, error, raise_if_errors
 from ..core.raster import render_page
 from ..core.reproducible import save_reproducibly
-from ..core.units import PT_PER_MM, PX_PER_PT
+from ..core.units import PT_PER_MM, PX_PER_MM, PX_PER_PT
 from ..render.images import resample
 from ..render.overlay import Sheet, apply_marks, render_sheets, strip_marks, text
 
@@ -51,13 +51,21 @@ class Word:
 
     @property
     def key(self) -> str:
-        return unicodedata.normalize("NFKC", self.text)
+        return unicodedata.normalize("NFKC", self.text).replace("\u200b", "")  # a break point in an address
 
 
 @dataclass(frozen=True)
 class Deletion:
     words: tuple[str, ...]
     at: Box
+
+
+@dataclass(frozen=True)
+class Punctuation:
+    """A word whose letters stayed and whose punctuation changed (a comma added, a full stop gone)."""
+
+    old: str
+    new: Word
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,7 @@ class PageReport:
     inserted: tuple[Word, ...] = ()
     deleted: tuple[Deletion, ...] = ()
     regions: tuple[Box, ...] = ()
+    punctuation: tuple[Punctuation, ...] = ()
 
     @property
     def describe(self) -> str:
@@ -79,6 +88,8 @@ class PageReport:
             parts.append(f"inserted “{_excerpt(w.text for w in self.inserted)}”")
         for deletion in self.deleted:
             parts.append(f"removed “{_excerpt(deletion.words)}”")
+        for change in self.punctuation:
+            parts.append(f"punctuation “{change.old}” → “{change.new.text}”")
         if self.regions:
             parts.append(f"{len(self.regions)} changed area{'s' * (len(self.regions) != 1)}")
         if self.status == "reflow" and not parts:
@@ -288,10 +299,18 @@ def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str
     came_from: dict[int, Counter] = {i: Counter() for i in range(len(new))}
     inserted: dict[int, list[Word]] = {}
     deleted: dict[int, list[Deletion]] = {}
-    for tag, i1, i2, j1, j2 in _word_opcodes([w.key for w in old.words], [w.key for w in new.words]):
+    punctuation: dict[int, list[Punctuation]] = {}
+    for tag, i1, i2, j1, j2 in _refined(_word_opcodes([w.key for w in old.words], [w.key for w in new.words]),
+                                        old.words, new.words):
         if tag == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2)):
                 came_from[new.words[j].page][old.words[i].page] += 1
+            continue
+        if tag == "punctuation":
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                came_from[new.words[j].page][old.words[i].page] += 1
+                if old.words[i].key != new.words[j].key:
+                    punctuation.setdefault(new.words[j].page, []).append(Punctuation(old.words[i].text, new.words[j]))
             continue
         for word in new.words[j1:j2]:
             inserted.setdefault(word.page, []).append(word)
@@ -307,10 +326,10 @@ def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str
     for index in range(len(new)):
         old_index = pairs[index]
         words_here = [w.key for w in new.words_by_page[index]]
-        text_changed = bool(inserted.get(index) or deleted.get(index))
+        text_changed = bool(inserted.get(index) or deleted.get(index) or punctuation.get(index))
         if old_index is None:
             reports.append(PageReport(index + 1, None, "changed", tuple(inserted.get(index, ())),
-                                      tuple(deleted.get(index, ()))))
+                                      tuple(deleted.get(index, ())), punctuation=tuple(punctuation.get(index, ()))))
             continue
         reflowed = not text_changed and words_here != [w.key for w in old.words_by_page[old_index]]
         regions = _changed_regions(old, new, old_index, index, moved=old_index != index)
@@ -320,7 +339,7 @@ def compare(old_pdf: bytes, new_pdf: bytes, old_name: str = "old", new_name: str
             regions = [r for r in regions if not _overlaps(r, word_boxes)]
         status = "changed" if text_changed or (regions and not reflowed) else "reflow" if reflowed else "unchanged"
         reports.append(PageReport(index + 1, old_index + 1, status, tuple(inserted.get(index, ())),
-                                  tuple(deleted.get(index, ())), tuple(regions)))
+                                  tuple(deleted.get(index, ())), tuple(regions), tuple(punctuation.get(index, ()))))
     paired = {p for p in pairs.values() if p is not None}
     surviving = sum(came_from.values(), Counter())
     # An old page is gone when none of its words is left and no new page stands in its place.
@@ -347,6 +366,26 @@ def _word_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, i
     if end:
         opcodes.append(("equal", len(old) - end, len(old), len(new) - end, len(new)))
     return opcodes
+
+
+def _letters(text: str) -> str:
+    """A word without its punctuation; a word of punctuation alone stays itself."""
+    bare = "".join(char for char in text if not unicodedata.category(char).startswith("P"))
+    return bare or text
+
+
+def _refined(opcodes, old: list[Word], new: list[Word]):
+    """The opcodes, with each replaced stretch compared again by the words' letters alone: a word whose
+    letters stayed and whose punctuation changed is a "punctuation" change, not a word removed and
+    another inserted."""
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag != "replace":
+            yield tag, i1, i2, j1, j2
+            continue
+        inner = difflib.SequenceMatcher(None, [_letters(w.key) for w in old[i1:i2]],
+                                        [_letters(w.key) for w in new[j1:j2]], autojunk=False)
+        for sub, a1, a2, b1, b2 in inner.get_opcodes():
+            yield ("punctuation" if sub == "equal" else sub), i1 + a1, i1 + a2, j1 + b1, j1 + b2
 
 
 def _deletion_anchor(words: list[Word], at: int, tag: str) -> tuple[int, Box] | None:
@@ -391,9 +430,14 @@ CHANGES_CSS = """
 .inserted { background: rgba(255, 214, 0, 0.42); }
 .deleted { background: #d0162e; }
 .region { border: 1.2pt dashed #d0162e; }
-.deleted-label { font-size: 6pt; line-height: 1.15; color: white; background: rgba(208, 22, 46, 0.85);
-                 padding: 0.3mm 1mm;
-                 border-radius: 0.8mm; max-width: 70mm; white-space: normal; }
+.punctuation { border: 1pt solid #1f5fbf; border-radius: 0.6mm; }
+.column { top: 0; bottom: 0; background: #f4f2ee; border-left: 0.6pt solid #c9c4bb; }
+.column-head { font-size: 6.5pt; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase; color: #6b6459; }
+.leader { height: 0; border-top: 0.6pt dotted #d0162e; }
+.leader.punctuation-leader { border-top-color: #1f5fbf; }
+.deleted-label, .punctuation-label { font-size: 6pt; line-height: 1.15; color: white; background: #d0162e;
+                 padding: 0.3mm 1mm; border-radius: 0.8mm; white-space: normal; overflow: hidden; }
+.punctuation-label { background: #1f5fbf; }
 .page-label { top: 1.6mm; left: 4mm; font-size: 7pt; font-weight: 600; color: white; padding: 0.5mm 2mm;
               border-radius: 1mm; white-space: nowrap; }
 .page-label.changed { background: #d0162e; }
@@ -401,6 +445,10 @@ CHANGES_CSS = """
 """
 
 MAX_COVER_LINES = 40
+COLUMN_MM = 60
+"""The column added beside each changed page of the changes PDF, for the tags of removed words."""
+TAG_CHARACTERS = 160
+TAG_PADDING_X, TAG_PADDING_Y = 1 * PX_PER_MM, 0.3 * PX_PER_MM
 
 
 def _rect(box: Box, css_class: str, pad: float = 0.0) -> str:
@@ -421,17 +469,46 @@ def _runs(boxes: list[Box]) -> list[Box]:
     return runs
 
 
+def _tags(report: PageReport) -> list[tuple[float, str, str]]:
+    """The notes of a page for the column beside it: (the height they belong at in pt, class, words)."""
+    tags = [(deletion.at[1], "deleted", f"− {_excerpt(deletion.words, TAG_CHARACTERS)}") for deletion in report.deleted]
+    tags += [(change.new.boxes[0][1], "punctuation",
+              f"{_excerpt([change.old], 40)} → {_excerpt([change.new.text], 40)}")
+             for change in report.punctuation]
+    return sorted(tags, key=lambda tag: tag[0])
+
+
+def _tag_height(words: str, width: float) -> float:
+    """The height in px a tag of `words` takes in the column: 6 pt letters, about half as wide as high."""
+    per_line = max(1, int((width - 2 * TAG_PADDING_X) / (6 * PX_PER_PT * 0.56)))
+    return -(-len(words) // per_line) * 6 * 1.15 * PX_PER_PT + 2 * TAG_PADDING_Y + 2
+
+
 def _page_sheet(report: PageReport, width: float, height: float) -> Sheet:
+    """The marks over a changed page; removed words and punctuation are tagged in a column beside the
+    page (the changes PDF widens each page by COLUMN_MM), level with their line, so no tag covers text."""
     parts = [f'<p class="page-label {report.status}">Page {report.number} · {text(report.status)}'
              f'{": " + text(report.describe) if report.status == "reflow" else ""}</p>']
     parts += [_rect(box, "inserted", 0.8) for box in _runs([box for word in report.inserted for box in word.boxes])]
-    for deletion in report.deleted:
-        parts.append(_rect(deletion.at, "deleted", 0.6))
-        x, y = deletion.at[0] * PX_PER_PT, deletion.at[1] * PX_PER_PT
-        parts.append(f'<p class="deleted-label" style="left: {x:.2f}px; bottom: {height - y + 2:.2f}px">'
-                     f'− {text(_excerpt(deletion.words, 120))}</p>')
+    parts += [_rect(deletion.at, "deleted", 0.6) for deletion in report.deleted]
+    parts += [_rect(box, "punctuation", 0.8) for change in report.punctuation for box in change.new.boxes[:1]]
     parts += [_rect(box, "region", 3) for box in report.regions]
-    return Sheet(width, height, "\n".join(parts))
+    column = COLUMN_MM * PX_PER_MM
+    left, tag_width = width + 3 * PX_PER_MM, column - 6 * PX_PER_MM
+    parts.append(f'<div class="column" style="left: {width:.2f}px; width: {column:.2f}px"></div>')
+    parts.append(f'<p class="column-head" style="left: {left:.2f}px; top: {6 * PX_PER_MM:.2f}px">Removed and '
+                 f'punctuation</p>')
+    below = 10 * PX_PER_MM  # the top of the free part of the column
+    for at, kind, words in _tags(report):
+        line = at * PX_PER_PT
+        top = max(line - 2, below)
+        tag_height = _tag_height(words, tag_width)
+        parts.append(f'<div class="leader{" punctuation-leader" if kind == "punctuation" else ""}" style="left: '
+                     f'{width:.2f}px; top: {line + 3:.2f}px; width: {3 * PX_PER_MM:.2f}px"></div>')
+        parts.append(f'<p class="{kind}-label" style="left: {left:.2f}px; top: {top:.2f}px; width: {tag_width:.2f}px; '
+                     f'max-height: {tag_height:.2f}px; box-sizing: border-box">{text(words)}</p>')
+        below = top + tag_height + 1 * PX_PER_MM
+    return Sheet(width + column, height, "\n".join(parts))
 
 
 def _cover_sheet(comparison: Comparison, width: float, height: float) -> Sheet:
@@ -447,7 +524,8 @@ def _cover_sheet(comparison: Comparison, width: float, height: float) -> Sheet:
 New: {text(comparison.new_name)} ({_count(comparison.new_pages, 'page')})</p>
 <ul>{''.join(items)}{removed}</ul>
 <p class="legend"><span class="swatch inserted"></span> inserted words &nbsp;
-<span class="swatch deleted"></span> removed words &nbsp;
+<span class="swatch deleted"></span> removed words (beside the page) &nbsp;
+<span class="swatch punctuation"></span> punctuation changed &nbsp;
 <span class="swatch region"></span> other visual change.
 Reflowed pages hold the same words as before, moved by a change on an earlier page.
 The following pages are those of the new version.</p>
@@ -463,8 +541,14 @@ def changes_pdf(comparison: Comparison, new_pdf: bytes) -> bytes:
     sheets = [_cover_sheet(comparison, *sizes[0])]
     sheets += [_page_sheet(report, *sizes[report.number - 1]) for report in shown]
     marks = render_sheets(sheets, CHANGES_CSS)
-    apply_marks(pdf, marks, {report.number - 1: k + 1 for k, report in enumerate(shown)}, "Changes")
     keep = {report.number - 1 for report in shown}
+    for index in keep:  # room beside the page for the tags
+        page = pdf.pages[index]
+        left, bottom, right, top = (float(value) for value in page.mediabox)
+        page.mediabox = pikepdf.Array([left, bottom, right + COLUMN_MM * PT_PER_MM, top])
+        if "/CropBox" in page.obj:
+            page.cropbox = page.mediabox
+    apply_marks(pdf, marks, {report.number - 1: k + 1 for k, report in enumerate(shown)}, "Changes")
     for index in reversed(range(len(pdf.pages))):
         if index not in keep:
             del pdf.pages[index]

@@ -15,24 +15,25 @@ from ..config.theme import load_theme
 from ..content.project import load_project
 from ..content.sources import Project
 from ..core.dist import Output, write_outputs
-from ..core.problems import BuildFailed, Problem
+from ..core.problems import BuildFailed
 from ..editions.press import PRINT, finish_print, mark_not_passed, print_spec
 from ..preflight import Report, failed_report, preflight
 from ..preflight.html import report_outputs
-from ..preflight.ink import check_ink, ink_cache_dir
+from ..preflight.ink import InkCheck, PhotoPlace, check_ink, ink_cache_dir
 from ..render.rendition import Rendition, render
 
 REPORT_SUFFIXES = ("-preflight.json", "-preflight.html")
 
 
-def measure_ink(project: Project, pdf_bytes: bytes) -> list[Problem]:
-    """The preflight's ink check, which the build starts early to run beside the other editions."""
-    return check_ink(pdf_bytes, project.config.print.max_ink, ink_cache_dir(project))
+def measure_ink(project: Project, pdf_bytes: bytes, photos: tuple[PhotoPlace, ...] = ()) -> InkCheck:
+    """The preflight's ink check, which the build starts early to run beside the other editions;
+    `photos` (ink.photo_places of the print rendition) names the photo an area lies on."""
+    return check_ink(pdf_bytes, project.config.print.max_ink, ink_cache_dir(project), photos)
 
 
 def run_preflight(project: Project, rendition: Rendition, printed: Output, force: bool,
                   pages_pdf: Callable[[], bytes | None] | None = None,
-                  ink: Future[list[Problem]] | None = None) -> tuple[Report, list[Output]]:
+                  ink: Future[InkCheck] | None = None) -> tuple[Report, list[Output]]:
     """Preflight the print file. Returns the report, and the print file followed by the report's
     files; with --force and errors, the print file is marked as not passed. `pages_pdf` gives the
     PDF that pictures the pages in the report, once the checks are done: the RGB edition drawn from

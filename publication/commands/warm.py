@@ -10,7 +10,7 @@ The API is small:
 One WarmBuilder serves one build at a time (the preview's builder thread); it is not
 thread-safe. Between builds it keeps:
 
-- WeasyPrint imported, one FontConfiguration (each @font-face is registered with
+- WeasyPrint imported, one FontConfiguration of the project's fonts only (each @font-face is registered with
   fontconfig once) and WeasyPrint's image cache;
 - for each (project, RenderSpec), the last laid-out Document and the HTML it came from.
 
@@ -44,13 +44,13 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 
 from ..config.theme import Theme
 from ..content.sources import Project
 from ..render.rendition import Rendition, render
 from ..render.spec import RenderSpec
 from ..render.typeset import ConfinedFetcher, Typeset, typeset
+from ..render.weasy import project_font_configuration
 from .build import BuildOptions, BuildResult, build
 
 _ARTICLE_START = re.compile(r'^<article class="article\b[^"]*" id="([^"]+)"', re.MULTILINE)
@@ -151,7 +151,7 @@ class WarmBuilder:
         self.history: list[RenderStats] = []
 
     def _reset(self) -> None:
-        self._font_config = FontConfiguration()
+        self._font_config = project_font_configuration()
         self._image_cache: dict = {}
         self._loaded: dict[Path, tuple[int, int]] = {}
         self._layouts: dict[tuple[Path, RenderSpec], _Laid] = {}

@@ -83,6 +83,8 @@ COLOFON_LINES = {"publisher": "Published by", "editor": "Editor", "photography":
 DEPRECATED_COLOFON_KEYS = {"uitgave": "publisher", "redactie": "editor", "fotos": "photography",
                            "vormgeving": "design"}
 """The Dutch keys of the first publications: still read, with a warning naming the new key."""
+OLD_TAGLINE_MARK = "top"
+"""What the cover of those first publications printed above the tagline, before `cover.tagline_mark`."""
 
 
 class Colofon(Model):
@@ -109,6 +111,17 @@ def rename_deprecated_keys(doc: YamlDocument, source: str) -> list[Problem]:
     if not isinstance(colofon, dict):
         return []
     problems = []
+    cover = doc.data.get("cover")
+    if isinstance(cover, dict) and cover.get("tagline") and "tagline_mark" not in cover \
+            and DEPRECATED_COLOFON_KEYS.keys() & colofon.keys():
+        # A publication.yml from before the language-neutral keys: its cover printed "top" above the
+        # tagline, which the layout then wrote itself. It keeps it, and is told how to say so.
+        cover["tagline_mark"] = OLD_TAGLINE_MARK
+        problems.append(warning(source, doc.key_lines.get(("cover", "tagline")), f"'cover.tagline_mark' is not "
+                                f"set: this publication.yml is of the old kind (with Dutch colofon keys), whose cover "
+                                f"printed '{OLD_TAGLINE_MARK}' above the tagline, so it still does; write "
+                                f"'tagline_mark: {OLD_TAGLINE_MARK}' under 'cover:' to keep it, or "
+                                "'tagline_mark: \"\"' for none", Code.DEPRECATED_KEY))
     for old, new in DEPRECATED_COLOFON_KEYS.items():
         if old not in colofon:
             continue

@@ -43,6 +43,7 @@ from .sources import ArticleSource, Project
 
 PLACEMENTS = ("inline", "full-width", "full-bleed")
 BLOCKS = ("pullquote", "box")
+WRAPPERS = ("full-width",)  # a plain <div> around what it holds: '::: {.full-width}' spans a table across the columns
 BLOCK_MODIFIERS = {"box": ("page",)}  # .page: the box fills a page of its own
 # The element inside each block's <aside> that gives it its meaning in a tagged PDF (PDF/UA-1
 # is PDF 1.7, which has no Aside): a pull quote quotes someone, a box is a section of its own.
@@ -277,9 +278,31 @@ def _footnote(_renderer: object, tokens: list[Token], index: int, _options: obje
 LONG_WORD = re.compile(r"\S{%d,}" % 60)
 
 
+ADDRESS = re.compile(r"(?:https?://|www\.)[^\s<>]*[^\s<>.,;:!?)\]’”]|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+"""A web address (with http(s):// or www.) or an e-mail address, without the punctuation after it."""
+
+
+def breakable_address(address: str) -> str:
+    """An address as HTML that is never hyphenated (class 'address') and may break after '/', '.' and '@'
+    (a zero-width space there, which the line breaker sees inside one run of text as it does not see a
+    <wbr>), as addresses are broken in print: a hyphen would read as part of the address."""
+    parts = re.split(r"(?<=[/.@])(?=[^/])", address)
+    return '<span class="address">' + "\u200b".join(escapeHtml(part) for part in parts) + "</span>"
+
+
 def _text(_renderer: object, tokens: list[Token], index: int, *_: object) -> str:
-    """Escaped text; a run without spaces longer than any real word is marked so that it breaks anywhere."""
-    return LONG_WORD.sub(lambda run: f'<span class="unbroken">{run.group()}</span>', escapeHtml(tokens[index].content))
+    """Escaped text; web and e-mail addresses break only after '/', '.' and '@'; a run without spaces
+    longer than any real word is marked so that it breaks anywhere."""
+    content, html, start = tokens[index].content, [], 0
+    for found in ADDRESS.finditer(content):
+        html.append(_plain(content[start:found.start()]))
+        html.append(breakable_address(found.group()))
+        start = found.end()
+    return "".join(html) + _plain(content[start:])
+
+
+def _plain(text: str) -> str:
+    return LONG_WORD.sub(lambda run: f'<span class="unbroken">{run.group()}</span>', escapeHtml(text))
 
 
 _SPACED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
@@ -434,9 +457,14 @@ class _Renderer:
                     child.type = "text"
                     child.content = ""
             return _MD.renderer.renderInline(token.children or [], _MD.options, self.env)
-        if kind == "table_open" and token.meta.get("caption"):
-            caption = self.block(token.meta["caption"])
-            return f"<table>\n<caption>{caption}</caption>\n"
+        if kind == "table_open":  # each table and row names its line, so the preflight can point at a cell
+            caption = f"<caption>{self.block(token.meta['caption'])}</caption>\n" if token.meta.get("caption") else ""
+            return f'<table data-line="{self.line(token)}">\n{caption}'
+        if kind in ("bullet_list_open", "ordered_list_open", "dl_open") and token.map:
+            opened = _MD.renderer.render([token], _MD.options, {})  # <ul>, <ol start="3">, <dl>
+            return opened.replace(">", f' data-line="{self.line(token)}">', 1)
+        if kind == "tr_open" and token.map:
+            return f'<tr data-line="{self.line(token)}">\n'
         if kind in ("html_block", "html_inline"):
             return f"<p>{escapeHtml(token.content)}</p>"
         if kind in ("fence", "code_block"):
@@ -477,13 +505,13 @@ class _Renderer:
             )
             attrs = {}
         classes = _classes(attrs.get("class", ""))
-        kind = next((c for c in classes if c in BLOCKS), None)
+        kind = next((c for c in classes if c in BLOCKS + WRAPPERS), None)
         if kind is None:
             name = classes[0] if classes else info
             self.error(
                 token,
-                f"unknown block '{name}'{_suggest(name.lstrip('.'), BLOCKS)}; "
-                f"blocks are: {', '.join('.' + b for b in BLOCKS)}",
+                f"unknown block '{name}'{_suggest(name.lstrip('.'), BLOCKS + WRAPPERS)}; "
+                f"blocks are: {', '.join('.' + b for b in BLOCKS + WRAPPERS)}",
                 Code.UNKNOWN_BLOCK,
             )
             kind = "unknown"
@@ -496,7 +524,7 @@ class _Renderer:
             )
         modifiers = [c for c in classes if c != kind and c in BLOCK_MODIFIERS.get(kind, ())]
         for name in classes:
-            if name != kind and name not in modifiers and kind in BLOCKS:
+            if name != kind and name not in modifiers and kind in BLOCKS + WRAPPERS:
                 allowed = BLOCK_MODIFIERS.get(kind, ())
                 hint = f"; a .{kind} can take {', '.join('.' + m for m in allowed)}" if allowed else ""
                 self.error(token, f"unknown style '.{name}' on the .{kind}{hint}", Code.UNKNOWN_CLASS)

@@ -96,6 +96,21 @@ def remove_stale_temporaries(dist_dir: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def remove_left_over(dist_dir: Path, written: list[Path]) -> None:
+    """A folder of outputs (dist/web/) holds what the last build wrote to it and nothing else: a photo
+    taken out of the content leaves no old file there. Files directly in dist/ are left alone, and so are
+    hidden files a web server may want beside the page (.htaccess), but not a killed build's temporaries."""
+    kept = set(written)
+    folders = {dist_dir / path.relative_to(dist_dir).parts[0] for path in written if path.parent != dist_dir}
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*"), reverse=True):
+            hidden = path.name.startswith(".") and not path.name.endswith(".tmp")
+            if path.is_file() and path not in kept and not hidden:
+                path.unlink(missing_ok=True)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+
+
 def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
     names = [output.name for output in outputs]
     duplicates = {name for name in names if names.count(name) > 1}
@@ -117,6 +132,7 @@ def write_outputs(dist_dir: Path, outputs: list[Output]) -> list[Path]:
                     for temporary, target in staged:
                         os.replace(temporary, target)
                         written.append(target)
+                    remove_left_over(dist_dir, written)
             finally:
                 for temporary, _ in staged:
                     temporary.unlink(missing_ok=True)

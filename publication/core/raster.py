@@ -65,3 +65,36 @@ def render_pages(pdf: bytes, dpi: float | None = None, numbers: Iterable[int] | 
                 yield PagePicture(number, image, width, height, words)
         finally:
             document.close()
+
+
+def page_words(pdf: bytes, number: int) -> list[tuple[str, float, float, float, float]]:
+    """The words printed on a 1-based page, each with its box (left, top, right, bottom) in points from
+    the top left of the page's trim box: for marking words found on the page."""
+    words: list[tuple[str, float, float, float, float]] = []
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            page = document[number - 1]
+            trim_left, _, _, trim_top = page.get_trimbox()
+            textpage = page.get_textpage()
+            letters: list[str] = []
+            box = [0.0, 0.0, 0.0, 0.0]
+            for index in range(textpage.count_chars()):
+                letter = textpage.get_text_range(index, 1)
+                if not letter or letter.isspace() or letter == "\ufffe":
+                    if letters:
+                        words.append(("".join(letters), *box))
+                    letters = []
+                    continue
+                left, bottom, right, top = textpage.get_charbox(index)
+                edges = (left - trim_left, trim_top - top, right - trim_left, trim_top - bottom)
+                if not letters:
+                    box = list(edges)
+                else:
+                    box = [min(box[0], edges[0]), min(box[1], edges[1]), max(box[2], edges[2]), max(box[3], edges[3])]
+                letters.append(letter)
+            if letters:
+                words.append(("".join(letters), *box))
+        finally:
+            document.close()
+    return words

@@ -13,9 +13,10 @@ from .press import PRINT
 from .proof import PROOF
 from .screen import SCREEN
 from .standard import STANDARD
+from .web import WEB
 
-EDITIONS: dict[str, Edition] = {edition.name: edition for edition in (STANDARD, BOOKLET, SCREEN, PRINT, PROOF)}
-DEFAULT_EDITIONS: tuple[str, ...] = (STANDARD.name, BOOKLET.name, SCREEN.name, PRINT.name)
+EDITIONS: dict[str, Edition] = {edition.name: edition for edition in (STANDARD, BOOKLET, SCREEN, WEB, PRINT, PROOF)}
+DEFAULT_EDITIONS: tuple[str, ...] = (STANDARD.name, BOOKLET.name, SCREEN.name, WEB.name, PRINT.name)
 """What `publication build` makes without --target: every edition but the proof."""
 
-__all__ = ["BOOKLET", "DEFAULT_EDITIONS", "EDITIONS", "PRINT", "PROOF", "SCREEN", "STANDARD", "Edition"]
+__all__ = ["BOOKLET", "DEFAULT_EDITIONS", "EDITIONS", "PRINT", "PROOF", "SCREEN", "STANDARD", "WEB", "Edition"]

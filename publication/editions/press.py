@@ -205,7 +205,8 @@ def _recolour(stream: pikepdf.Object, colours: dict[tuple[int, int, int], tuple[
 
 
 THIN_LINE_PT = 2.0
-"""100 % K lines up to this thickness overprint; thicker black areas knock out, as prepress does."""
+"""100 % K lines (and the rings of borders) up to this thickness overprint; thicker black areas knock
+out, as prepress does."""
 OVERPRINT_ON, OVERPRINT_OFF = "/PublicationOverprint", "/PublicationKnockout"
 
 
@@ -215,13 +216,28 @@ def _overprint_states(pdf: pikepdf.Pdf) -> dict[str, pikepdf.Object]:
     return {OVERPRINT_ON: on, OVERPRINT_OFF: off}
 
 
-def _thin(rectangles: list[tuple[float, float]] | None, state: GraphicsState) -> bool:
-    """Whether a path of rectangles only (width, height in user space) is a thin line on the page."""
+Rectangle = tuple[float, float, float, float]
+
+
+def _thin(rectangles: list[Rectangle] | None, state: GraphicsState, even_odd: bool = False) -> bool:
+    """Whether a path of rectangles only (x, y, width, height in user space) is a thin line on the
+    page; filled even-odd (`f*`, as WeasyPrint draws a border: its border box and, inside it, its
+    padding box), rectangles nested in pairs are rings, thin when each side is."""
     if not rectangles:
         return False
     a, b, c, d, _, _ = state.matrix
     scale = (abs(a * d - b * c)) ** 0.5
-    return all(min(abs(width), abs(height)) * scale <= THIN_LINE_PT for width, height in rectangles)
+    if all(min(abs(width), abs(height)) * scale <= THIN_LINE_PT for _, _, width, height in rectangles):
+        return True
+    if not even_odd or len(rectangles) % 2:
+        return False
+    edges = sorted(((min(x, x + w), min(y, y + h), max(x, x + w), max(y, y + h)) for x, y, w, h in rectangles),
+                   key=lambda edge: (edge[2] - edge[0]) * (edge[3] - edge[1]), reverse=True)
+    for outer, inner in zip(edges[::2], edges[1::2]):
+        sides = (inner[0] - outer[0], inner[1] - outer[1], outer[2] - inner[2], outer[3] - inner[3])
+        if not all(0 <= side * scale <= THIN_LINE_PT for side in sides):
+            return False
+    return True
 
 
 def overprint_black(pdf: pikepdf.Pdf) -> None:
@@ -243,7 +259,7 @@ def overprint_black(pdf: pikepdf.Pdf) -> None:
             resources.ExtGState[name] = state_dict
         for stream in content_streams(holder):
             state = GraphicsState(resources)
-            path: list[list[tuple[float, float]] | None] = [[]]
+            path: list[list[Rectangle] | None] = [[]]
 
             def change(operands: list, operator: str, state=state, path=path):
                 wanted = None
@@ -252,11 +268,11 @@ def overprint_black(pdf: pikepdf.Pdf) -> None:
                 elif operator in STROKING:
                     wanted = state.stroke.is_black and state.line_width_pt <= THIN_LINE_PT
                 elif operator in FILLING:
-                    wanted = state.fill.is_black and _thin(path[0], state)
+                    wanted = state.fill.is_black and _thin(path[0], state, operator == "f*")
                 elif operator in ("B", "B*", "b", "b*", "sh", "Do", "INLINE IMAGE"):
                     wanted = False
                 if operator == "re" and path[0] is not None:
-                    path[0].append((float(operands[2]), float(operands[3])))
+                    path[0].append(tuple(float(value) for value in operands[:4]))
                 elif operator in ("m", "l", "c", "v", "y", "h"):
                     path[0] = None
                 elif operator == "n" or wanted is not None:

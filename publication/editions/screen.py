@@ -3,8 +3,11 @@
 It shares the standard brochure's render (RGB, no bleed, photos at 150 ppi) and only
 differs in how it is written and finished: WeasyPrint writes it tagged, then pikepdf
 - lowers photos to the `screen:` resolution and JPEG quality of publication.yml,
-- joins the structure elements WeasyPrint makes per page for one element (an article, a
-  paragraph) split over pages into one, so a reader hears one article and one paragraph,
+- joins the structure elements WeasyPrint makes per page (and per column) for one element (an
+  article, a paragraph) split over pages into one, so a reader hears one article and one
+  paragraph, in the order of the source,
+- reads a footnote where it is called, a pull quote's attribution inside its BlockQuote and
+  the colofon's labels as the labels (Lbl) of its list items,
 - marks page numbers and running heads as artifacts, outside the reading order,
 - indexes the structure elements' IDs (footnotes are tagged /Note with an ID, render/weasy.py),
 - completes the metadata in both the Info dictionary and XMP (language included),
@@ -26,7 +29,7 @@ from ..core.pdf import rewrite, walk
 from ..core.reproducible import pdf_date, source_dates, w3c_date
 from ..render.images import resample
 from ..render.rendition import Rendition
-from ..render.weasy import NODE_KEY, structure_keyed
+from ..render.weasy import HTML_KEY, NODE_KEY, html_of, structure_keyed
 from .edition import Edition
 
 # A photo this much above the wanted resolution is left alone: resampling it would cost
@@ -48,6 +51,10 @@ def finish_screen(project: Project, rendition: Rendition, edition: Edition) -> l
     def finish(pdf: pikepdf.Pdf) -> None:
         lower_photo_resolution(pdf, settings.ppi, settings.jpeg_quality)
         join_split_elements(pdf)
+        place_notes_at_their_calls(pdf)
+        attribute_block_quotes(pdf)
+        label_definition_lists(pdf)
+        drop_html_stamps(pdf)
         mark_running_heads_as_artifacts(pdf)
         index_element_ids(pdf)
         set_metadata(pdf, project)
@@ -135,10 +142,17 @@ def join_split_elements(pdf: pikepdf.Pdf) -> None:
     table header or footer repeated on a later page leaves the tree (its content is then marked as
     an artifact by `mark_running_heads_as_artifacts`), and the cells that named its header cells
     name the first ones.
+
+    First, the boxes WeasyPrint makes inside an element for its own layout, tagged as that element
+    once more (the columns of a multi-column block, each a Div in the Div), give their contents
+    to the element: a photo spanning the columns then stays between the paragraphs it stands
+    between in the source, instead of following the columns' joined text.
+    The elements keep their stamps (NODE_KEY, HTML_KEY) for the passes after: `drop_html_stamps`.
     """
     root = pdf.Root.StructTreeRoot
     first_of: dict[tuple, pikepdf.Dictionary] = {}
     joined_into: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    _splice_layout_boxes(root, joined_into)
     repeated: list[tuple[tuple, pikepdf.Dictionary]] = []
     same_id: dict[bytes, pikepdf.Object] = {}
 
@@ -161,16 +175,7 @@ def join_split_elements(pdf: pikepdf.Pdf) -> None:
                 continue
             if "/ID" in kid and "/ID" in first:
                 same_id[bytes(kid.ID)] = first.ID
-            page = kid.get("/Pg")
-            moved = []
-            for item in _kids(kid):
-                if isinstance(item, int):
-                    item = pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=page, MCID=item)
-                elif _is_element(item):
-                    item.P = first
-                elif isinstance(item, pikepdf.Dictionary) and "/Pg" not in item and page is not None:
-                    item.Pg = page
-                moved.append(item)
+            moved = _moved_kids(kid, first)
             first_kids = _kids(first)
             if isinstance(first.get("/K"), int) and first.get("/Pg") is not None:
                 first_kids = [pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=first.Pg, MCID=first_kids[0])]
@@ -188,18 +193,65 @@ def join_split_elements(pdf: pikepdf.Pdf) -> None:
         _map_header_ids(header, key, first_of, same_id)
     if same_id:
         _point_cells_at_joined_headers(root, same_id)
-    for element in _all_elements(root):
-        if NODE_KEY in element:
-            del element[NODE_KEY]
+
+    def kept(element: pikepdf.Dictionary) -> pikepdf.Dictionary:
+        while element.objgen in joined_into:
+            element = joined_into[element.objgen]
+        return element
+
     nums = root.ParentTree.Nums
     for index in range(1, len(nums), 2):
         entry = nums[index]
         if isinstance(entry, pikepdf.Array):
             for position, element in enumerate(entry):
                 if isinstance(element, pikepdf.Dictionary) and element.objgen in joined_into:
-                    entry[position] = joined_into[element.objgen]
+                    entry[position] = kept(element)
         elif isinstance(entry, pikepdf.Dictionary) and entry.objgen in joined_into:
-            nums[index] = joined_into[entry.objgen]
+            nums[index] = kept(entry)
+
+
+def _moved_kids(source: pikepdf.Dictionary, new_parent: pikepdf.Dictionary) -> list:
+    """The kids of `source`, made ready to be kids of `new_parent`: elements point at it, and
+    content named by MCID alone becomes a marked-content reference naming its page."""
+    page = source.get("/Pg")
+    moved = []
+    for item in _kids(source):
+        if isinstance(item, int):
+            item = pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=page, MCID=item)
+        elif _is_element(item):
+            item.P = new_parent
+        elif isinstance(item, pikepdf.Dictionary) and "/Pg" not in item and page is not None:
+            item.Pg = page
+        moved.append(item)
+    return moved
+
+
+def _is_layout_box(kid, parent: pikepdf.Dictionary) -> bool:
+    """A structure element for a box WeasyPrint made inside an element for its layout (a column):
+    the same HTML element, the same structure type, as its parent."""
+    return (_is_element(kid) and NODE_KEY in kid and NODE_KEY in parent
+            and int(kid[NODE_KEY]) == int(parent[NODE_KEY]) and kid.S == parent.S)
+
+
+def _splice_layout_boxes(root: pikepdf.Dictionary, replaced: dict[tuple[int, int], pikepdf.Dictionary]) -> None:
+    """Each layout box (`_is_layout_box`) replaced by its kids in its parent, in place."""
+    stack = [root]
+    while stack:
+        parent = stack.pop()
+        kids = _kids(parent)
+        if any(_is_layout_box(kid, parent) for kid in kids):
+            spliced: list = []
+            pending = list(kids)
+            while pending:
+                kid = pending.pop(0)
+                if _is_layout_box(kid, parent):
+                    replaced[kid.objgen] = parent
+                    pending[0:0] = _moved_kids(kid, parent)
+                else:
+                    spliced.append(kid)
+            parent.K = pikepdf.Array(spliced)
+            kids = spliced
+        stack.extend(kid for kid in kids if _is_element(kid))
 
 
 def _map_header_ids(element: pikepdf.Dictionary, key: tuple, first_of: dict, same_id: dict) -> None:
@@ -232,6 +284,121 @@ def _all_elements(root: pikepdf.Dictionary) -> list[pikepdf.Dictionary]:
             found.append(item)
             stack.append(item.get("/K"))
     return found
+
+
+def _parents(root: pikepdf.Dictionary) -> dict[tuple[int, int], pikepdf.Dictionary]:
+    """For each element of the tree, the element (or root) whose /K holds it."""
+    found: dict[tuple[int, int], pikepdf.Dictionary] = {}
+    for parent in _all_elements(root):
+        for kid in _kids(parent):
+            if _is_element(kid):
+                found[kid.objgen] = parent
+    return found
+
+
+def _replace_kid(parent: pikepdf.Dictionary, kid: pikepdf.Dictionary, replacements: list) -> None:
+    """`kid` replaced by `replacements` (none: removed) in its parent's /K."""
+    kids = _kids(parent)
+    at = next(index for index, item in enumerate(kids) if _is_element(item) and item.objgen == kid.objgen)
+    for item in replacements:
+        if _is_element(item):
+            item.P = parent
+    parent.K = pikepdf.Array(kids[:at] + replacements + kids[at + 1:])
+
+
+def place_notes_at_their_calls(pdf: pikepdf.Pdf) -> None:
+    """Each footnote read where it is called, as the HTML has it.
+
+    WeasyPrint tags a footnote where it is drawn: in the footnote area at the foot of the page, an
+    element of the page's own (a NonStruct at the top of the tree, between two articles). The
+    note (a /Note, render/weasy.py) moves into the paragraph that calls it, right after its call
+    (`::footnote-call`, the same HTML element); a footnote area left empty leaves the tree.
+    """
+    root = pdf.Root.StructTreeRoot
+    elements = _all_elements(root)
+    calls = {int(element[NODE_KEY]): element for element in elements
+             if NODE_KEY in element and html_of(element).endswith("::footnote-call")}
+    parents = _parents(root)
+    last_placed: dict[tuple[int, int], pikepdf.Dictionary] = {}  # per call: what was placed after it
+    for note in (element for element in elements if element.get("/S") == "/Note" and NODE_KEY in element):
+        call = calls.get(int(note[NODE_KEY]))
+        area = parents.get(note.objgen)
+        if call is None or area is None or call.objgen not in parents:
+            continue
+        _replace_kid(area, note, [])
+        calling = parents[call.objgen]
+        after = last_placed.get(call.objgen, call)  # a note in two parts (over two pages): in order
+        kids = _kids(calling)
+        at = next(index for index, item in enumerate(kids) if _is_element(item) and item.objgen == after.objgen)
+        note.P = calling
+        calling.K = pikepdf.Array(kids[:at + 1] + [note] + kids[at + 1:])
+        parents[note.objgen] = calling
+        last_placed[call.objgen] = note
+        while area.get("/S") == "/NonStruct" and not _kids(area) and area.objgen in parents:
+            holder = parents.pop(area.objgen)
+            _replace_kid(holder, area, [])
+            area = holder
+
+
+def attribute_block_quotes(pdf: pikepdf.Pdf) -> None:
+    """A quote's attribution read as part of the quote.
+
+    A pull quote is `<aside><blockquote>...</blockquote><footer>attribution</footer></aside>`,
+    as HTML wants an attribution outside the quote; WeasyPrint tags the aside and the footer
+    NonStruct, so the attribution is heard after the quote as a loose line, or not known for one.
+    The footer becomes the BlockQuote's last paragraph (P), and the NonStruct around them (around
+    a quote without attribution too) leaves the tree: a reader hears the quote, then who said
+    it, within one BlockQuote.
+    """
+    root = pdf.Root.StructTreeRoot
+    parents = _parents(root)
+    for holder in _all_elements(root):
+        kids = _kids(holder)
+        quotes = [kid for kid in kids if _is_element(kid) and kid.get("/S") == "/BlockQuote"]
+        footers = [kid for kid in kids if _is_element(kid) and html_of(kid) == "footer"]
+        # Only a NonStruct holding nothing else, no content of its own either (the parent tree names it).
+        if len(quotes) != 1 or len(quotes) + len(footers) != len(kids) or holder.get("/S") != "/NonStruct":
+            continue
+        quote = quotes[0]
+        for footer in footers:
+            _replace_kid(holder, footer, [])
+            footer.S = pikepdf.Name.P
+            footer.P = quote
+            quote.K = pikepdf.Array(_kids(quote) + [footer])
+        if holder.objgen in parents:
+            _replace_kid(parents[holder.objgen], holder, _kids(holder))
+
+
+def label_definition_lists(pdf: pikepdf.Pdf) -> None:
+    """A definition list (the colofon's `<dl>`) read as a list of items, each with its label.
+
+    WeasyPrint tags every `dt` and every `dd` as an item of its own (LI with an LBody), so the
+    label "Editor" and the name after it are two items. Here each term becomes the label (Lbl) of
+    an item whose body (LBody) is the description that follows it.
+    """
+    for element in _all_elements(pdf.Root.StructTreeRoot):
+        if element.get("/S") != "/L" or html_of(element) != "dl":
+            continue
+        items: list = []
+        for kid in _kids(element):
+            tag = html_of(kid) if _is_element(kid) else ""
+            if tag == "dt":
+                for body in _kids(kid):
+                    if _is_element(body) and body.get("/S") == "/LBody":
+                        body.S = pikepdf.Name.Lbl
+            if tag == "dd" and items and html_of(items[-1]) == "dt":
+                items[-1].K = pikepdf.Array(_kids(items[-1]) + _moved_kids(kid, items[-1]))
+                continue
+            items.append(kid)
+        element.K = pikepdf.Array(items)
+
+
+def drop_html_stamps(pdf: pikepdf.Pdf) -> None:
+    """The keys `render/weasy.structure_keyed` stamped on the elements, once they have served."""
+    for element in _all_elements(pdf.Root.StructTreeRoot):
+        for key in (NODE_KEY, HTML_KEY):
+            if key in element:
+                del element[key]
 
 
 def mark_running_heads_as_artifacts(pdf: pikepdf.Pdf) -> None:
@@ -318,5 +485,15 @@ def set_opening_view(pdf: pikepdf.Pdf) -> None:
     pdf.Root.ViewerPreferences = preferences
 
 
+def finish_screen_once(project: Project, rendition: Rendition, edition: Edition) -> list[Output]:
+    """`finish_screen`, made once for a rendition and its settings: the web edition offers the same file
+    for download, and a build that makes both writes it once."""
+    made = rendition.made.get(edition.name)
+    if made is None or made[0] != project.config:
+        made = (project.config, finish_screen(project, rendition, edition))
+        rendition.made[edition.name] = made
+    return made[1]
+
+
 SCREEN = Edition("screen", "{slug}-screen.pdf",
-                 "the accessible edition for reading on screen (tagged PDF/UA-1, bookmarks, links)", finish_screen)
+                 "the accessible edition for reading on screen (tagged PDF/UA-1, bookmarks, links)", finish_screen_once)

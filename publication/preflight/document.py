@@ -1,22 +1,23 @@
 """Preflight of the finished PDF file: PDF/X declaration, page count, page boxes, fonts embedded,
-colour spaces and transparency, and (in ink.py) total ink."""
+colour spaces and transparency. Total ink is ink.py's."""
 
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from collections import Counter
-from concurrent.futures import Future
-from pathlib import Path
 from typing import Iterator
 
 import pikepdf
+from fontTools.cffLib import CFFFontSet
+from fontTools.ttLib import TTFont
 
 from ..config.models import BINDING_MULTIPLE, PDFX_VERSIONS
 from ..core.pdf import TEXT_SHOWING, Drawn, paints, walk
 from ..core.problems import Code, Problem
 from ..core.units import PT_PER_MM
 from .geometry import check_geometry
-from .ink import check_ink
 from .report import _error, _warning
 
 
@@ -148,6 +149,64 @@ def check_fonts_embedded(pdf: pikepdf.Pdf) -> list[Problem]:
             if descriptor is None or not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
                 findings.append(_error(Code.FONT_EMBEDDING, f"font '{name}' is not embedded; the print shop would "
                                        "print another font", page=number))
+    return findings
+
+
+def embedded_font_name(descriptor) -> str | None:
+    """The PostScript name written inside an embedded font program (a subset keeps its name table, or
+    its CFF font name), which says which font file it came from; None if it cannot be read."""
+    stream = next((descriptor[key] for key in ("/FontFile2", "/FontFile3", "/FontFile") if key in descriptor), None)
+    if stream is None:
+        return None
+    try:
+        data = stream.read_bytes()
+        if stream.get("/Subtype") == "/CIDFontType0C" or stream.get("/Subtype") == "/Type1C":
+            cff = CFFFontSet()
+            cff.decompile(io.BytesIO(data), None)
+            return str(cff.fontNames[0])
+        return str(TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6) or "") or None
+    except Exception:  # noqa: BLE001 - a font program fontTools cannot read: judged by its BaseFont only
+        return None
+
+
+def _drawn_characters(font) -> str:
+    """The characters a font draws in the file, from its ToUnicode map."""
+    if "/ToUnicode" not in font:
+        return ""
+    found = []
+    for hexes in re.findall(rb"<[0-9A-Fa-f]+>\s*<([0-9A-Fa-f]+)>", font.ToUnicode.read_bytes()):
+        try:
+            found.append(bytes.fromhex(hexes.decode()).decode("utf-16-be"))
+        except ValueError:
+            continue
+    return "".join(sorted(set("".join(found)) - set(" \t\n")))
+
+
+def check_font_files(pdf: pikepdf.Pdf, project_fonts: set[str]) -> list[Problem]:
+    """Every embedded font program is one of the project's font files (by the PostScript name inside
+    it, not the name the PDF gives it), so that no system font is printed unnoticed."""
+    pages: dict[str, list[int]] = {}
+    drawn: dict[str, str] = {}
+    seen: set = set()
+    for number, page in enumerate(pdf.pages, start=1):
+        for font in _fonts_of(page.obj.get("/Resources"), seen):
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            descriptor = descendant.get("/FontDescriptor")
+            name = embedded_font_name(descriptor) if descriptor is not None else None
+            if name is None or name in project_fonts:
+                continue
+            pages.setdefault(name, []).append(number)
+            drawn[name] = drawn.get(name, "") + _drawn_characters(font)
+    findings = []
+    for name, numbers in pages.items():
+        characters = "".join(sorted(char for char in set(drawn[name]) if unicodedata.category(char)[0] != "C"))
+        shown = f"'{characters[:40]}{'…' * (len(characters) > 40)}'" if characters else "some characters"
+        findings.append(_error(Code.SYSTEM_FONT, f"the file embeds the font '{name}' (first on page {numbers[0]}), "
+                               f"which is not one of the project's fonts but one of this computer's, for {shown}: "
+                               "a font that a "
+                               "stylesheet, an SVG logo or a character no project font has asked for; add that "
+                               "font's files to assets/fonts with an @font-face rule, or use one of the project's "
+                               "fonts", page=numbers[0]))
     return findings
 
 
@@ -312,19 +371,19 @@ def check_black_overprint(pdf: pikepdf.Pdf) -> list[Problem]:
     return findings
 
 
-def check_pdf(
-    pdf_bytes: bytes, settings, shown: str, ink: "Future[list[Problem]] | None" = None, ink_cache: Path | None = None
-) -> list[Problem]:
-    """All checks of the finished file; `ink` is the ink check if it was started already."""
+def check_pdf(pdf_bytes: bytes, settings, shown: str, project_fonts: set[str] | None = None) -> list[Problem]:
+    """All checks of the finished file but its ink (ink.py); `project_fonts` are the PostScript names of the
+    project's font files, which alone may be embedded."""
     with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         findings = check_pdfx(pdf, settings.standard)
         findings += check_page_count(len(pdf.pages), settings.binding, shown)
         findings += check_page_boxes(pdf, settings.bleed_mm, settings.marks)
         findings += check_annotations(pdf)
         findings += check_fonts_embedded(pdf)
+        if project_fonts is not None:
+            findings += check_font_files(pdf, project_fonts)
         findings += check_rgb(pdf, settings.standard)
         findings += check_transparency(pdf, settings.standard)
         if settings.overprint_black:
             findings += check_black_overprint(pdf)
-    findings += check_geometry(pdf_bytes)
-    return findings + (ink.result() if ink else check_ink(pdf_bytes, settings.max_ink, ink_cache))
+    return findings + check_geometry(pdf_bytes)

@@ -1,5 +1,5 @@
 """The preflight report as files for dist/: JSON for tools, and one self-contained HTML page
-with a thumbnail of every page and each problem marked where it is."""
+with a thumbnail of every page and each problem marked where it is, and each page's separations."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import io
 import jinja2
 
 from ..core.dist import Output
+from ..core.problems import Code
 from ..core.raster import render_pages
 from ..core.units import PT_PER_MM
+from .ink import PICTURE_WIDTH, PLATES, SIGNAL
 from .pages import SAFETY_ZONE_MM
 from .report import Report
 
 THUMBNAIL_WIDTH = 360
+PLATE_WIDTH = PICTURE_WIDTH
 
 _TEMPLATE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string("""\
 <!DOCTYPE html>
@@ -45,6 +48,19 @@ _TEMPLATE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=
   .whole { outline: 4px solid #c62828; }
   .caption { margin-top: 6px; font-size: 12px; color: #555; }
   .safety { position: absolute; border: 1px dashed rgba(0, 120, 215, .55); pointer-events: none; }
+  h2 { font-size: 18px; margin: 32px 0 4px; }
+  .separations { display: flex; flex-direction: column; gap: 14px; }
+  .plates { display: flex; gap: 10px; align-items: flex-start; background: #fff; padding: 8px;
+            box-shadow: 0 1px 3px rgba(0,0,0,.2); width: max-content; }
+  .plates .caption { width: 9em; margin: 0; }
+  .plate { margin: 0; }
+  .plate .ink { position: relative; width: {{ plate_width }}px; outline: 1px solid #d6d6d2; }
+  .plate .ink img { display: block; width: 100%; mix-blend-mode: screen; }
+  .plate.total .ink img { mix-blend-mode: normal; }
+  .plate figcaption { font-size: 12px; color: #555; text-align: center; margin-top: 3px; }
+  .cyan .ink { background: #00a0e3; } .magenta .ink { background: #e5007e; }
+  .yellow .ink { background: #ffe500; } .black .ink { background: #000; }
+  .signal { background: rgb{{ signal }}; color: #fff; padding: 0 4px; border-radius: 2px; }
 </style>
 </head>
 <body>
@@ -78,6 +94,25 @@ Thumbnails show the trimmed page; the dashed line is the {{ '%g' % safety }} mm 
 </div>
 {% endfor %}
 </div>
+{% if separations %}
+<h2>Separations</h2>
+<p class="meta">Each printing plate of every page as the press inks it (the more colour, the more ink), and the
+total ink of the four, darker where there is more, with every area above {{ report.max_ink }}% in
+<span class="signal">this colour</span>, as Acrobat's Output Preview shows them. Measured at 300 dpi inside
+the trim; numbered areas are in the table above.</p>
+<div class="separations">
+{% for page in separations %}
+<div class="plates">
+  <div class="caption">Page {{ page.number }}<br>up to {{ page.highest }}% total ink</div>
+  {% for name, png in page.plates %}
+  <figure class="plate {{ name }}"><div class="ink"><img src="data:image/png;base64,{{ png }}" alt="page {{ page.number }}, {{ name }}">
+    {% if name == 'total' %}{% for number, finding in page.marks %}<div class="mark {{ finding.severity.value }}" title="{{ finding.message }}" style="left: {{ '%.2f' % (finding.area[0] / page.width_mm * 100) }}%; top: {{ '%.2f' % (finding.area[1] / page.height_mm * 100) }}%; width: {{ '%.2f' % (finding.area[2] / page.width_mm * 100) }}%; height: {{ '%.2f' % (finding.area[3] / page.height_mm * 100) }}%"><span>{{ number }}</span></div>{% endfor %}{% endif %}
+  </div><figcaption>{{ name | capitalize }}{% if name == 'total' %} ink{% endif %}</figcaption></figure>
+  {% endfor %}
+</div>
+{% endfor %}
+</div>
+{% endif %}
 </body>
 </html>
 """)
@@ -104,8 +139,16 @@ def render_html(report: Report, title: str, pdf_bytes: bytes | None) -> str:
                     listed=[f"#{n}" for n, _ in on_page],
                     whole=any(f.is_error and not f.area for _, f in on_page))
         pages.append(page)
+    separations = []
+    for page in report.separations:
+        inked = [(number, finding) for number, finding in numbered
+                 if finding.page == page.page and finding.code is Code.INK_COVERAGE and finding.area]
+        separations.append({"number": page.page, "highest": page.highest, "width_mm": page.width_mm,
+                            "height_mm": page.height_mm, "marks": inked,
+                            "plates": [(name, base64.b64encode(png).decode())
+                                       for name, png in zip((*PLATES, "total"), page.plates)]})
     return _TEMPLATE.render(report=report, title=title, numbered=numbered, pages=pages, width=THUMBNAIL_WIDTH,
-                            safety=SAFETY_ZONE_MM)
+                            safety=SAFETY_ZONE_MM, separations=separations, plate_width=PLATE_WIDTH, signal=SIGNAL)
 
 
 def report_outputs(slug: str, title: str, report: Report, pdf_bytes: bytes | None) -> list[Output]:

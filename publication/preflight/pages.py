@@ -5,15 +5,18 @@ from Markdown, its source file and line."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+from xml.parsers import expat
 
 from fontTools.ttLib import TTFont
 
 from ..core.problems import Code, Problem
-from ..core.units import PX_PER_MM
+from ..core.units import PX_PER_MM, PX_PER_PT
+from ..render.fonts import FONT_SUFFIXES, break_hyphen_coverage
 from ..render.weasy import (
     RasterImage,
     boxes,
@@ -242,56 +245,147 @@ def check_colour(placed: Placed) -> Problem | None:
     return None
 
 
-class FontCoverage:
-    """The font families in assets/fonts and the characters each can draw."""
+def font_names(path: Path) -> tuple[set[str], set[int], str] | None:
+    """A font file's family names (lower case), the characters it can draw as the build loads it
+    (render/typeset.py adds the break hyphen) and its PostScript name; None if it cannot be read."""
+    try:
+        font = TTFont(path, lazy=True)
+        names = font["name"]
+        families = {str(name).lower() for name in (names.getDebugName(16), names.getDebugName(1),
+                                                   names.getDebugName(4)) if name}
+        return families, break_hyphen_coverage(font.getBestCmap() or {}), str(names.getDebugName(6) or "")
+    except Exception:  # noqa: BLE001 - an unreadable file is simply not a usable font
+        return None
 
-    def __init__(self, font_dirs: list[Path]):
+
+class FontCoverage:
+    """The font families of the project and the characters each can draw: every file in the font
+    folders by the family names written inside it, and every `@font-face` family of the stylesheets
+    by the name the theme gives it. Each problem is reported once, at its first place, with a count."""
+
+    def __init__(self, font_dirs: list[Path], faces: dict[str, list[Path]] | None = None):
         self.characters: dict[str, set[int]] = {}
-        for directory in font_dirs:
-            for path in sorted(directory.rglob("*")):
-                if path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
-                    continue
-                try:
-                    font = TTFont(path, lazy=True)
-                    names = font["name"]
-                    family = str(names.getDebugName(16) or names.getDebugName(1))
-                    self.characters.setdefault(family.lower(), set()).update(font.getBestCmap() or {})
-                except Exception:  # noqa: BLE001 - an unreadable file is simply not a usable font
-                    continue
+        self.postscript_names: set[str] = set()
+        files = [path for directory in font_dirs for path in sorted(directory.rglob("*"))
+                 if path.suffix.lower() in FONT_SUFFIXES]
+        for path in files:
+            read = font_names(path)
+            if read:
+                for family in read[0]:
+                    self.characters.setdefault(family, set()).update(read[1])
+                self.postscript_names.add(read[2])
+        for family, paths in (faces or {}).items():
+            covered = self.characters.setdefault(family, set())
+            for path in paths:
+                read = font_names(path)
+                if read:
+                    covered.update(read[1])
+                    self.postscript_names.add(read[2])
+        self._fallback: dict[str, list[Placed]] = {}
+        self._missing: dict[str, tuple[str, list[Placed]]] = {}
 
     def check(self, placed: Placed) -> list[Problem]:
+        """Note the box's text; the problems come from `findings()` once every box is seen."""
         box = placed.box
         if not isinstance(box, boxes.TextBox) or not _text(box).strip():
             return []
-        family = box.style["font_family"][0]
-        covered = self.characters.get(family.lower())
-        if covered is None:
-            return [
-                _error(
-                    Code.FONT_FALLBACK,
-                    f"font '{family}' is not in assets/fonts, so a system font is used "
-                    "instead; add the font files to assets/fonts or use a font that is there",
-                    **_where(placed),
-                )
-            ]
-        missing = sorted(
-            {
-                char
-                for char in _text(box)
-                if ord(char) not in covered and unicodedata.category(char) not in ("Zs", "Cc", "Cf")
-            }
-        )
-        if missing:
-            shown = ", ".join(f"'{char}' (U+{ord(char):04X})" for char in missing)
-            return [
-                _error(
-                    Code.MISSING_GLYPH,
-                    f"{family} has no glyph for {shown}; another font or an empty box is "
-                    "printed instead. Replace the character or use a font that has it",
-                    **_where(placed),
-                )
-            ]
+        families = [family for family in box.style["font_family"] if family.lower() in self.characters]
+        if not families:
+            self._fallback.setdefault(box.style["font_family"][0], []).append(placed)
+            return []
+        covered = set().union(*(self.characters[family.lower()] for family in families))
+        for char in _text(box):
+            if ord(char) not in covered and unicodedata.category(char) not in ("Zs", "Cc", "Cf"):
+                self._missing.setdefault(char, (families[0], []))[1].append(placed)
         return []
+
+    def findings(self) -> list[Problem]:
+        found = []
+        for family, places in self._fallback.items():
+            found.append(_error(
+                Code.FONT_FALLBACK,
+                f"font '{family}' is not in assets/fonts nor named by an @font-face rule of the theme, so "
+                f"another of the project's fonts stands in{_elsewhere(places)}; add the font files to assets/fonts "
+                "(with an @font-face rule) or use a font that is there",
+                **_where(places[0]),
+            ))
+        for char, (family, places) in self._missing.items():
+            tags = [getattr(box, "element_tag", "") for box in (places[0].box, *places[0].containers)]
+            generated = next((tag for tag in tags if "::" in tag), "")
+            cause = (f"it comes from the stylesheet ({generated}), not from the text: change the stylesheet or "
+                     "use a font that has it" if generated else "replace the character or use a font that has it")
+            found.append(_error(
+                Code.MISSING_GLYPH,
+                f"{family} has no glyph for '{char}' (U+{ord(char):04X}){_elsewhere(places)}; an empty box is "
+                f"printed instead (the build uses the project's fonts only): {cause}",
+                **_where(places[0]),
+            ))
+        return found
+
+
+SVG_TEXT = {"text", "tspan", "textPath"}
+
+
+def _svg_families(attributes: dict[str, str]) -> str | None:
+    style = re.search(r"font-family\s*:\s*([^;]+)", attributes.get("style", ""))
+    return style.group(1) if style else attributes.get("font-family")
+
+
+def check_svg_text(path: Path, shown: str, coverage: FontCoverage) -> list[Problem]:
+    """Text in an SVG (a logo) is set by the build like any other text: in a family the project has
+    files for, or else in a system font. Each text element in another family is an error at its line."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    parser = expat.ParserCreate()
+    stack: list[tuple[str, str | None, int]] = []  # element, its font-family (inherited), its line
+    texts: list[tuple[str | None, int, list[str]]] = []
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        local = name.rsplit(":", 1)[-1]
+        family = _svg_families(attributes) or (stack[-1][1] if stack else None)
+        stack.append((local, family, parser.CurrentLineNumber))
+        if local in SVG_TEXT and not (stack[:-1] and stack[-2][0] in SVG_TEXT):
+            texts.append((family, parser.CurrentLineNumber, []))
+
+    def end(name: str) -> None:
+        stack.pop()
+
+    def characters(data: str) -> None:
+        if stack and any(element in SVG_TEXT for element, _, _ in stack) and texts:
+            texts[-1][2].append(data)
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = characters
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError:
+        return []  # an SVG that cannot be read is reported where the logo is loaded
+    findings = []
+    for family, line, text in texts:
+        words = " ".join("".join(text).split())
+        if not words:
+            continue
+        names = [name.strip().strip("'\"").lower() for name in (family or "").split(",")]
+        if any(name in coverage.characters for name in names):
+            continue
+        set_in = f"'{family.strip()}'" if family else "no font-family, so the computer's default font"
+        findings.append(_error(Code.SVG_FONT, f"the text '{words[:30]}' in {path.name} is set in {set_in}, for "
+                               "which the project has no font file, so another of the project's fonts stands in "
+                               "and the logo does not print as drawn; convert the text to outlines (paths) in the "
+                               "drawing program, or name a family of the project's fonts", source=f"{shown}:{line}"))
+    return findings
+
+
+def _elsewhere(places: list[Placed]) -> str:
+    others = {(place.page, place.source) for place in places[1:]} - {(places[0].page, places[0].source)}
+    if not others:
+        return ""
+    pages = sorted({page for page, _ in others})
+    shown = ", ".join(str(page) for page in pages[:8]) + (", ..." if len(pages) > 8 else "")
+    places_word = "place" if len(others) == 1 else "places"
+    return f" (here and in {len(others)} more {places_word}, on page{'s' * (len(pages) != 1)} {shown})"
 
 
 def _line_count(box) -> int:
@@ -309,7 +403,7 @@ def check_layout(document) -> list[Problem]:
             and node.get("data-line")
             and getattr(placed.box, "element_tag", node.tag) == node.tag
             and not placed.margin_box
-            and node.tag in ("p", "h2", "h3", "h4", "h5", "figure", "aside", "blockquote", "ul", "ol")
+            and node.tag in ("p", "h2", "h3", "h4", "h5", "figure", "aside", "blockquote", "ul", "ol", "table", "dl")
         ):
             if not any(getattr(parent, "element", None) is node for parent in placed.containers[-1:]):
                 blocks.append(placed)
@@ -414,6 +508,139 @@ def check_empty_pages(document) -> list[Problem]:
     return findings
 
 
+EMPTY_FRACTION = 0.40
+"""A page emptier than this, with more of the text still to come, is a gap a designer would send back."""
+SHORT_TAIL_LINES = 5
+FORCED_BREAKS = {"page", "left", "right", "recto", "verso"}
+PARTS = {"article", "section", "body", "html"}
+"""The parts of a publication (articles, the colofon, the covers) that start on a new page by design."""
+KEEP_WHOLE = {"table": "table", "aside.box": "box", "section.colofon-page": "colofon"}
+"""Elements that should never be split over pages, by tag and class, and what a message calls them."""
+
+
+@dataclass
+class _Page:
+    number: int
+    bottom: float = 0.0
+    """The lowest text, photo or coloured area on the page, in px from the top."""
+    lines: int = 0
+    photos: int = 0
+    starts_break: bool = False
+    """A part of the publication (an article, the colofon, the back cover) starts on this page, on a
+    page of its own by design."""
+    forced: Placed | None = None
+    """An element inside an article that starts this page by a forced break (a box or photo that is a
+    page of its own): a deliberate end of the text before it only if the article ends with it; if the
+    text goes on after it, that text could have filled the page."""
+    forced_in: int | None = None
+    skip: bool = False
+    """A cover, full-bleed, colofon or blank page: designed as it is."""
+    first: Placed | None = None
+    """The first block on the page that names its source."""
+    continues: bool = False
+    """The page continues an article begun on an earlier page."""
+
+
+def _kept_whole(node) -> str | None:
+    classes = node.get("class", "").split()
+    for key, name in KEEP_WHOLE.items():
+        tag, _, cls = key.partition(".")
+        if node.tag == tag and (not cls or cls in classes):
+            return name
+    return None
+
+
+def check_pages(document) -> list[Problem]:
+    """Pages a designer would send back: a page more than 40 % empty mid-article (what comes next did
+    not fit below), a colofon, box or table split over pages, and an article's last few lines alone on
+    a page. The end of the publication and a page before a forced break (a new article, the colofon)
+    may be as empty as they are."""
+    pages = [_Page(number) for number in range(1, len(document.pages) + 1)]
+    first_page: dict[int, int] = {}
+    last_page: dict[int, int] = {}
+    split: dict[int, tuple[str, list[Placed]]] = {}
+    for placed in walk(document):
+        page, box = pages[placed.page - 1], placed.box
+        if placed.margin_box:
+            continue
+        node = getattr(box, "element", None)
+        if node is not None and getattr(box, "element_tag", "") == node.tag:
+            began = first_page.setdefault(id(node), placed.page)
+            last_page[id(node)] = placed.page
+            if began == placed.page and box.style["break_before"] in FORCED_BREAKS:
+                if node.tag in PARTS:
+                    page.starts_break = True
+                elif page.forced is None and placed.source:
+                    page.forced = placed
+                    article = next((c.element for c in reversed(placed.containers)
+                                    if getattr(c, "element_tag", "") == "article"), None)
+                    page.forced_in = id(article) if article is not None else None
+                if box.style["break_after"] in FORCED_BREAKS:
+                    page.skip = True  # a page of its own by design: a box or photo page
+            classes = set(node.get("class", "").split())
+            if classes & (BLEED_CLASSES | {"colofon-page", BLANK_CLASS}):
+                page.skip = True
+            if node.tag == "article" and began < placed.page:
+                page.continues = True
+            what = _kept_whole(node)
+            if what and (isinstance(box, boxes.BlockBox) or node.tag == "table"):
+                parts = split.setdefault(id(node), (what, []))[1]
+                if not parts or parts[-1].page != placed.page:
+                    parts.append(placed)
+            if page.first is None and placed.source and node.get("data-line"):
+                page.first = placed
+        if isinstance(box, boxes.FootnoteAreaBox) or any(isinstance(c, boxes.FootnoteAreaBox)
+                                                         for c in placed.containers):
+            continue  # notes stand at the foot of the page, however little text is above them
+        if isinstance(box, boxes.LineBox):
+            page.lines += 1
+        if isinstance(box, boxes.ReplacedBox):
+            page.photos += 1
+        visible = (isinstance(box, boxes.TextBox) and _text(box).strip()) or isinstance(box, boxes.ReplacedBox) or (
+            hasattr(box, "style") and get_color(box.style, "background_color").alpha
+            and getattr(box, "element_tag", "") not in ("html", "body"))
+        if visible:
+            page.bottom = max(page.bottom, box.position_y + (box.height if isinstance(box, boxes.TextBox)
+                                                              else box.border_height()))
+    findings = []
+    for what, parts in split.values():
+        if len(parts) > 1:
+            numbers = " and ".join(str(part.page) for part in parts) if len(parts) == 2 else \
+                f"{parts[0].page} to {parts[-1].page}"
+            findings.append(_warning(Code.SPLIT, f"the {what} is split over pages {numbers}; keep it on one page "
+                                     "(shorten it, or move it, or the text before it) unless it is longer than a "
+                                     "page", **_where(parts[0])))
+    content = [page for page, printed in zip(pages, document.pages) if not is_blank_page(printed)
+               and not has_blank_marker(printed)]
+    for page, following in zip(content, content[1:] + [None]):
+        if page.skip or page.number == content[-1].number:
+            continue
+        laid_out = page_box(document.pages[page.number - 1])
+        top, height = laid_out.content_box_y(), laid_out.height
+        empty = (top + height - page.bottom) / height if page.bottom else 1.0
+        ends_article = following is not None and following.forced is not None and \
+            last_page.get(following.forced_in) == following.number
+        deliberate = following is None or following.starts_break or ends_article or \
+            (following.skip and following.forced is None)
+        if deliberate and page.continues and not page.photos and page.lines <= SHORT_TAIL_LINES and page.first:
+            findings.append(_warning(Code.SHORT_TAIL, f"the last {page.lines} line{'s' * (page.lines != 1)} of the "
+                                     "article stand alone on this page; cut a few lines from the article, or make "
+                                     "room for them on the page before", **_where(page.first)))
+        elif not deliberate and empty > EMPTY_FRACTION and following is not None and following.first:
+            after = following.forced or following.first
+            why = ("starts a page of its own by design, so the text before it ends here; move it to where the "
+                   "text before it fills its page" if following.forced else
+                   "did not fit below, so the rest of the page stays blank; make it smaller, move it further on, "
+                   "or let the text run on before it")
+            findings.append(_warning(
+                Code.PAGE_GAP, f"page {page.number} is {empty:.0%} empty: what follows ({after.element}, on page "
+                f"{after.page}) {why}", page=page.number, element=after.element,
+                source=after.source, area=(round(laid_out.content_box_x() / PX_PER_MM, 1),
+                                           round(page.bottom / PX_PER_MM, 1), round(laid_out.width / PX_PER_MM, 1),
+                                           round((top + height - page.bottom) / PX_PER_MM, 1))))
+    return findings
+
+
 def check_boxes(document, target_ppi: int, fonts: FontCoverage, cmyk: bool) -> list[Problem]:
     findings: list[Problem] = []
     page_boxes = [page_box(page) for page in document.pages]
@@ -427,7 +654,44 @@ def check_boxes(document, target_ppi: int, fonts: FontCoverage, cmyk: bool) -> l
             if finding:
                 findings.append(finding)
         findings += check_overflow(placed, laid_out)
-        findings += fonts.check(placed)
+        fonts.check(placed)
+    return findings + fonts.findings()
+
+
+SMALL_TEXT_PT = 9.0
+"""Text below this size, printed in two or more inks, blurs at the slightest misregistration."""
+
+
+def check_small_text_inks(document) -> list[Problem]:
+    """Small text in a colour of more than one ink (in a CMYK layout): one warning per element and
+    colour on a page, its lines together. Folios and running heads too (they have no source line)."""
+    found: dict[tuple, list] = {}
+    for placed in walk(document):
+        box = placed.box
+        if not isinstance(box, boxes.TextBox) or not _text(box).strip():
+            continue
+        size_pt = box.style["font_size"] / PX_PER_PT
+        colour = get_color(box.style, "color")
+        if size_pt >= SMALL_TEXT_PT - 0.01 or colour.space != "device-cmyk" or not colour.alpha:
+            continue
+        inks = [name for name, value in zip("CMYK", colour.coordinates) if value > 0.005]
+        if len(inks) < 2:
+            continue
+        element = placed.element or ("folio or running head" if placed.margin_box else "")
+        key = (placed.page, element, placed.source, tuple(colour.coordinates), round(size_pt, 1))
+        found.setdefault(key, []).append(_mm_area(box))
+    findings = []
+    for (page, element, source, coordinates, size_pt), areas in found.items():
+        left, top = min(area[0] for area in areas), min(area[1] for area in areas)
+        right = max(area[0] + area[2] for area in areas)
+        bottom = max(area[1] + area[3] for area in areas)
+        shown = " ".join(f"{name} {value * 100:.0f}" for name, value in zip("CMYK", coordinates) if value > 0.005)
+        findings.append(_warning(
+            Code.SMALL_TEXT_INKS, f"text of {size_pt:g} pt is printed in {len(shown.split()) // 2} inks ({shown}); "
+            f"below {SMALL_TEXT_PT:g} pt the slightest misregistration of the plates blurs it. Set small text in "
+            "one ink: 100% K, a tint of black, or a colour of a single process ink",
+            page=page, element=element, source=source,
+            area=(round(left, 1), round(top, 1), round(right - left, 1), round(bottom - top, 1))))
     return findings
 
 

@@ -39,6 +39,9 @@ class Report:
     forced: bool = False
     blank_pages: tuple[int, ...] = ()
     """Pages left empty on purpose (by a break to a right or left page)."""
+    separations: tuple = ()
+    """Each page's plates as small pictures (ink.Separations), for the HTML report."""
+    max_ink: int | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:

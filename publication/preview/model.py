@@ -10,6 +10,11 @@ How the pages are laid out, written and checked is a `Pipeline`. The preview's o
 print pipeline: the print edition's layout, drawn in RGB with its bleed, and the print
 preflight's findings beside their pages. Findings, build warnings and errors are all
 `Problem`s (core/problems.py).
+
+Each edition also keeps the map of its printed lines to the source lines (the proof's line map,
+editions/proof.py), so that a comment placed on a page is tied to the file and line of the text
+there (`place`). The comments themselves live in the project (commands/review.py); the snapshot
+only counts their changes, so that every open page fetches them again.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import json
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -27,14 +33,18 @@ from typing import Any, Callable
 
 import watchfiles
 
+from ..commands.comments import lines_under
+from ..commands.review import Place, ReviewRefused
 from ..commands.warm import WarmBuilder
 from ..config.geometry import Geometry
 from ..config.theme import load_theme
 from ..content.project import load_project
 from ..content.sources import Project
 from ..core.problems import BuildFailed, Code, Problem, Severity
-from ..core.raster import render_pages
+from ..core.raster import page_words, render_pages
+from ..core.units import PT_PER_MM
 from ..editions.press import PRINT, finish_print, print_spec
+from ..editions.proof import line_map, page_contents
 from ..preflight import SAFETY_ZONE_MM, preflight
 from ..render.rendition import Rendition, in_rgb
 from ..render.spec import SCREEN_SPEC, RenderSpec
@@ -43,6 +53,7 @@ from ..render.typeset import write_pdf
 PAGE_DPI = 110
 ZOOM_DPI = 220
 WATCHED_FOLDERS = ("content", "layouts", "assets")
+REVIEW_FOLDER = "review"  # the preview's comments: a change there is shown, not built
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,10 @@ class Edition:
     built_at: str
     seconds: float
     preflight_pending: bool = False
+    language: str = "en"
+    """The publication's language: the preview's own words follow it."""
+    line_map: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    """The printed lines of each page and the source lines they come from (editions/proof.line_map)."""
 
 
 @dataclass(frozen=True)
@@ -126,12 +141,16 @@ class Snapshot:
     edition: Edition | None = None
     failure: tuple[Problem, ...] = ()
     failed_at: str = ""
+    review: int = 0
+    """Counts the changes of the comments (review/comments.yml) since the preview started."""
 
     def to_json(self) -> dict[str, Any]:
         edition = self.edition
         return {
             "version": self.version,
             "building": self.building,
+            "review": self.review,
+            "language": edition.language if edition else "en",
             "failure": [problem_json(problem) for problem in self.failure],
             "failedAt": self.failed_at,
             "edition": None if edition is None else {
@@ -185,7 +204,8 @@ def _is_watched(root: Path):
             relative = Path(path).relative_to(root)
         except ValueError:
             return False
-        return bool(relative.parts) and relative.parts[0] in WATCHED_FOLDERS and editors_and_tools(change, path)
+        return bool(relative.parts) and relative.parts[0] in (*WATCHED_FOLDERS, REVIEW_FOLDER) and \
+            editors_and_tools(change, path)
     return accept
 
 
@@ -206,8 +226,10 @@ class Previewer:
         self._threads: list[threading.Thread] = []
         self._recent: dict[str, tuple[Edition, PageImage]] = {}
         self._zoomed: dict[str, bytes] = {}
+        self._words: dict[str, list[list[Any]]] = {}
         self._encoded: dict[bytes, bytes] = {}  # the last edition's page pictures, by their pixels
         self._drawn: tuple[tuple[Any, PageImage], ...] = ()  # the last edition's laid-out pages and their pictures
+        self._editions: dict[int, Edition] = {}  # the current and the previous edition, by epoch
         self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
 
     # --- state, for the server -------------------------------------------------------
@@ -244,6 +266,49 @@ class Previewer:
             [(_, png, _)] = rasterise(page.pdf or edition.pdf, ZOOM_DPI, [page.index or page.number])
             self._zoomed[digest] = png
         return png
+
+    def words(self, digest: str) -> list[list[Any]] | None:
+        """The words of a page of the current or the previous edition, by its digest, each as
+        [text, left, top, width, height] in mm from the top left of the trimmed page: search marks them."""
+        found = self._recent.get(digest)
+        if found is None:
+            return None
+        words = self._words.get(digest)
+        if words is None:
+            edition, page = found
+            words = [[text, round(left / PT_PER_MM, 2), round(top / PT_PER_MM, 2), round((right - left) / PT_PER_MM, 2),
+                      round((bottom - top) / PT_PER_MM, 2)]
+                     for text, left, top, right, bottom in page_words(page.pdf or edition.pdf,
+                                                                        page.index or page.number)]
+            self._words[digest] = words
+        return words
+
+    def place(self, page: int, x_mm: float, y_mm: float, epoch: int | None = None) -> Place:
+        """Where a comment placed at (x_mm, y_mm) from the top left of the trimmed page stands in the
+        sources: the printed line there, or the nearest one, as `publication comments` finds it for a
+        note on a proof. `epoch` names the edition the reviewer saw (the current one if it is gone)."""
+        edition = self._editions.get(epoch) if epoch is not None else None
+        edition = edition or self._snapshot.edition
+        if edition is None:
+            raise ReviewRefused(409, "there are no pages yet to comment on; wait for the first build")
+        geometry = edition.geometry
+        if not 1 <= page <= len(edition.pages):
+            raise ReviewRefused(400, f"there is no page {page}; the brochure has {len(edition.pages)}")
+        if not (-geometry.bleed <= x_mm <= geometry.page_width + geometry.bleed
+                and -geometry.bleed <= y_mm <= geometry.page_height + geometry.bleed):
+            raise ReviewRefused(400, "that place is not on the page")
+        lines = {found["page"]: found["lines"] for found in edition.line_map.get("pages", [])}.get(page, [])
+        x, y = x_mm * PT_PER_MM, (geometry.page_height - y_mm) * PT_PER_MM
+        nearest = lines_under(lines, [(x, y, x, y)])
+        if not nearest:
+            return Place(page, x_mm, y_mm, None, None, None, "")
+        line = nearest[0]
+        return Place(page, x_mm, y_mm, line["source"], line["line"],
+                     edition.line_map.get("sources", {}).get(line["source"]) or None, line["text"])
+
+    def review_changed(self) -> Snapshot:
+        """The comments changed: every open page fetches them again."""
+        return self._publish(review=self._snapshot.review + 1)
 
     # --- building ----------------------------------------------------------------------
 
@@ -285,9 +350,10 @@ class Previewer:
         pngs = {page.png for page in pages}
         self._encoded = {key: png for key, png in encoded.items() if png in pngs}  # this edition's pages only
         findings = tuple(dict.fromkeys([*issues, *rendition.issues]))
+        mapped = json.loads(line_map(page_contents(rendition, project.config_display_path), project))
         edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
                           self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
-                          preflight_pending=check is not None)
+                          preflight_pending=check is not None, language=project.config.language, line_map=mapped)
         if check is None:
             return edition, None
 
@@ -318,6 +384,8 @@ class Previewer:
         self._recent = {page.digest: (edition, page) for page in edition.pages} | \
             ({page.digest: (previous, page) for page in previous.pages} if previous else {})
         self._zoomed = {digest: png for digest, png in self._zoomed.items() if digest in self._recent}
+        self._words = {digest: words for digest, words in self._words.items() if digest in self._recent}
+        self._editions = {edition.epoch: edition} | ({previous.epoch: previous} if previous else {})
         if preflight is None:
             return self._publish(building=False, edition=edition, failure=(), failed_at="")
         self._publish(edition=edition, failure=(), failed_at="")
@@ -342,9 +410,14 @@ class Previewer:
             self._watch(force_polling=True)
 
     def _watch(self, force_polling: bool) -> None:
-        for _changes in watchfiles.watch(self.root, watch_filter=_is_watched(self.root), stop_event=self._stopping,
-                                         debounce=800, step=100, force_polling=force_polling):
-            self.request_build()
+        review = self.root / REVIEW_FOLDER
+        for changes in watchfiles.watch(self.root, watch_filter=_is_watched(self.root), stop_event=self._stopping,
+                                        debounce=800, step=100, force_polling=force_polling):
+            paths = [Path(path) for _, path in changes]
+            if any(review in path.parents for path in paths):
+                self.review_changed()
+            if any(review not in path.parents for path in paths):
+                self.request_build()
 
     def start(self) -> None:
         """Build once, then rebuild whenever a file in content/, layouts/ or assets/ changes."""

@@ -13,12 +13,25 @@ Any web page the user visits can send requests to localhost, so the server trust
   another Origin, or a browser's Sec-Fetch-Site saying it comes from another site, is refused;
 - no Access-Control-Allow-Origin header is ever sent, so other origins cannot read anything;
 - a Content-Security-Policy lets the page load only the preview's own scripts and images.
+
+Comments make the preview writable, so writes are held to more:
+- the one thing a request can change is review/comments.yml, through commands/review.py (atomic
+  write, under a lock, size limits); the routes are fixed and a request naming a file or carrying
+  any field or query the route does not take is refused;
+- a write needs the preview's own Origin header AND the per-session token the page was served
+  with, sent back in a header; and a JSON body (a cross-site HTML form can send neither);
+- listening beyond loopback (`--host`), every request needs the shared password (HTTP Basic,
+  compared in constant time) before anything is read or written.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import json
 import re
+import secrets
 import sys
 import threading
 from http import HTTPStatus
@@ -26,6 +39,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
+from ..commands.review import ReviewRefused, add_comment, add_reply, read_entries, set_state
+from ..core.i18n import words_for
+from ..core.problems import BuildFailed
 from .model import Previewer
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -36,9 +52,21 @@ STATIC_FILES = {
     "/favicon.svg": ("favicon.svg", "image/svg+xml"),
 }
 PAGE_ROUTE = re.compile(r"/pages/([0-9a-f]{16})(@zoom)?\.png")
+WORDS_ROUTE = re.compile(r"/pages/([0-9a-f]{16})\.words\.json")
+LANGUAGE_ROUTE = re.compile(r"/words/([a-z]{2}(?:-[A-Z]{2})?)\.json")
 HEARTBEAT_SECONDS = 15
 MAX_EVENT_STREAMS = 16
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+TOKEN_HEADER = "X-Preview-Token"
+TOKEN_PLACEHOLDER = b'<meta name="preview-token" content="">'
+MAX_REQUEST_BYTES = 64_000  # a comment of MAX_COMMENT_CHARS characters, each up to 6 bytes escaped in JSON, and more
+WRITE_ROUTES = {
+    "/comments": {"page", "x_mm", "y_mm", "epoch", "author", "comment"},
+    "/comments/reply": {"parent", "author", "comment"},
+    "/comments/state": {"id", "state", "author"},
+}
+"""The only requests that change anything, each with the fields it takes; nothing here names a file."""
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -51,15 +79,43 @@ SECURITY_HEADERS = {
 }
 
 
+def interface_words() -> list[str]:
+    """Every word the preview page shows, in English: `t("...")` in preview.js, and in index.html the
+    text of each element marked data-t and each attribute marked data-t-ATTRIBUTE. The catalogs in
+    _builtin/locale translate them (tests/test_preview_tools.py checks that they all do)."""
+    script = (STATIC_DIR / "preview.js").read_text(encoding="utf-8")
+    found = [json.loads(f'"{text}"') for text in re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', script)]
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    for tag in re.findall(r"<[^>]*\bdata-t[^>]*>[^<]*", page):
+        attributes, _, content = tag.partition(">")
+        if re.search(r"\bdata-t\b(?!-)", attributes) and content.strip():
+            found.append(" ".join(content.split()))
+        for name in re.findall(r"\bdata-t-([a-z-]+)", attributes):
+            value = re.search(rf'\s{name}="([^"]*)"', attributes)
+            if value:
+                found.append(value.group(1))
+    return list(dict.fromkeys(found))
+
+
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     # A burst of connections waits in the kernel's queue instead of being refused.
     request_queue_size = 128
 
-    def __init__(self, previewer: Previewer, host: str = "127.0.0.1", port: int = 8000):
+    def __init__(self, previewer: Previewer, host: str = "127.0.0.1", port: int = 8000, password: str | None = None):
+        if host not in LOOPBACK_HOSTS and not password:
+            raise ValueError("a preview that listens beyond this computer needs a password")
         self.previewer = previewer
+        self.password = password
+        self.token = secrets.token_urlsafe(32)
+        """Served in the page and required back with every write: only the preview's own page knows it."""
         self.static = {route: ((STATIC_DIR / name).read_bytes(), kind) for route, (name, kind) in STATIC_FILES.items()}
+        self.words = interface_words()
+        index, kind = self.static["/"]
+        assert TOKEN_PLACEHOLDER in index
+        self.static["/"] = (index.replace(TOKEN_PLACEHOLDER, f'<meta name="preview-token" content="{self.token}">'
+                                          .encode()), kind)
         self.event_streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
         super().__init__((host, port), PreviewHandler)
         names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host}
@@ -94,6 +150,28 @@ class PreviewServer(ThreadingHTTPServer):
             return "requests from other web sites are refused"
         return None
 
+    def authorised(self, headers) -> bool:
+        """Whether the request carries the shared password (always true without one)."""
+        if self.password is None:
+            return True
+        kind, _, encoded = (headers.get("Authorization") or "").partition(" ")
+        if kind.lower() != "basic":
+            return False
+        try:
+            _, _, given = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return hmac.compare_digest(given.encode(), self.password.encode())
+
+    def write_refusal(self, headers) -> str | None:
+        """Why a request may not change the comments, or None: it must come from the preview's own page."""
+        origin = (headers.get("Origin") or "").lower()
+        if origin not in self.allowed_origins:
+            return "comments can only be written from the preview's own page"
+        if not hmac.compare_digest((headers.get(TOKEN_HEADER) or "").encode(), self.token.encode()):
+            return "this page is from an earlier run of the preview: reload it, then save the comment again"
+        return None
+
 
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
@@ -116,6 +194,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         refusal = self.server.refusal(self.headers)
         if refusal:
             return self._send(HTTPStatus.FORBIDDEN, refusal.encode(), "text/plain; charset=utf-8", head=head)
+        if not self.server.authorised(self.headers):
+            return self._ask_password(head)
         # Routes are matched on the raw path, never decoded or joined to a folder.
         path = self.path.split("?", 1)[0]
         if path in self.server.static:
@@ -126,12 +206,101 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.OK, state, "application/json", head=head)
         if path == "/events" and not head:
             return self._stream_events()
+        if path == "/comments.json":
+            return self._send_comments(head)
+        language = LANGUAGE_ROUTE.fullmatch(path)
+        if language:
+            words = words_for(language.group(1))
+            body = json.dumps({english: words(english) for english in self.server.words}, ensure_ascii=False)
+            return self._send(HTTPStatus.OK, body.encode(), "application/json; charset=utf-8", head=head,
+                              cache="private, max-age=3600")
+        words = WORDS_ROUTE.fullmatch(path)
+        found = words and self.server.previewer.words(words.group(1))
+        if found is not None and words:
+            return self._send(HTTPStatus.OK, json.dumps(found).encode(), "application/json", head=head,
+                              cache="private, max-age=86400, immutable")
         page = PAGE_ROUTE.fullmatch(path)
         png = page and self.server.previewer.page_png(page.group(1), zoomed=bool(page.group(2)))
         if png:
             # A page image is named by its content, so the browser may keep it for good.
             return self._send(HTTPStatus.OK, png, "image/png", head=head, cache="private, max-age=86400, immutable")
         return self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8", head=head)
+
+    def do_POST(self) -> None:
+        """A new comment, a reply, or a comment resolved or opened again: nothing else can be written."""
+        refusal = self.server.refusal(self.headers)
+        if refusal:
+            return self._refuse(HTTPStatus.FORBIDDEN, refusal)
+        if not self.server.authorised(self.headers):
+            self.close_connection = True
+            return self._ask_password(False)
+        refusal = self.server.write_refusal(self.headers)
+        if refusal:
+            return self._refuse(HTTPStatus.FORBIDDEN, refusal)
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
+            return self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the comment as JSON")
+        fields = WRITE_ROUTES.get(self.path)  # the raw path: a query (?file=...) matches no route
+        if fields is None:
+            return self._refuse(HTTPStatus.NOT_FOUND,
+                                "comments are written to /comments only, and no file can be named")
+        try:
+            length = int(self.headers.get("Content-Length") or "")
+        except ValueError:
+            return self._refuse(HTTPStatus.LENGTH_REQUIRED, "the request has no length")
+        if not 0 < length <= MAX_REQUEST_BYTES:
+            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                                f"the request is {length} bytes long; a comment is at most a few thousand characters")
+        try:
+            data = json.loads(self.rfile.read(length))
+        except (ValueError, RecursionError):
+            return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not JSON")
+        if not isinstance(data, dict):
+            return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not a JSON object")
+        unexpected = sorted(set(data) - fields)
+        if unexpected:
+            return self._refuse(HTTPStatus.BAD_REQUEST, f"unexpected field '{unexpected[0]}': "
+                                                        "the preview writes only review/comments.yml")
+        try:
+            entry = self._write(self.path, data)
+        except ReviewRefused as refused:
+            return self._refuse(HTTPStatus(refused.status), refused.message)
+        except BuildFailed as failed:
+            return self._refuse(HTTPStatus.CONFLICT, "; ".join(str(problem) for problem in failed.problems))
+        self.server.previewer.review_changed()
+        self._send(HTTPStatus.CREATED, json.dumps(entry).encode(), "application/json")
+
+    def _write(self, route: str, data: dict) -> dict:
+        root = self.server.previewer.root
+        if route == "/comments":
+            page, x, y, epoch = (data.get(name) for name in ("page", "x_mm", "y_mm", "epoch"))
+            if not (type(page) is int and all(type(v) in (int, float) for v in (x, y))
+                    and (epoch is None or isinstance(epoch, int))):
+                raise ReviewRefused(400, "a comment needs its page and its place on the page")
+            place = self.server.previewer.place(page, float(x), float(y), epoch)
+            return add_comment(root, place, data.get("author"), data.get("comment"))
+        if route == "/comments/reply":
+            return add_reply(root, data.get("parent"), data.get("author"), data.get("comment"))
+        return set_state(root, data.get("id"), data.get("state"), data.get("author"))
+
+    def _send_comments(self, head: bool) -> None:
+        try:
+            found = {"comments": read_entries(self.server.previewer.root), "problem": None}
+        except BuildFailed as failed:
+            found = {"comments": [], "problem": "; ".join(str(problem) for problem in failed.problems)}
+        self._send(HTTPStatus.OK, json.dumps(found, default=str).encode(), "application/json", head=head)
+
+    def _refuse(self, status: HTTPStatus, message: str) -> None:
+        self.close_connection = True  # an unread body must not be taken for the next request
+        self._send(status, message.encode(), "text/plain; charset=utf-8")
+
+    def _ask_password(self, head: bool) -> None:
+        self._headers(HTTPStatus.UNAUTHORIZED, "text/plain; charset=utf-8", "no-store")
+        self.send_header("WWW-Authenticate", 'Basic realm="publication preview", charset="UTF-8"')
+        body = b"this preview asks for the password it printed when it started"
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
 
     def _headers(self, status: HTTPStatus, kind: str, cache: str) -> None:
         self.send_response(status)
@@ -171,10 +340,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000,
-          on_ready: Callable[[str], None] | None = None) -> None:
+          on_ready: Callable[[str], None] | None = None, password: str | None = None) -> None:
     """Run the preview until Ctrl-C."""
     previewer = Previewer(root)
-    server = PreviewServer(previewer, host, port)
+    server = PreviewServer(previewer, host, port, password)
     try:
         previewer.start()
         if on_ready:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..config.geometry import Geometry
 from ..config.page_layouts import page_layout_for
 from ..config.theme import Theme
-from ..content.markdown import RenderedArticle
+from ..content.markdown import RenderedArticle, breakable_address
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_LAYOUTS
 from ..core.i18n import words_for
@@ -56,6 +56,7 @@ def environment(project_root: Path) -> jinja2.Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["css_string"] = css_string
+    env.filters["address"] = lambda text: Markup(breakable_address(str(text)))
     return env
 
 
@@ -67,8 +68,9 @@ def stylesheets(project: Project, theme: Theme) -> tuple[Path, ...]:
 
 def render_document(project: Project, articles: list[RenderedArticle], photos: dict[str, PlacedPhoto],
                     theme: Theme, geometry: Geometry, spec: RenderSpec, asset_url,
-                    blank_pages: int = 0) -> tuple[str, list[Problem]]:
-    """Render the whole brochure to one HTML string; `blank_pages` go before the colofon."""
+                    blank_pages: int = 0, logo: str | None = None) -> tuple[str, list[Problem]]:
+    """Render the whole brochure to one HTML string; `blank_pages` go before the colofon; `logo` is
+    the URL of the theme's logo as prepared (a raster logo in CMYK for print), if not the file itself."""
     env = environment(project.root)
     config = project.config
     context = {
@@ -82,7 +84,7 @@ def render_document(project: Project, articles: list[RenderedArticle], photos: d
         "extra_css": [Markup(css) for css in spec.extra_css],
         "stylesheets": [asset_url(path) for path in stylesheets(project, theme)],
         "blank_pages": blank_pages,
-        "logo": asset_url(theme.logo) if theme.logo else "",
+        "logo": logo or (asset_url(theme.logo) if theme.logo else ""),
         "colour_properties": theme.css_properties(spec.colour_space),
         "page_properties": geometry.css_properties(),
         "created": w3c_date(source_dates(config)[0]),

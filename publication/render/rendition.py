@@ -24,6 +24,7 @@ from ..config.theme import Theme
 from ..content.markdown import Figure, RenderedArticle, check_link_targets, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
+from ..core.files import display
 from ..core.problems import Problem, Severity, error, raise_if_errors
 from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
 from .images import ImageRequest, PhotoVersion, PreparedImage, output_for, prepare_photos
@@ -48,6 +49,9 @@ class Rendition:
     """Every photo as placed; `from_cache` says whether it was processed in this render."""
     rgb_view: RgbView | None = None
     """Set when this RGB edition is drawn from the print spec's pages (see rgb_view.py)."""
+    made: dict = field(default_factory=dict, compare=False, repr=False)
+    """Files made from this rendition that a second edition needs too, by edition name (the web
+    edition offers the screen PDF for download: editions/screen.finish_screen_once)."""
 
     @property
     def images_processed(self) -> int:
@@ -162,6 +166,10 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
                 path, project.config_display_path, project.photo_lines.get(key), *geometry.cover_photo_box(key)
             )
             photos[key] = PlacedPhoto(images.url(request), part.photo_alt)
+    logo = None
+    if spec.colour_space == "cmyk" and theme.logo and theme.logo.suffix.lower() != ".svg":
+        # A raster logo (PNG) is a photo to the press: converted to CMYK like one, never enlarged.
+        logo = images.url(ImageRequest(theme.logo, _theme_file(project, theme), None, geometry.page_width))
     images.prepare_asked()
     issues += images.issues
     raise_if_errors(issues)
@@ -169,7 +177,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     def asset_url(path: Path) -> str:
         return Path(os.path.relpath(path, dist)).as_posix()
 
-    html, more = render_document(project, articles, photos, theme, geometry, spec, asset_url)
+    html, more = render_document(project, articles, photos, theme, geometry, spec, asset_url, logo=logo)
     issues += more
     raise_if_errors(issues)
 
@@ -184,7 +192,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     pages = len(laid_out.document.pages)
     blank_pages = page_layout_for(config.page).blank_pages_needed(pages, spec.pages_multiple_of)
     if blank_pages:
-        html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages)
+        html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages, logo)
         laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
     layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
     issues += locate_refused(
@@ -198,6 +206,11 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     return Rendition(
         spec, geometry, html, laid_out.document, tuple(articles), tuple(issues), theme, tuple(images.prepared)
     )
+
+
+def _theme_file(project: Project, theme: Theme) -> str:
+    """The theme.yml a raster logo is named in, as problems show it."""
+    return display(theme.directory / "theme.yml", project.root)
 
 
 def drawn_from(spec: RenderSpec, source: RenderSpec) -> bool:

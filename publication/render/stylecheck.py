@@ -23,10 +23,10 @@ from tinycss2 import color5
 
 from ..core.files import display, is_inside, read_text
 from ..core.problems import Code, Problem, error, warning
+from .fonts import FONT_SUFFIXES
 from .typeset import ConfinedFetcher, collected_warnings
 
 _LOCATION = re.compile(r" at (\d+):(\d+)")
-FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 _REFUSED = re.compile(r"refused to load '([^']*)'")
 
 
@@ -218,3 +218,32 @@ def locate_refused(
         )
         located.append(replace(issue, path=_shown(where[0], display_roots), line=where[1]) if where else issue)
     return located
+
+
+def font_faces(sheets: tuple[Path, ...]) -> dict[str, list[Path]]:
+    """The font files each `@font-face` family of the stylesheets names (families in lower case), so
+    that a family is known by the name the theme gives it, whatever name is written inside the file."""
+    faces: dict[str, list[Path]] = {}
+    for sheet in sheets:
+        css, _ = read_text(sheet, str(sheet))
+        if css is None:
+            continue
+        for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+            if rule.type != "at-rule" or rule.lower_at_keyword != "font-face" or rule.content is None:
+                continue
+            declarations = tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+            family, files = "", []
+            for declaration in declarations:
+                if declaration.type != "declaration":
+                    continue
+                if declaration.lower_name == "font-family":
+                    family = " ".join(token.value for token in declaration.value
+                                      if token.type in ("string", "ident")).strip().lower()
+                elif declaration.lower_name == "src":
+                    for reference in references(f"a {{ src: {tinycss2.serialize(declaration.value)} }}"):
+                        url = urljoin(sheet.as_uri(), reference.url.strip())
+                        if urlsplit(url).scheme == "file":
+                            files.append(Path(url2pathname(unquote(urlsplit(url).path))).resolve())
+            if family:
+                faces.setdefault(family, []).extend(path for path in files if path.is_file())
+    return faces

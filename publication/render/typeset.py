@@ -16,11 +16,13 @@ from urllib.request import url2pathname
 
 import pikepdf
 import weasyprint
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..core.files import is_inside
 from ..core.problems import Code, Problem, error, raise_if_errors, warning
 from ..core.reproducible import location_independent
+from .fonts import FONT_SUFFIXES, with_break_hyphen
+from .weasy import project_font_configuration
 
 
 class ConfinedFetcher(URLFetcher):
@@ -38,7 +40,14 @@ class ConfinedFetcher(URLFetcher):
         if parts.scheme == "file":
             path = Path(url2pathname(unquote(parts.path))).resolve()
             if is_inside(path, self.allowed_roots):
-                return super().fetch(url, headers)
+                response = super().fetch(url, headers)
+                if path.suffix.lower() not in FONT_SUFFIXES:
+                    return response
+                try:
+                    data = response.read()
+                finally:
+                    response.close()
+                return URLFetcherResponse(response.url, with_break_hyphen(data), response.headers)
         self.refused.append(url)
         raise ValueError(f"refused to load '{url}': only files inside the project may be used")
 
@@ -79,6 +88,7 @@ def typeset(html: str, base_url: Path, allowed_roots: list[Path], fetcher: Confi
     A warm process passes its own `fetcher` and WeasyPrint's `font_config` and `cache`.
     """
     fetcher = fetcher or ConfinedFetcher(allowed_roots)
+    render_options.setdefault("font_config", project_font_configuration())
     with collected_warnings() as messages:
         document = weasyprint.HTML(string=html, base_url=base_url.as_uri(),
                                    url_fetcher=fetcher).render(**render_options)

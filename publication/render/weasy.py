@@ -11,6 +11,8 @@ versions the tests have run: upgrade deliberately, run the suite, then widen the
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
+from tempfile import mkdtemp
 from typing import Callable, Iterator
 
 from weasyprint.draw.color import get_color
@@ -19,10 +21,48 @@ from weasyprint.images import Gradient, RasterImage, get_image_from_uri
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as _tags
 from weasyprint.pdf.stream import Stream
+from weasyprint.text.ffi import ffi, fontconfig, gobject, pangoft2
+from weasyprint.text.fonts import FontConfiguration
+
+from ..core.builtin import BUILTIN_ASSETS
+from .fonts import with_break_hyphen
 
 __all__ = ["AbsolutePlaceholder", "RasterImage", "Stream", "boxes", "descendants", "get_color",
            "get_image_from_uri", "gradients_drawn_with", "is_blank_page", "page_box", "structure_keyed", "unwrap",
-           "NODE_KEY"]
+           "HTML_KEY", "NODE_KEY", "html_of", "project_font_configuration"]
+
+
+ffi.cdef("FcConfig * FcConfigCreate (void);")
+FALLBACK_FONT = BUILTIN_ASSETS / "fonts" / "source-sans-pro" / "SourceSansPro-Regular.ttf"
+
+
+class _ProjectFonts(FontConfiguration):
+    """A FontConfiguration that starts empty, not with the computer's fonts: it knows only the fonts
+    the stylesheets add with @font-face (which are the project's, as the fetcher allows nothing else).
+    So a system font that shares a family name with a project font (Debian's EB Garamond 08 beside a
+    project's EB Garamond 12) can never win the match, and no system font fills in for a missing
+    character: the preflight reports that character instead. Its __init__ is WeasyPrint 70's, with
+    FcConfigCreate where WeasyPrint calls FcInitLoadConfigAndFonts."""
+
+    def __init__(self) -> None:  # noqa: D107 - see the class
+        self._config = fontconfig.FcConfigCreate()
+        self.font_map = ffi.gc(pangoft2.pango_ft2_font_map_new(), gobject.g_object_unref)
+        pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map), self._config)
+        fontconfig.FcConfigDestroy(self._config)  # the font map keeps its own reference
+        self._folder = Path(mkdtemp(prefix="weasyprint-"))  # removed by FontConfiguration.__del__
+        self.strut_layouts = {}
+        self.font_features = {}
+        # Pango must always find a font: without any (every @font-face refused or broken) it crashes.
+        # The tool's own Source Sans stands in, and the preflight names the family that was missing.
+        fallback = self._folder / "fallback.ttf"
+        fallback.write_bytes(with_break_hyphen(FALLBACK_FONT.read_bytes()))
+        fontconfig.FcConfigAppFontAddFile(self._config, str(fallback).encode())
+        pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", self.font_map))
+
+
+def project_font_configuration() -> FontConfiguration:
+    """The font configuration of every layout: the project's fonts and nothing else."""
+    return _ProjectFonts()
 
 
 def page_box(page) -> boxes.PageBox:
@@ -166,25 +206,37 @@ _tags._build_box_tree = _build_box_tree_with_notes  # noqa: SLF001
 # ---- Tagging -----------------------------------------------------------------------------------
 
 NODE_KEY = "/PublicationNode"
+HTML_KEY = "/PublicationHTML"
+
+
+def html_of(element) -> str:
+    """The HTML tag a structure element was tagged from (`span::footnote-call` for a pseudo-element),
+    as `structure_keyed` stamped it; '' for one it did not stamp."""
+    return str(element.get(HTML_KEY, ""))
 
 
 @contextmanager
 def structure_keyed() -> Iterator[None]:
     """While inside, each structure element WeasyPrint tags carries `NODE_KEY`: the number of the
-    HTML element it was made for, the same on every page.
+    HTML element it was made for, the same on every page, and `HTML_KEY`: the tag of the box it was
+    made for (read with `html_of`).
 
     WeasyPrint builds the structure tree page by page (pdf/tags.py, `_build_box_tree`), so an
     element split over pages becomes one structure element per page and nothing in the PDF says
-    they are one. With the key, a finishing pass can join them; it must remove the key after.
+    they are one; and it chooses the structure type from the tag name alone, so a `dt` is an
+    `LI` like a `dd`. With the keys, a finishing pass can join the fragments and mend the roles;
+    it must remove both keys after.
     """
     original = _tags._build_box_tree  # noqa: SLF001 - the reason this module exists
     numbers: dict[int, tuple[int, object]] = {}
 
     def keyed(box, parent, *args):
-        node = unwrap(box).element
+        inner = unwrap(box)
+        node = inner.element
         for element in original(box, parent, *args):
             if node is not None and NODE_KEY[1:] not in element:
                 element[NODE_KEY[1:]] = numbers.setdefault(id(node), (len(numbers), node))[0]
+                element[HTML_KEY[1:]] = _tags.pydyf.String(inner.element_tag)
             yield element
 
     _tags._build_box_tree = keyed  # noqa: SLF001
