@@ -103,7 +103,8 @@ def test_preview_shows_the_printed_pages_with_bleed_from_memory(project, preview
 
 
 def test_after_an_edit_the_pictures_are_those_of_a_fresh_drawing(project):
-    """Pictures of unchanged pages are reused, not encoded again; all are what PDFium draws now."""
+    """Pictures of unchanged pages are reused, not encoded again, and the pages the warm layout kept are not
+    even rasterised again (their pictures are the same objects); all are what PDFium draws now."""
     project.write("02-artikel.md", "---\ntitle: Tweede artikel\n---\n\nEen alinea die blijft zoals ze is.\n")
     project.edit("publication.yml", "  - 01-artikel.md", "  - 01-artikel.md\n  - 02-artikel.md")
     previewer = Previewer(project.root)
@@ -115,6 +116,11 @@ def test_after_an_edit_the_pictures_are_those_of_a_fresh_drawing(project):
     changed = [b.digest != a.digest for b, a in zip(before.pages, after.pages)]
     assert len(changed) == len(after.pages) and any(changed) and not all(changed)
     assert "Allereerste alinea" in " ".join(page.text for page in after.pages)
+    assert any(b is a for b, a in zip(before.pages, after.pages)), "kept pages were rasterised again"
+    # each page zoomed is that page of the whole file, whether it was drawn anew (alone) or kept
+    for page in after.pages:
+        [(_, zoomed, _)] = rasterise(after.pdf, ZOOM_DPI, [page.number])
+        assert previewer.page_png(page.digest, zoomed=True) == zoomed, page.number
 
 
 def test_a_failed_build_keeps_the_last_good_pages_and_says_where(project):

@@ -115,7 +115,7 @@ def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer
             renditions[spec] = renderer(project, theme, spec, options.strict)
         else:
             if source not in renditions:
-                # the photos of every edition drawn from this layout are made with its own, from one decode each
+                # the photos of every edition drawn from this layout are made while it is laid out
                 drawn = tuple(dict.fromkeys(other for other in specs.values() if drawn_from(other, source)))
                 renditions[source] = renderer(project, theme, source, options.strict, companions=drawn)
             renditions[spec] = in_rgb(project, renditions[source], spec)

@@ -26,7 +26,7 @@ import io
 import json
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
@@ -114,6 +114,9 @@ class PageImage:
     number: int
     png: bytes
     text: str
+    pdf: bytes = field(default=b"", compare=False, repr=False)
+    index: int = field(default=0, compare=False, repr=False)
+    """Where the page is drawn, to draw it larger (zoom): page `index` of `pdf`."""
 
     @cached_property
     def digest(self) -> str:
@@ -245,6 +248,7 @@ class Previewer:
         self._zoomed: dict[str, bytes] = {}
         self._words: dict[str, list[list[Any]]] = {}
         self._encoded: dict[bytes, bytes] = {}  # the last edition's page pictures, by their pixels
+        self._drawn: tuple[tuple[Any, PageImage], ...] = ()  # the last edition's laid-out pages and their pictures
         self._editions: dict[int, Edition] = {}  # the current and the previous edition, by epoch
         self.warm = WarmBuilder()  # fonts, images and the last layout stay loaded between saves
 
@@ -279,7 +283,7 @@ class Previewer:
             return page.png
         png = self._zoomed.get(digest)
         if png is None:
-            [(_, png, _)] = rasterise(edition.pdf, ZOOM_DPI, [page.number])
+            [(_, png, _)] = rasterise(page.pdf or edition.pdf, ZOOM_DPI, [page.index or page.number])
             self._zoomed[digest] = png
         return png
 
@@ -294,7 +298,8 @@ class Previewer:
             edition, page = found
             words = [[text, round(left / PT_PER_MM, 2), round(top / PT_PER_MM, 2), round((right - left) / PT_PER_MM, 2),
                       round((bottom - top) / PT_PER_MM, 2)]
-                     for text, left, top, right, bottom in page_words(edition.pdf, page.number)]
+                     for text, left, top, right, bottom in page_words(page.pdf or edition.pdf,
+                                                                        page.index or page.number)]
             self._words[digest] = words
         return words
 
@@ -340,13 +345,32 @@ class Previewer:
         project, issues = load_project(self.root)
         theme = load_theme(project.config.theme, project.asset_dirs)
         rendition = self.warm.render(project, theme, self.pipeline.spec(project), companions=self.pipeline.drawn)
-        pdf = self.pipeline.write(project, rendition)
         encoded = dict(self._encoded)
-        pages = tuple(PageImage(number, png, text) for number, png, text in rasterise(pdf, self.dpi, encoded=encoded))
+        check = self.pipeline.preflight
+        # A page the warm layout kept (the same laid-out page, at the same number) looks as it did: only the
+        # pages laid out anew (after an edit of one article, a page or two) are written and rasterised for
+        # their pictures; the whole file is written after they are shown, before the preflight.
+        laid_out = rendition.document.pages
+        kept = {number: picture for number, ((page, picture), now) in enumerate(zip(self._drawn, laid_out), start=1)
+                if page is now}
+        numbers = [number for number in range(1, len(laid_out) + 1) if number not in kept]
+        pdf = b""
+        if check is not None and kept:
+            pictured = self.pipeline.write(project, replace(
+                rendition, document=rendition.document.copy([laid_out[number - 1] for number in numbers])
+            )) if numbers else b""
+            at = dict(zip(range(1, len(numbers) + 1), numbers))
+        else:
+            pdf = pictured = self.pipeline.write(project, rendition)
+            at = {number: number for number in numbers}
+        drawn = {at[index]: PageImage(at[index], png, text, pictured, index)
+                 for index, png, text in (rasterise(pictured, self.dpi, list(at), encoded=encoded) if at else [])}
+        pages = tuple(drawn.get(number) or kept[number] for number in range(1, len(laid_out) + 1))
+        self._drawn = tuple(zip(laid_out, pages))
         pngs = {page.png for page in pages}
         self._encoded = {key: png for key, png in encoded.items() if png in pngs}  # this edition's pages only
         findings = tuple(dict.fromkeys([*issues, *rendition.issues]))
-        check, web = self.pipeline.preflight, self.pipeline.web
+        web = self.pipeline.web
         mapped = json.loads(line_map(page_contents(rendition, project.config_display_path), project))
         edition = Edition(epoch, project.config.title, self.pipeline.name, pdf, pages, rendition.geometry,
                           self.pipeline.safety_zone, findings, _now(), time.perf_counter() - started,
@@ -368,12 +392,14 @@ class Previewer:
 
         if check is not None:
             def preflight(shown: Edition) -> Edition:
+                whole = pdf
                 try:
-                    found = list(check(project, rendition, pdf))
+                    whole = whole or self.pipeline.write(project, rendition)  # only the new pages were written
+                    found = list(check(project, rendition, whole))
                 except Exception as exc:  # noqa: BLE001 - a broken check must not take the pages away
                     found = [Problem("", None, f"the preflight could not run: {type(exc).__name__}: {exc}",
                                      Severity.ERROR, Code.PREFLIGHT_CRASHED)]
-                return replace(shown, findings=shown.findings + tuple(found), preflight_pending=False)
+                return replace(shown, pdf=whole, findings=shown.findings + tuple(found), preflight_pending=False)
             later.append(preflight)
         return edition, later
 

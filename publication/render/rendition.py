@@ -82,8 +82,8 @@ def photo_version(spec: RenderSpec) -> PhotoVersion:
 @dataclass
 class _ImageStage:
     """Prepares each photo as the spec asks for it, and remembers what went wrong. The photos are
-    asked for one by one (`url`) and prepared all at once (`prepare_all`), on every core, with the
-    versions the `companions` will ask for made from the same decode."""
+    asked for one by one (`url`) and prepared all at once (`prepare_all`), on every core; the versions
+    the `companions` will ask for are made after them, in the background, while this spec is laid out."""
 
     project: Project
     relative_to: Path
@@ -99,8 +99,8 @@ class _ImageStage:
 
     def prepare_all(self, requests: list[ImageRequest]) -> list[PreparedImage | None]:
         own = photo_version(self.spec)
-        versions = [own] + [photo_version(spec) for spec in self.companions]
-        made = prepare_photos(requests, versions, self.cache_dir)
+        made = prepare_photos(requests, [own], self.cache_dir,
+                              background=[photo_version(spec) for spec in self.companions])
         results = []
         for request in requests:
             prepared, problems = made[request, own]
