@@ -339,3 +339,45 @@ def test_notes_in_a_heading_a_list_and_twice_in_a_paragraph_are_read_at_their_ca
     order = [paragraph.index(compact(part)) for part in
              ("Een zin met twee noten", "De eerste van twee noten.", "en een losse.", "Een losse noot.")]
     assert order == sorted(order), paragraph
+
+
+# ---- Photos with their captions, footnote numbers ------------------------------------------------
+
+def test_a_photo_and_its_caption_are_one_group_with_the_photo_first(sample_build):
+    """A `<figure>` was a NonStruct (read as nothing) around the Figure and its Caption: a Div now."""
+    captions_in_source = len(re.findall(r"<figcaption\b", sample_build.renditions[0].html))
+    assert captions_in_source >= 4
+    with pikepdf.open(sample_build.project.dist_dir / f"{sample_build.project.slug}-screen.pdf") as pdf:
+        elements = structure_elements(pdf)
+        captions = [element for tag, element, _ in elements if tag == "/Caption"]
+        assert len(captions) == captions_in_source
+        for caption in captions:
+            group = caption.P
+            kids = list(group.K)
+            assert group.S == "/Div" and len(kids) == 2, (group.S, len(kids))
+            assert kids[0].S == "/Figure" and len(str(kids[0].Alt)) > 5 and kids[1].objgen == caption.objgen
+        figures = [(element, ancestors) for tag, element, ancestors in elements if tag == "/Figure"]
+        assert all("/Alt" in figure for figure, _ in figures)
+        assert not any(ancestors[-1] == "/NonStruct" for _, ancestors in figures)
+
+
+def test_a_footnote_call_is_a_reference_and_the_note_number_its_label(tree, long_table_screen):
+    for listing in (tree, structure(long_table_screen)):
+        notes = [index for index, (tag, _, _) in enumerate(listing) if tag == "Note"]
+        assert notes
+        for index in notes:
+            note_depth = len(listing[index][1])
+            label = listing[index + 1]
+            assert label[0] == "Lbl" and len(label[1]) == note_depth + 1, label
+            assert re.fullmatch(r"\s*\d+\.\s*", label[2]), label
+            # The call: a Reference just before the note in the same parent (a note in two parts: one call).
+            before = [entry for entry in listing[:index] if len(entry[1]) == note_depth][-1]
+            assert before[0] in ("Reference", "Note"), before
+            if before[0] == "Reference":
+                assert before[2].strip() == label[2].strip().rstrip("."), (before, label)
+        references = [text for tag, _, text in listing if tag == "Reference"]
+        labels = [text for tag, _, text in listing if tag == "Lbl" and text.strip()[:-1].isdigit()]
+        assert len(references) == len(labels)
+        # No digit is left in a NonStruct of its own in a paragraph.
+        assert not [text for tag, ancestors, text in listing
+                    if tag == "NonStruct" and ancestors[-1:] == ("P",) and text.strip().isdigit()]
