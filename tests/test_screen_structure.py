@@ -381,3 +381,50 @@ def test_a_footnote_call_is_a_reference_and_the_note_number_its_label(tree, long
         # No digit is left in a NonStruct of its own in a paragraph.
         assert not [text for tag, ancestors, text in listing
                     if tag == "NonStruct" and ancestors[-1:] == ("P",) and text.strip().isdigit()]
+
+
+# ---- What a PDF/UA checker would check (no veraPDF here: no Java) ---------------------------------
+
+def marked_content_ids(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[int]]:
+    """For each page (by object), the MCIDs its content marks, in order."""
+    found = {}
+    for page in pdf.pages:
+        found[page.obj.objgen] = [int(operands[1].MCID) for operands, operator in pikepdf.parse_content_stream(page)
+                                  if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
+                                  and "/MCID" in operands[1]]
+    return found
+
+
+def test_pages_mcids_parent_tree_languages_and_alt_texts_agree(sample_build):
+    """Every MCID an element names is marked on the page it names (/Pg), once, and the parent tree names
+    that element for it; no marked content is claimed by two elements; qpdf finds nothing wrong; the
+    catalog has the publication's language, a `{lang=en}` span its own (/Lang en); every Figure has /Alt."""
+    screen_pdf = sample_build.project.dist_dir / f"{sample_build.project.slug}-screen.pdf"
+    checked = subprocess.run(["qpdf", "--check", str(screen_pdf)], capture_output=True, text=True)
+    assert checked.returncode == 0 and "No syntax or stream encoding errors" in checked.stdout, checked.stdout
+    with pikepdf.open(screen_pdf) as pdf:
+        marked = marked_content_ids(pdf)
+        parent_tree = dict(zip(*[iter(pdf.Root.StructTreeRoot.ParentTree.Nums)] * 2))
+        claimed: dict[tuple[tuple[int, int], int], tuple[int, int]] = {}
+        elements = structure_elements(pdf)
+        for _, element, _ in elements:
+            kids = element.get("/K")
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                if isinstance(kid, int):
+                    page, mcid = element.get("/Pg"), int(kid)
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    page, mcid = kid.get("/Pg", element.get("/Pg")), int(kid.MCID)
+                else:
+                    continue
+                assert page is not None and page.objgen in marked, f"{element.S}: MCID {mcid} names no page"
+                assert marked[page.objgen].count(mcid) == 1, f"{element.S}: MCID {mcid} not marked once on its page"
+                assert (page.objgen, mcid) not in claimed, f"MCID {mcid} claimed by two elements"
+                claimed[page.objgen, mcid] = element.objgen
+                named = parent_tree[int(page.StructParents)][mcid]
+                assert named.objgen == element.objgen, f"the parent tree names another element for MCID {mcid}"
+        assert len(claimed) > 300
+        assert str(pdf.Root.Lang) == sample_build.project.config.language
+        languages = [(str(element.S), str(element.Lang)) for _, element, _ in elements if "/Lang" in element]
+        written = re.findall(r'<span lang="([^"]+)">', sample_build.renditions[0].html)
+        assert written == ["en"] and languages == [("/Span", language) for language in written], languages
+        assert all(str(element.get("/Alt", "")).strip() for tag, element, _ in elements if tag == "/Figure")
