@@ -249,6 +249,7 @@ def test_pull_quotes_are_block_quotes_with_their_attribution(tree, annual_report
 
 
 def colofon_lines(html: str) -> list[tuple[str, str]]:
+    html = html.replace("\u200b", "")  # the break points in an address: not in the PDF's text
     found = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", html, flags=re.S)
     return [(html_module.unescape(term).strip(), re.sub(r"<[^>]+>", " ", html_module.unescape(text)))
             for term, text in found]
