@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 
 import pytest
 from conftest import ProjectFactory
@@ -55,12 +56,18 @@ def built(tmp_path_factory):
     project = ProjectFactory(tmp_path_factory.mktemp("breaks") / "project")
     project.write("01-artikel.md", ARTICLE)
     (project.content / "photos" / "foto.jpg").unlink()
-    result = build(project.root, BuildOptions(targets=("standard", "print")))
+    result = build(project.root, BuildOptions(targets=("standard", "print", "screen")))
     return project, result
 
 
-def pdf_text(project) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(project.root / "dist" / "testbrochure.pdf").pages)
+def pdf_text(project, edition: str = "") -> str:
+    pdf = project.root / "dist" / f"testbrochure{edition}.pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def poppler_text(project, edition: str = "") -> str:
+    pdf = project.root / "dist" / f"testbrochure{edition}.pdf"
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def lines_of(document, tag: str, text: str | None = None) -> list[str]:
@@ -92,6 +99,20 @@ def test_addresses_are_never_hyphenated_and_break_after_a_slash_or_dot(built):
         # ... and only after '/', '.' or '@', with no hyphen added.
         for piece in found.group().split("\n")[:-1]:
             assert piece.rstrip("\u200b ")[-1] in "/.@", piece
+
+
+def test_an_address_copies_from_the_standard_and_screen_pdfs_without_its_break_points(built):
+    """The zero-width spaces that let an address break (content/markdown.breakable_address) are not in
+    the text layer: copied, or read by pypdf, poppler or a screen reader, the address is the address,
+    broken only by line ends, and after '/', '.' or '@'."""
+    project, _ = built
+    for edition in ("", "-screen"):
+        for text in (pdf_text(project, edition), poppler_text(project, edition)):
+            assert "\u200b" not in text
+            for address in (ADDRESS, EMAIL):
+                found = re.search(r"\s*".join(re.escape(char) for char in address), text)
+                assert found and "\n" in found.group(), (edition, address)
+                assert all(piece.rstrip()[-1] in "/.@" for piece in found.group().split("\n")[:-1]), found.group()
 
 
 def test_a_long_word_in_a_heading_is_hyphenated(built):

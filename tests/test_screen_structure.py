@@ -249,6 +249,7 @@ def test_pull_quotes_are_block_quotes_with_their_attribution(tree, annual_report
 
 
 def colofon_lines(html: str) -> list[tuple[str, str]]:
+    html = html.replace("\u200b", "")  # the break points in an address: not in the PDF's text
     found = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", html, flags=re.S)
     return [(html_module.unescape(term).strip(), re.sub(r"<[^>]+>", " ", html_module.unescape(text)))
             for term, text in found]
@@ -339,3 +340,92 @@ def test_notes_in_a_heading_a_list_and_twice_in_a_paragraph_are_read_at_their_ca
     order = [paragraph.index(compact(part)) for part in
              ("Een zin met twee noten", "De eerste van twee noten.", "en een losse.", "Een losse noot.")]
     assert order == sorted(order), paragraph
+
+
+# ---- Photos with their captions, footnote numbers ------------------------------------------------
+
+def test_a_photo_and_its_caption_are_one_group_with_the_photo_first(sample_build):
+    """A `<figure>` was a NonStruct (read as nothing) around the Figure and its Caption: a Div now."""
+    captions_in_source = len(re.findall(r"<figcaption\b", sample_build.renditions[0].html))
+    assert captions_in_source >= 4
+    with pikepdf.open(sample_build.project.dist_dir / f"{sample_build.project.slug}-screen.pdf") as pdf:
+        elements = structure_elements(pdf)
+        captions = [element for tag, element, _ in elements if tag == "/Caption"]
+        assert len(captions) == captions_in_source
+        for caption in captions:
+            group = caption.P
+            kids = list(group.K)
+            assert group.S == "/Div" and len(kids) == 2, (group.S, len(kids))
+            assert kids[0].S == "/Figure" and len(str(kids[0].Alt)) > 5 and kids[1].objgen == caption.objgen
+        figures = [(element, ancestors) for tag, element, ancestors in elements if tag == "/Figure"]
+        assert all("/Alt" in figure for figure, _ in figures)
+        assert not any(ancestors[-1] == "/NonStruct" for _, ancestors in figures)
+
+
+def test_a_footnote_call_is_a_reference_and_the_note_number_its_label(tree, long_table_screen):
+    for listing in (tree, structure(long_table_screen)):
+        notes = [index for index, (tag, _, _) in enumerate(listing) if tag == "Note"]
+        assert notes
+        for index in notes:
+            note_depth = len(listing[index][1])
+            label = listing[index + 1]
+            assert label[0] == "Lbl" and len(label[1]) == note_depth + 1, label
+            assert re.fullmatch(r"\s*\d+\.\s*", label[2]), label
+            # The call: a Reference just before the note in the same parent (a note in two parts: one call).
+            before = [entry for entry in listing[:index] if len(entry[1]) == note_depth][-1]
+            assert before[0] in ("Reference", "Note"), before
+            if before[0] == "Reference":
+                assert before[2].strip() == label[2].strip().rstrip("."), (before, label)
+        references = [text for tag, _, text in listing if tag == "Reference"]
+        labels = [text for tag, _, text in listing if tag == "Lbl" and text.strip()[:-1].isdigit()]
+        assert len(references) == len(labels)
+        # No digit is left in a NonStruct of its own in a paragraph.
+        assert not [text for tag, ancestors, text in listing
+                    if tag == "NonStruct" and ancestors[-1:] == ("P",) and text.strip().isdigit()]
+
+
+# ---- What a PDF/UA checker would check (no veraPDF here: no Java) ---------------------------------
+
+def marked_content_ids(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[int]]:
+    """For each page (by object), the MCIDs its content marks, in order."""
+    found = {}
+    for page in pdf.pages:
+        found[page.obj.objgen] = [int(operands[1].MCID) for operands, operator in pikepdf.parse_content_stream(page)
+                                  if str(operator) == "BDC" and isinstance(operands[1], pikepdf.Dictionary)
+                                  and "/MCID" in operands[1]]
+    return found
+
+
+def test_pages_mcids_parent_tree_languages_and_alt_texts_agree(sample_build):
+    """Every MCID an element names is marked on the page it names (/Pg), once, and the parent tree names
+    that element for it; no marked content is claimed by two elements; qpdf finds nothing wrong; the
+    catalog has the publication's language, a `{lang=en}` span its own (/Lang en); every Figure has /Alt."""
+    screen_pdf = sample_build.project.dist_dir / f"{sample_build.project.slug}-screen.pdf"
+    checked = subprocess.run(["qpdf", "--check", str(screen_pdf)], capture_output=True, text=True)
+    assert checked.returncode == 0 and "No syntax or stream encoding errors" in checked.stdout, checked.stdout
+    with pikepdf.open(screen_pdf) as pdf:
+        marked = marked_content_ids(pdf)
+        parent_tree = dict(zip(*[iter(pdf.Root.StructTreeRoot.ParentTree.Nums)] * 2))
+        claimed: dict[tuple[tuple[int, int], int], tuple[int, int]] = {}
+        elements = structure_elements(pdf)
+        for _, element, _ in elements:
+            kids = element.get("/K")
+            for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+                if isinstance(kid, int):
+                    page, mcid = element.get("/Pg"), int(kid)
+                elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                    page, mcid = kid.get("/Pg", element.get("/Pg")), int(kid.MCID)
+                else:
+                    continue
+                assert page is not None and page.objgen in marked, f"{element.S}: MCID {mcid} names no page"
+                assert marked[page.objgen].count(mcid) == 1, f"{element.S}: MCID {mcid} not marked once on its page"
+                assert (page.objgen, mcid) not in claimed, f"MCID {mcid} claimed by two elements"
+                claimed[page.objgen, mcid] = element.objgen
+                named = parent_tree[int(page.StructParents)][mcid]
+                assert named.objgen == element.objgen, f"the parent tree names another element for MCID {mcid}"
+        assert len(claimed) > 300
+        assert str(pdf.Root.Lang) == sample_build.project.config.language
+        languages = [(str(element.S), str(element.Lang)) for _, element, _ in elements if "/Lang" in element]
+        written = re.findall(r'<span lang="([^"]+)">', sample_build.renditions[0].html)
+        assert written == ["en"] and languages == [("/Span", language) for language in written], languages
+        assert all(str(element.get("/Alt", "")).strip() for tag, element, _ in elements if tag == "/Figure")

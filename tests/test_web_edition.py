@@ -301,15 +301,25 @@ def test_a_photo_taken_out_leaves_no_file_behind(project):
 
 
 
+ADDRESS = "https://www.voorbeeld.example.org/verslagen/2026/groene-daken"
+EMAIL = "secretariaat@voorbeeld.example.org"
+
+
 def test_content_is_data_on_the_web_page_too(project):
     from publication.commands.build import BuildOptions, build
 
     project.edit("01-artikel.md", "Tweede alinea.",
-                 "Tweede alinea met <script>alert(1)</script>, {{ 7 * 7 }} en <img src=x onerror=alert(1)>.")
+                 "Tweede alinea met <script>alert(1)</script>, {{ 7 * 7 }} en <img src=x onerror=alert(1)>."
+                 f" Zie {ADDRESS} of schrijf naar {EMAIL}.")
     result = build(project.root, BuildOptions(targets=("web",)))
     tree = page_tree(result)
     assert not tree.xpath("//script") and not tree.xpath("//*[@onerror]")
     assert "met <script>alert(1)</script>, {{ 7 * 7 }} en <img src=x onerror=alert(1)>." in tree.text_content()
+    # Addresses break at '/', '.' and '@' by <wbr>, not by zero-width spaces a reader would copy.
+    addresses = tree.xpath("//span[contains(concat(' ', @class, ' '), ' address ')]")
+    assert [address.text_content() for address in addresses] == [ADDRESS, EMAIL]
+    assert all(len(address.xpath("wbr")) >= 3 for address in addresses)
+    assert "\u200b" not in (web_dir(result) / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_folder_of_outputs_keeps_only_what_was_written_and_a_servers_hidden_files(tmp_path):

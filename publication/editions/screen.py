@@ -8,6 +8,8 @@ differs in how it is written and finished: WeasyPrint writes it tagged, then pik
   paragraph, in the order of the source,
 - reads a footnote where it is called, a pull quote's attribution inside its BlockQuote and
   the colofon's labels as the labels (Lbl) of its list items,
+- groups a photo (Figure) with its caption in one Div, and tags a footnote's call a Reference and
+  the note's own number its label (Lbl),
 - marks page numbers and running heads as artifacts, outside the reading order,
 - indexes the structure elements' IDs (footnotes are tagged /Note with an ID, render/weasy.py),
 - completes the metadata in both the Info dictionary and XMP (language included),
@@ -54,6 +56,8 @@ def finish_screen(project: Project, rendition: Rendition, edition: Edition) -> l
         place_notes_at_their_calls(pdf)
         attribute_block_quotes(pdf)
         label_definition_lists(pdf)
+        group_photos_with_captions(pdf)
+        tag_footnote_numbers(pdf)
         drop_html_stamps(pdf)
         mark_running_heads_as_artifacts(pdf)
         index_element_ids(pdf)
@@ -391,6 +395,41 @@ def label_definition_lists(pdf: pikepdf.Pdf) -> None:
                 continue
             items.append(kid)
         element.K = pikepdf.Array(items)
+
+
+def group_photos_with_captions(pdf: pikepdf.Pdf) -> None:
+    """A photo and its caption read as one group: the Figure first, then its Caption, in a Div.
+
+    A photo is `<figure><img><figcaption>`: WeasyPrint tags the `figure` NonStruct (an element a
+    reader passes over without a word), so nothing ties the caption to the photo. The NonStruct
+    becomes a Div holding the Figure, then the Caption (PDF 1.7, 14.8.4.3: a caption is the first or
+    last child of the group it captions). The Caption stays beside the Figure, not inside it: the
+    Figure's /Alt replaces everything inside it for a screen reader, the caption and credit too.
+    """
+    for element in _all_elements(pdf.Root.StructTreeRoot):
+        if element.get("/S") != "/NonStruct" or html_of(element) != "figure":
+            continue
+        kids = _kids(element)  # only elements: a figure with content of its own is left as it is
+        figures = [kid for kid in kids if _is_element(kid) and kid.get("/S") == "/Figure"]
+        captions = [kid for kid in kids if _is_element(kid) and kid.get("/S") == "/Caption"]
+        if len(figures) == 1 and len(captions) <= 1 and len(figures) + len(captions) == len(kids):
+            element.S = pikepdf.Name.Div
+            element.K = pikepdf.Array(figures + captions)
+
+
+def tag_footnote_numbers(pdf: pikepdf.Pdf) -> None:
+    """A footnote's call in the text tagged a Reference, the number in front of the note its label.
+
+    WeasyPrint tags both pseudo-elements (`::footnote-call`, `::footnote-marker`) NonStruct, so a
+    reader hears a bare "1" in the sentence and again before the note. As PDF/UA asks of notes and
+    their references (ISO 14289-1, 7.9; PDF 1.7, 14.8.4.4): the call is a Reference, the number
+    inside the Note (placed right after its call by `place_notes_at_their_calls`) is its Lbl.
+    """
+    roles = {"::footnote-call": pikepdf.Name.Reference, "::footnote-marker": pikepdf.Name.Lbl}
+    for element in _all_elements(pdf.Root.StructTreeRoot):
+        role = roles.get(html_of(element)[html_of(element).find("::"):] if "::" in html_of(element) else "")
+        if role is not None and element.get("/S") == "/NonStruct":
+            element.S = role
 
 
 def drop_html_stamps(pdf: pikepdf.Pdf) -> None:

@@ -268,6 +268,8 @@ def web_fragment(fragment: str, figures: tuple[Figure, ...], photos: WebPhotos, 
                 classes.append("sized")
                 holder.set("style", f"max-width: {TEXT_COLUMN_REM * figure.width_percent / 100:g}rem")
             holder.set("class", " ".join(classes))
+    for address in root.iter("span"):
+        _break_points_as_wbr(address)
     notes = []
     for call in list(root.iter("span")):
         if call.get("class") != "footnote":
@@ -294,6 +296,19 @@ def web_fragment(fragment: str, figures: tuple[Figure, ...], photos: WebPhotos, 
     body = (_escape(root.text) if root.text else "") + "".join(
         lxml_html.tostring(child, encoding="unicode", method="html") for child in root)
     return body, notes
+
+
+def _break_points_as_wbr(span) -> None:
+    """An address (`content.markdown.breakable_address`) with `<wbr>` where the print HTML has zero-width
+    spaces: a browser breaks the line there too, and copying the address gives it without them."""
+    if "address" not in (span.get("class") or "").split() or len(span) or "\u200b" not in (span.text or ""):
+        return
+    first, *parts = span.text.split("\u200b")
+    span.text = first
+    for part in parts:
+        point = lxml_html.Element("wbr")
+        point.tail = part
+        span.append(point)
 
 
 def _escape(text: str) -> str:

@@ -219,7 +219,8 @@ def html_of(element) -> str:
 def structure_keyed() -> Iterator[None]:
     """While inside, each structure element WeasyPrint tags carries `NODE_KEY`: the number of the
     HTML element it was made for, the same on every page, and `HTML_KEY`: the tag of the box it was
-    made for (read with `html_of`).
+    made for (read with `html_of`); an element of HTML with a `lang` attribute carries it as /Lang
+    (WeasyPrint 70 sets the language of the document only), so a reader speaks it in that language.
 
     WeasyPrint builds the structure tree page by page (pdf/tags.py, `_build_box_tree`), so an
     element split over pages becomes one structure element per page and nothing in the PDF says
@@ -237,6 +238,8 @@ def structure_keyed() -> Iterator[None]:
             if node is not None and NODE_KEY[1:] not in element:
                 element[NODE_KEY[1:]] = numbers.setdefault(id(node), (len(numbers), node))[0]
                 element[HTML_KEY[1:]] = _tags.pydyf.String(inner.element_tag)
+                if node.get("lang") and "Lang" not in element:  # a word in another language: read in it
+                    element["Lang"] = _tags.pydyf.String(node.get("lang"))
             yield element
 
     _tags._build_box_tree = keyed  # noqa: SLF001
