@@ -284,7 +284,7 @@ def comments(pdfs: tuple[Path, ...], output_format: str, project_dir: Path, outp
                       "the publication whose preview has comments.", style="bold red", markup=False)
         sys.exit(2)
     found = collect(list(pdfs), root)
-    text = {"text": as_text, "json": as_json}.get(output_format, lambda c: as_html(c, list(pdfs)))(found)
+    text = {"text": as_text, "json": as_json}.get(output_format, lambda c: as_html(c, list(pdfs), root))(found)
     if output:
         write_atomic(output, text.encode("utf-8"))
         console.print(f"  wrote {output}", markup=False)

@@ -377,3 +377,69 @@ def test_a_colleague_with_the_password_sees_the_pages_and_comments(tmp_path, bro
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def _proof_place(proof: Path, text: str):
+    """The page and the middle of the printed line holding `text`, in mm from the trimmed page's top left,
+    from the proof's map of printed lines (as the preview places a comment), and that line's entry."""
+    import pikepdf
+
+    from publication.editions.proof import LINE_MAP_KEY
+
+    with pikepdf.open(proof) as pdf:
+        line_map = json.loads(pdf.Root[LINE_MAP_KEY].read_bytes())
+        height = float(pdf.pages[0].trimbox[3])
+    for found in line_map["pages"]:
+        for line in found["lines"]:
+            if text in line["text"]:
+                x = (line["left"] + line["right"]) / 2 / PT_PER_MM
+                y = (height - (line["bottom"] + line["top"]) / 2) / PT_PER_MM
+                return found["page"], x, y, line, line_map["sources"][line["source"]]
+    raise AssertionError(f"{text!r} is not printed")
+
+
+def test_the_html_report_pictures_a_preview_comment_from_the_built_pages(tmp_path):
+    """A comment left in the preview has no proof to crop from: the report draws its place from the
+    project's built brochure, with the commented line in the middle, and shows no picture once the
+    page no longer has that line there."""
+    import hashlib
+    import io
+    import re
+
+    from PIL import Image
+
+    from publication.commands.build import BuildOptions, build
+    from publication.commands.comments import CROP_DPI, PREVIEW_CROP_MM
+    from publication.commands.review import Place, add_comment
+
+    factory = ProjectFactory(tmp_path / "project")
+    written = build(factory.root, BuildOptions(targets=("standard", "proof"))).written
+    proof = next(path for path in written if "-proof-" in path.name)
+    number, x, y, line, digest = _proof_place(proof, PARAGRAPH)
+    assert digest == hashlib.sha256((factory.root / ARTICLE).read_bytes()).hexdigest()
+    proof.unlink()  # the brochure itself, dist/<slug>.pdf, is what is left to picture it from
+    add_comment(factory.root, Place(number, x, y, ARTICLE, line["line"], digest, line["text"]), "Anna", "Shorter?")
+    # The same line, said to be 60 mm further down: the page there does not show it.
+    add_comment(factory.root, Place(number, x, y + 60, ARTICLE, line["line"], digest, line["text"]), "Bob", "Moved?")
+    report = tmp_path / "comments.html"
+    result = subprocess.run([sys.executable, "-m", "publication", "comments", "--project", str(factory.root),
+                             "--format", "html", "-o", str(report)], capture_output=True, text=True, cwd=REPO,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    written_html = report.read_text(encoding="utf-8")
+    sections = {re.search(r'<p class="who">(\w+)', section).group(1): section
+                for section in written_html.split("<section")[1:]}
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', sections["Anna"])
+    assert len(images) == 1, sections["Anna"]
+    assert "testbrochure.pdf" in sections["Anna"], "the report says which file the picture is from"
+    picture = Image.open(io.BytesIO(base64.b64decode(images[0]))).convert("RGB")
+    picture.save(tmp_path / "crop.png")
+    expected = [round(size / 25.4 * CROP_DPI) for size in PREVIEW_CROP_MM]
+    assert all(abs(got - want) <= 2 for got, want in zip(picture.size, expected)), (picture.size, expected)
+    # The commented line is in the middle: dark text ink (not the ring drawn around the place) on the
+    # rows through the middle, and the whole picture is not blank.
+    middle = picture.crop((0, picture.height // 2 - 8, picture.width, picture.height // 2 + 8))
+    pixels = middle.tobytes()
+    dark = sum(1 for index in range(0, len(pixels), 3) if max(pixels[index:index + 3]) < 110)
+    assert dark > 40, f"only {dark} dark pixels on the commented line"
+    assert "<img" not in sections["Bob"] and "no longer show this line" in sections["Bob"]
