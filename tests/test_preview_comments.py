@@ -316,6 +316,15 @@ def test_the_command_on_a_network_address_makes_up_a_password_and_asks_for_it(tm
             lines.append(process.stderr.readline())
         port = int(re.search(r"at http://[^ ]+:(\d+)/", "".join(lines)).group(1))
         password = re.search(r"password: (\S+);", "".join(lines)).group(1)
+        # The warning is one line, even in a pipe; the address printed is one colleagues can open.
+        assert any("warning: listening on 0.0.0.0" in line and "can see the preview" in line for line in lines), lines
+        shown = re.findall(r"http://([^ /]+):(\d+)/", "".join(lines))
+        assert shown and all(int(number) == port for _, number in shown), lines
+        assert all(name not in ("0.0.0.0", "127.0.0.1", "localhost") for name, _ in shown), lines
+        first = shown[0][0]
+        connection = http.client.HTTPConnection(first.strip("[]"), port, timeout=30)
+        connection.request("GET", "/", headers={"Host": f"{first}:{port}"})
+        assert connection.getresponse().status == 401, "a colleague at the printed address is asked the password"
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.request("GET", "/comments.json", headers={"Host": f"0.0.0.0:{port}"})
         assert connection.getresponse().status == 401

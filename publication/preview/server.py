@@ -29,9 +29,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import ipaddress
 import json
 import re
 import secrets
+import socket
 import sys
 import threading
 from http import HTTPStatus
@@ -58,6 +60,33 @@ HEARTBEAT_SECONDS = 15
 MAX_EVENT_STREAMS = 16
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+EVERY_INTERFACE = ("0.0.0.0", "::", "")
+"""--host values that listen on all of the computer's network addresses."""
+
+
+def network_names(host: str) -> list[str]:
+    """The names colleagues reach this computer by when the preview listens on every interface
+    (0.0.0.0): its network addresses (the one its traffic leaves by, found by pointing a UDP socket at
+    a documentation address, which sends nothing, and those its name resolves to), then its name."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    found = []
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect(("2001:db8::1" if family == socket.AF_INET6 else "192.0.2.1", 9))
+            found.append(probe.getsockname()[0])
+    except OSError:
+        pass  # no route off this computer
+    name = socket.gethostname()
+    try:
+        found += [address[0] for *_, address in socket.getaddrinfo(name, None, family, socket.SOCK_STREAM)]
+    except OSError:
+        pass
+    addresses = []
+    for address in dict.fromkeys(found):
+        parsed = ipaddress.ip_address(address.split("%")[0])
+        if not (parsed.is_loopback or parsed.is_link_local or parsed.is_unspecified):
+            addresses.append(f"[{address}]" if ":" in address else address)
+    return addresses + ([name.lower()] if name and name.lower() != "localhost" else [])
 TOKEN_HEADER = "X-Preview-Token"
 TOKEN_PLACEHOLDER = b'<meta name="preview-token" content="">'
 MAX_REQUEST_BYTES = 64_000  # a comment of MAX_COMMENT_CHARS characters, each up to 6 bytes escaped in JSON, and more
@@ -118,7 +147,10 @@ class PreviewServer(ThreadingHTTPServer):
                                           .encode()), kind)
         self.event_streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
         super().__init__((host, port), PreviewHandler)
-        names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host}
+        shown = network_names(host) if host in EVERY_INTERFACE else []
+        self.urls = [f"http://{name}:{self.port}/" for name in shown] or [self._url_of(host)]
+        """Where colleagues open the preview: for 0.0.0.0, this computer's addresses and name."""
+        names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host, *shown}
         self.allowed_hosts = {f"{name}:{self.port}" for name in names}
         self.allowed_origins = {f"http://{host}" for host in self.allowed_hosts}
 
@@ -133,10 +165,12 @@ class PreviewServer(ThreadingHTTPServer):
         if not isinstance(problem, (ConnectionError, TimeoutError)):
             print(f"preview: a request from the browser failed: {problem!r}", file=sys.stderr)
 
+    def _url_of(self, host: str) -> str:
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+
     @property
     def url(self) -> str:
-        host = self.server_address[0]
-        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+        return self.urls[0]
 
     def refusal(self, headers) -> str | None:
         """Why a request is not from the preview's own page or address bar, or None."""
@@ -340,14 +374,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000,
-          on_ready: Callable[[str], None] | None = None, password: str | None = None) -> None:
-    """Run the preview until Ctrl-C."""
+          on_ready: Callable[[list[str]], None] | None = None, password: str | None = None) -> None:
+    """Run the preview until Ctrl-C; `on_ready` is given the addresses it can be opened at."""
     previewer = Previewer(root)
     server = PreviewServer(previewer, host, port, password)
     try:
         previewer.start()
         if on_ready:
-            on_ready(server.url)
+            on_ready(server.urls)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
