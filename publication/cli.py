@@ -291,6 +291,7 @@ def comments(pdfs: tuple[Path, ...], output_format: str, project_dir: Path, outp
         console.print(f"  wrote {output}", markup=False)
     else:
         click.echo(text, nl=False)
+        sys.stdout.flush()  # the listing (stdout) before the count (stderr), in one pipe too
     stale = sum(comment.stale for comment in found)
     console.print(f"{len(found)} comment{'s' * (len(found) != 1)}" + (f", {stale} on text that has changed since"
                   if stale else "") + ".", style="bold green", markup=False)

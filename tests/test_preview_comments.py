@@ -452,3 +452,25 @@ def test_the_html_report_pictures_a_preview_comment_from_the_built_pages(tmp_pat
     dark = sum(1 for index in range(0, len(pixels), 3) if max(pixels[index:index + 3]) < 110)
     assert dark > 40, f"only {dark} dark pixels on the commented line"
     assert "<img" not in sections["Bob"] and "no longer show this line" in sections["Bob"]
+
+
+def test_the_listing_and_the_summary_do_not_run_together_in_one_pipe(tmp_path):
+    """`publication comments 2>&1 | less`: the comments (stdout) come first, each on its own line, a reply
+    after its comment, and the count (stderr) on a line of its own after them, not glued to the last one."""
+    from publication.commands.review import dump_entries
+
+    factory = ProjectFactory(tmp_path / "project")
+    # A comment and its reply in the same second, the reply's random id sorting first: it still follows.
+    place = {"page": 2, "x_mm": 30.0, "y_mm": 42.0, "file": ARTICLE, "line": 5, "time": "2026-11-30T07:00:00Z"}
+    (factory.root / "review").mkdir()
+    (factory.root / REVIEW_FILE).write_bytes(dump_entries([
+        {"id": "20261130T070000Z-ffffffff", **place, "quoted": PARAGRAPH, "author": "Anna", "comment": "Shorter?",
+         "state": "open"},
+        {"id": "20261130T070000Z-00000000", **place, "author": "Bob", "comment": "Agreed.",
+         "reply_to": "20261130T070000Z-ffffffff"}]))
+    result = subprocess.run([sys.executable, "-m", "publication", "comments", "--project", str(factory.root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.split("\n")
+    assert lines[-1] == "" and lines[-2] == "2 comments.", lines
+    assert len(lines) == 4 and lines[0].endswith("Shorter?") and lines[1].endswith("Agreed."), lines

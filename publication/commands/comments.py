@@ -278,7 +278,14 @@ def collect(pdfs: list[Path], root: Path | None = None) -> list[Comment]:
             if root is not None:
                 comment = _freshen(comment, root, digests)
             found.setdefault(_content_key(comment), comment)
-    return sorted(found.values(), key=lambda c: (c.file is None, c.file or "", c.line or 0, c.page, c.date, c.id))
+    by_id = {comment.id: comment for comment in found.values()}
+
+    def order(comment: Comment) -> tuple:
+        # A reply follows its comment, even one made within the same second (ids after the time are random).
+        thread = by_id.get(comment.in_reply_to or "", comment)
+        return (comment.file is None, comment.file or "", comment.line or 0, comment.page, thread.date, thread.id,
+                thread is not comment, comment.date, comment.id)
+    return sorted(found.values(), key=order)
 
 
 def as_text(comments: list[Comment]) -> str:
