@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..commands.review import ReviewRefused, add_comment, add_reply, read_entries, set_state
+from ..core.i18n import untranslated as _
 from ..core.i18n import words_for
 from ..core.problems import BuildFailed
 from .model import Previewer
@@ -176,12 +177,12 @@ class PreviewServer(ThreadingHTTPServer):
         """Why a request is not from the preview's own page or address bar, or None."""
         host = (headers.get("Host") or "").lower()
         if host not in self.allowed_hosts:
-            return f"this preview only answers to {self.url}"
+            return self.say(_("this preview only answers to {url}"), url=self.url)
         origin = headers.get("Origin")
         if origin is not None and origin.lower() not in self.allowed_origins:
-            return "requests from other web sites are refused"
+            return self.say(_("requests from other web sites are refused"))
         if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-            return "requests from other web sites are refused"
+            return self.say(_("requests from other web sites are refused"))
         return None
 
     def authorised(self, headers) -> bool:
@@ -197,13 +198,18 @@ class PreviewServer(ThreadingHTTPServer):
             return False
         return hmac.compare_digest(given.encode(), self.password.encode())
 
+    def say(self, message: str, **values: object) -> str:
+        """A message of the preview's, in the publication's language (as its page speaks)."""
+        edition = self.previewer.snapshot.edition
+        return words_for(edition.language if edition else "en")(message, **values)
+
     def write_refusal(self, headers) -> str | None:
         """Why a request may not change the comments, or None: it must come from the preview's own page."""
         origin = (headers.get("Origin") or "").lower()
         if origin not in self.allowed_origins:
-            return "comments can only be written from the preview's own page"
+            return self.say(_("comments can only be written from the preview's own page"))
         if not hmac.compare_digest((headers.get(TOKEN_HEADER) or "").encode(), self.token.encode()):
-            return "this page is from an earlier run of the preview: reload it, then save the comment again"
+            return self.say(_("this page is from an earlier run of the preview: reload it, then save again"))
         return None
 
 
@@ -272,32 +278,32 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if refusal:
             return self._refuse(HTTPStatus.FORBIDDEN, refusal)
         if (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
-            return self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the comment as JSON")
+            return self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, self.server.say(_("send the comment as JSON")))
         fields = WRITE_ROUTES.get(self.path)  # the raw path: a query (?file=...) matches no route
         if fields is None:
             return self._refuse(HTTPStatus.NOT_FOUND,
-                                "comments are written to /comments only, and no file can be named")
+                                self.server.say(_("comments are written to /comments only, and no file can be named")))
         try:
             length = int(self.headers.get("Content-Length") or "")
         except ValueError:
-            return self._refuse(HTTPStatus.LENGTH_REQUIRED, "the request has no length")
+            return self._refuse(HTTPStatus.LENGTH_REQUIRED, self.server.say(_("the request has no length")))
         if not 0 < length <= MAX_REQUEST_BYTES:
-            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                                f"the request is {length} bytes long; a comment is at most a few thousand characters")
+            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, self.server.say(
+                _("the request is {length} bytes long; a comment is at most a few thousand characters"), length=length))
         try:
             data = json.loads(self.rfile.read(length))
         except (ValueError, RecursionError):
-            return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not JSON")
+            return self._refuse(HTTPStatus.BAD_REQUEST, self.server.say(_("the request is not JSON")))
         if not isinstance(data, dict):
-            return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not a JSON object")
+            return self._refuse(HTTPStatus.BAD_REQUEST, self.server.say(_("the request is not a JSON object")))
         unexpected = sorted(set(data) - fields)
         if unexpected:
-            return self._refuse(HTTPStatus.BAD_REQUEST, f"unexpected field '{unexpected[0]}': "
-                                                        "the preview writes only review/comments.yml")
+            return self._refuse(HTTPStatus.BAD_REQUEST, self.server.say(
+                _("unexpected field '{field}': the preview writes only review/comments.yml"), field=unexpected[0]))
         try:
             entry = self._write(self.path, data)
         except ReviewRefused as refused:
-            return self._refuse(HTTPStatus(refused.status), refused.message)
+            return self._refuse(HTTPStatus(refused.status), self.server.say(refused.template, **refused.values))
         except BuildFailed as failed:
             return self._refuse(HTTPStatus.CONFLICT, "; ".join(str(problem) for problem in failed.problems))
         self.server.previewer.review_changed()
@@ -309,7 +315,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             page, x, y, epoch = (data.get(name) for name in ("page", "x_mm", "y_mm", "epoch"))
             if not (type(page) is int and all(type(v) in (int, float) for v in (x, y))
                     and (epoch is None or isinstance(epoch, int))):
-                raise ReviewRefused(400, "a comment needs its page and its place on the page")
+                raise ReviewRefused(400, _("a comment needs its page and its place on the page"))
             place = self.server.previewer.place(page, float(x), float(y), epoch)
             return add_comment(root, place, data.get("author"), data.get("comment"))
         if route == "/comments/reply":
@@ -330,7 +336,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _ask_password(self, head: bool) -> None:
         self._headers(HTTPStatus.UNAUTHORIZED, "text/plain; charset=utf-8", "no-store")
         self.send_header("WWW-Authenticate", 'Basic realm="publication preview", charset="UTF-8"')
-        body = b"this preview asks for the password it printed when it started"
+        body = self.server.say(_("this preview asks for the password it printed when it started")).encode()
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not head:
