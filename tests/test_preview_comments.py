@@ -439,14 +439,15 @@ def test_the_html_report_pictures_a_preview_comment_from_the_built_pages(tmp_pat
     proof = next(path for path in written if "-proof-" in path.name)
     number, x, y, line, digest = _proof_place(proof, PARAGRAPH)
     assert digest == hashlib.sha256((factory.root / ARTICLE).read_bytes()).hexdigest()
-    proof.unlink()  # the brochure itself, dist/<slug>.pdf, is what is left to picture it from
     add_comment(factory.root, Place(number, x, y, ARTICLE, line["line"], digest, line["text"]), "Anna", "Shorter?")
+    command = [sys.executable, "-m", "publication", "comments", "--project", str(factory.root), "--format", "html"]
+    with_proof = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120).stdout
+    assert proof.name in with_proof and "<img" in with_proof, "the proof of the same source is pictured first"
+    proof.unlink()  # the brochure itself, dist/<slug>.pdf, is what is left to picture it from
     # The same line, said to be 60 mm further down: the page there does not show it.
     add_comment(factory.root, Place(number, x, y + 60, ARTICLE, line["line"], digest, line["text"]), "Bob", "Moved?")
     report = tmp_path / "comments.html"
-    result = subprocess.run([sys.executable, "-m", "publication", "comments", "--project", str(factory.root),
-                             "--format", "html", "-o", str(report)], capture_output=True, text=True, cwd=REPO,
-                            timeout=120)
+    result = subprocess.run([*command, "-o", str(report)], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stderr
     written_html = report.read_text(encoding="utf-8")
     sections = {re.search(r'<p class="who">(\w+)', section).group(1): section
