@@ -15,7 +15,8 @@ from rich.console import Console
 
 from .core.problems import WEASYPRINT_CODES, BuildFailed, Problem
 
-console = Console(stderr=True, highlight=False)
+# Piped or logged (not a terminal), a message stays on one line, however long: no hard wraps mid-sentence.
+console = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 
 def _print_issues(issues: tuple[Problem, ...] | list[Problem]) -> None:
@@ -284,12 +285,13 @@ def comments(pdfs: tuple[Path, ...], output_format: str, project_dir: Path, outp
                       "the publication whose preview has comments.", style="bold red", markup=False)
         sys.exit(2)
     found = collect(list(pdfs), root)
-    text = {"text": as_text, "json": as_json}.get(output_format, lambda c: as_html(c, list(pdfs)))(found)
+    text = {"text": as_text, "json": as_json}.get(output_format, lambda c: as_html(c, list(pdfs), root))(found)
     if output:
         write_atomic(output, text.encode("utf-8"))
         console.print(f"  wrote {output}", markup=False)
     else:
         click.echo(text, nl=False)
+        sys.stdout.flush()  # the listing (stdout) before the count (stderr), in one pipe too
     stale = sum(comment.stale for comment in found)
     console.print(f"{len(found)} comment{'s' * (len(found) != 1)}" + (f", {stale} on text that has changed since"
                   if stale else "") + ".", style="bold green", markup=False)
@@ -340,8 +342,8 @@ def _print_comparison(comparison, written: Path | None) -> None:
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on. The default keeps the preview on this computer; give this "
-    "computer's network address to show it to colleagues (it answers only to that address, and asks "
-    "for a password).",
+    "computer's network address, or 0.0.0.0 for all of them (the addresses are printed), to show it to "
+    "colleagues (it answers only to those addresses, and asks for a password).",
 )
 @click.option(
     "--password",
@@ -364,6 +366,7 @@ def preview(project_dir: Path, port: int, host: str, password: str | None) -> No
             f"warning: listening on {host}, so other computers on the network can see the preview",
             style="yellow",
             markup=False,
+            soft_wrap=True,
         )
         if not password:
             import secrets
@@ -372,13 +375,14 @@ def preview(project_dir: Path, port: int, host: str, password: str | None) -> No
     else:
         password = None  # on this computer alone, no password is asked
 
-    def ready(url: str) -> None:
-        console.print(f"Preview of {project_dir.resolve()} at {url}", style="bold green", markup=False, soft_wrap=True)
+    def ready(urls: list[str]) -> None:
+        console.print(f"Preview of {project_dir.resolve()} at {' or '.join(urls)}", style="bold green", markup=False,
+                      soft_wrap=True)
         if password:
             console.print(f"It asks for a password{': ' + password if made_up else ' (the one given)'}; any user name "
                           "will do. Tell it to the colleagues you share the preview with.", markup=False,
                           soft_wrap=True)
-        console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False)
+        console.print("Watching content/, layouts/ and assets/; press Ctrl-C to stop.", markup=False, soft_wrap=True)
 
     try:
         serve(project_dir, host, port, on_ready=ready, password=password)

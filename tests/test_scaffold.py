@@ -176,3 +176,33 @@ def test_new_refuses_a_language_it_has_no_starter_in(tmp_path):
     result = CliRunner().invoke(main, ["new", str(tmp_path / "p"), "--language", "fr"])
     assert result.exit_code == 2 and "'fr' is not one of 'en', 'nl', 'de'" in result.output
     assert not (tmp_path / "p").exists()
+
+
+def test_two_reviewers_comments_on_two_branches_merge_without_a_conflict(tmp_path):
+    """The preview appends each comment to review/comments.yml; the new folder's .gitattributes
+    (merge=union) lets git merge two reviewers' branches, each with a comment, keeping both."""
+    from publication.commands.review import REVIEW_FILE, Place, add_comment, read_entries
+
+    folder = tmp_path / "brochure"
+    create_project(folder)
+    assert "review/comments.yml merge=union" in (folder / ".gitattributes").read_text(encoding="utf-8")
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.org",
+                               "-c", "commit.gpgsign=false", *args], cwd=folder, capture_output=True, text=True,
+                              timeout=60)
+
+    assert git("init", "-q", "-b", "main").returncode == 0
+    add_comment(folder, Place(1, 20.0, 30.0, None, None, None, ""), "Editor", "The first comment, on main.")
+    assert git("add", "-A").returncode == 0 and git("commit", "-qm", "start").returncode == 0
+    for reviewer in ("anna", "bob"):
+        assert git("checkout", "-q", "-b", reviewer, "main").returncode == 0
+        add_comment(folder, Place(2, 40.0, 50.0, None, None, None, ""), reviewer.title(), f"{reviewer} was here.")
+        assert git("commit", "-qam", f"{reviewer}'s comment").returncode == 0
+    assert git("checkout", "-q", "main").returncode == 0
+    assert git("merge", "-q", "anna").returncode == 0
+    merged = git("merge", "-q", "--no-edit", "bob")
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert "<<<<<<<" not in (folder / REVIEW_FILE).read_text(encoding="utf-8")
+    comments = {entry["author"]: entry["comment"] for entry in read_entries(folder)}
+    assert comments == {"Editor": "The first comment, on main.", "Anna": "anna was here.", "Bob": "bob was here."}

@@ -24,10 +24,14 @@ from pathlib import Path
 
 import pikepdf
 import pypdfium2
+from PIL import ImageDraw
 
+from ..content.project import load_project
 from ..core.problems import BuildFailed, Code, error
-from ..core.raster import render_page
+from ..core.raster import PDFIUM_LOCK, render_page
+from ..core.units import PT_PER_MM
 from ..editions.proof import LINE_MAP_KEY
+from ..editions.standard import STANDARD
 from .review import REVIEW_FILE, read_entries
 
 KINDS = {"/Text": "note", "/Highlight": "highlight", "/Underline": "underline", "/StrikeOut": "strikeout",
@@ -274,7 +278,14 @@ def collect(pdfs: list[Path], root: Path | None = None) -> list[Comment]:
             if root is not None:
                 comment = _freshen(comment, root, digests)
             found.setdefault(_content_key(comment), comment)
-    return sorted(found.values(), key=lambda c: (c.file is None, c.file or "", c.line or 0, c.page, c.date, c.id))
+    by_id = {comment.id: comment for comment in found.values()}
+
+    def order(comment: Comment) -> tuple:
+        # A reply follows its comment, even one made within the same second (ids after the time are random).
+        thread = by_id.get(comment.in_reply_to or "", comment)
+        return (comment.file is None, comment.file or "", comment.line or 0, comment.page, thread.date, thread.id,
+                thread is not comment, comment.date, comment.id)
+    return sorted(found.values(), key=order)
 
 
 def as_text(comments: list[Comment]) -> str:
@@ -300,22 +311,127 @@ def as_json(comments: list[Comment]) -> str:
     return json.dumps([comment.to_json() for comment in comments], indent=2, ensure_ascii=False) + "\n"
 
 
-def as_html(comments: list[Comment], pdfs: list[Path]) -> str:
-    """One page with every comment and a crop of its place on its page."""
+CROP_DPI = 110
+PREVIEW_CROP_MM = (120.0, 36.0)
+"""The picture around a comment left in the preview: width and height in mm, the place in its middle."""
+MARK_COLOUR = (230, 0, 140)
+CHECK_BAND_MM = 25.0
+"""How far above and below a preview comment's place its line must still be printed for the picture to be shown."""
+
+
+def _letters(text: str) -> str:
+    """Only the letters and digits, lower case: a printed line compared with the text of a page, whatever
+    the hyphenation, spacing and line ends."""
+    return "".join(letter for letter in text.lower() if letter.isalnum())
+
+
+@dataclass
+class _Built:
+    """A PDF of the project's pages to picture preview comments from: a proof (with its line map) or
+    the brochure itself."""
+
+    path: Path
+    document: pypdfium2.PdfDocument
+    sources: dict | None
+
+
+def _built_pdfs(root: Path | None) -> list[_Built]:
+    """The project's built pages, the newest proof first, then dist/<slug>.pdf."""
+    if root is None or not (root / "dist").is_dir():
+        return []
+    paths = sorted((root / "dist").glob("*-proof-*.pdf"), key=lambda path: (-path.stat().st_mtime_ns, path.name))
+    try:
+        project, _ = load_project(root)
+        paths.append(root / "dist" / STANDARD.output_name(project.slug))
+    except BuildFailed:
+        pass  # the sources do not load today; the proofs still show the pages
+    built = []
+    for path in paths:
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        try:
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                sources = json.loads(pdf.Root[LINE_MAP_KEY].read_bytes())["sources"] if LINE_MAP_KEY in pdf.Root \
+                    else None
+            with PDFIUM_LOCK:
+                document = pypdfium2.PdfDocument(data)
+        except (pikepdf.PdfError, pypdfium2.PdfiumError, ValueError, KeyError):
+            continue
+        built.append(_Built(path, document, sources))
+    return built
+
+
+def _png(image) -> str:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "PNG")
+    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def _preview_crop(comment: Comment, digest: str, built: list[_Built]) -> tuple[str, str]:
+    """The picture of a preview comment's place, from the first built PDF whose page still shows the
+    commented line there, and which file it came from; or no picture and why not."""
+    if not comment.quoted:
+        return "", "no picture: there was no text near this place to check the built pages against"
+    x_mm, y_mm = comment.position_mm
+    wanted = _letters(comment.quoted)
+    for candidate in built:
+        if candidate.sources is not None and comment.file and candidate.sources.get(comment.file) != digest:
+            continue  # a proof of another version of the file
+        if not 1 <= comment.page <= len(candidate.document):
+            continue
+        with PDFIUM_LOCK:
+            page = candidate.document[comment.page - 1]
+            left, bottom, right, top = page.get_trimbox()
+            y = top - y_mm * PT_PER_MM
+            band = CHECK_BAND_MM * PT_PER_MM
+            printed = page.get_textpage().get_text_bounded(left, max(bottom, y - band), right, min(top, y + band))
+        if wanted not in _letters(printed):
+            continue  # the page has changed since the comment was left
+        image, width, height = render_page(page, dpi=CROP_DPI, box="trim")
+        scale = image.width / width
+        half_width, half_height = PREVIEW_CROP_MM[0] / 2 * PT_PER_MM, PREVIEW_CROP_MM[1] / 2 * PT_PER_MM
+        crop_left = min(max(0.0, x_mm * PT_PER_MM - half_width), max(0.0, width - 2 * half_width))
+        crop_top = min(max(0.0, y_mm * PT_PER_MM - half_height), max(0.0, height - 2 * half_height))
+        box = tuple(round(value * scale) for value in (crop_left, crop_top, min(width, crop_left + 2 * half_width),
+                                                        min(height, crop_top + 2 * half_height)))
+        picture = image.convert("RGB").crop(box)
+        # Where the reviewer clicked, in a colour no brochure text has, beside the words and not over them:
+        # a bar at the left edge on the line's height and a pointer just above the place.
+        cx, cy = (x_mm * PT_PER_MM - crop_left) * scale, (y_mm * PT_PER_MM - crop_top) * scale
+        draw = ImageDraw.Draw(picture)
+        draw.rectangle((0, cy - 7, 3, cy + 7), fill=MARK_COLOUR)
+        draw.polygon([(cx, cy - 7), (cx - 5, cy - 15), (cx + 5, cy - 15)], fill=MARK_COLOUR)
+        return _png(picture), candidate.path.name
+    if not built:
+        return "", "no picture: build the publication (`publication build`) to see this comment on its page"
+    return "", ("no picture: the built pages no longer show this line on this page; the brochure has changed "
+                "since the comment was left")
+
+
+def as_html(comments: list[Comment], pdfs: list[Path], root: Path | None = None) -> str:
+    """One page with every comment and a crop of its place on its page: for a comment in an annotated
+    proof from that proof, for one left in the preview from the project's built pages (the newest proof of
+    the same source, else dist/<slug>.pdf), when they still show the commented line there."""
     documents = {path.name: pypdfium2.PdfDocument(path.read_bytes()) for path in pdfs}
+    review = {comment.id for comment in comments if comment.proof == REVIEW_FILE and comment.position_mm
+              and not comment.in_reply_to}
+    built = _built_pdfs(root) if review and root is not None else []
+    digests = {entry["id"]: _text(entry.get("file_sha256")) for entry in read_entries(root)} if review else {}
     rows = []
     for comment in comments:
-        crop = ""
+        crop, note = "", ""
         document = documents.get(comment.proof)
-        if document is not None and comment.area != (0, 0, 0, 0):
-            image, width, height = render_page(document[comment.page - 1], dpi=110)
+        if comment.proof == REVIEW_FILE and comment.id in review:
+            crop, source = _preview_crop(comment, digests.get(comment.id, ""), built)
+            note = f'<p class="{"from" if crop else "none"}">{html.escape(source)}</p>'
+        elif document is not None and comment.area != (0, 0, 0, 0):
+            image, width, height = render_page(document[comment.page - 1], dpi=CROP_DPI)
             scale = image.width / width
             left, bottom, right, top = comment.area
             box = (max(0, (left - 60) * scale), max(0, (height - top - 30) * scale),
                    min(image.width, (right + 60) * scale), min(image.height, (height - bottom + 30) * scale))
-            buffer = io.BytesIO()
-            image.crop(tuple(int(v) for v in box)).convert("RGB").save(buffer, "PNG")
-            crop = f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+            crop = _png(image.crop(tuple(int(v) for v in box)))
         where = f"{comment.file}:{comment.line}" if comment.file and comment.line else comment.file or "(no source)"
         rows.append(
             f'<section class="{"stale" if comment.stale else ""}"><h2>{html.escape(where)} · page {comment.page} · '
@@ -323,9 +439,10 @@ def as_html(comments: list[Comment], pdfs: list[Path]) -> str:
             f'{html.escape(comment.date)}{" · stale: the text has changed since this proof" if comment.stale else ""}'
             f'</p>' + (f"<blockquote>{html.escape(comment.quoted)}</blockquote>" if comment.quoted else "")
             + (f"<p>→ {html.escape(comment.replacement)}</p>" if comment.replacement is not None else "")
-            + (f"<p>{html.escape(comment.comment)}</p>" if comment.comment else "") + crop + "</section>")
+            + (f"<p>{html.escape(comment.comment)}</p>" if comment.comment else "") + crop + note + "</section>")
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Comments</title><style>"
             "body{font:14px/1.45 system-ui,sans-serif;margin:24px;max-width:60em}section{border-top:1px solid #ccc;"
             "padding:8px 0}h2{font-size:15px;margin:0}.who{color:#555;margin:2px 0}.stale h2{color:#b26a00}"
             "blockquote{margin:6px 0;padding-left:8px;border-left:3px solid #fd0}img{max-width:100%;"
-            "border:1px solid #ddd}</style></head><body><h1>Comments</h1>" + "".join(rows) + "</body></html>\n")
+            "border:1px solid #ddd}.from,.none{color:#555;font-size:12px;margin:2px 0}.none{font-style:italic}"
+            "</style></head><body><h1>Comments</h1>" + "".join(rows) + "</body></html>\n")

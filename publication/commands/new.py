@@ -1,7 +1,7 @@
 """`publication new`: a new publication folder that builds at once.
 
 The starter files live in `publication/_builtin/starter/` as plain files (a commented
-publication.yml, one example article that uses every element, a .gitignore). The
+publication.yml, one example article that uses every element, a .gitignore, a .gitattributes). The
 example photos are drawn here with Pillow and labelled as examples, so a new folder
 never contains someone else's photo, and they are large enough for print (300 ppi).
 """
@@ -134,6 +134,8 @@ def create_project(folder: Path, today: dt.date | None = None, language: str = "
     for name in ("publication.yml", starter.article):
         write(content / name, fill_in((STARTER / language / name).read_text(encoding="utf-8"), values))
     write(folder / ".gitignore", (STARTER / "gitignore").read_text(encoding="utf-8"))
+    # Two reviewers' comments in the preview, on two branches, merge without a conflict.
+    write(folder / ".gitattributes", (STARTER / "gitattributes").read_text(encoding="utf-8"))
     # VS Code offers to install the YAML extension, which reads the schemas, on opening the folder.
     write(folder / ".vscode" / "extensions.json", (STARTER / "vscode-extensions.json").read_text(encoding="utf-8"))
     for kind in SCHEMAS:

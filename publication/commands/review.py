@@ -28,6 +28,7 @@ import yaml
 
 from ..config.sourcemap import load_yaml
 from ..core.dist import write_atomic
+from ..core.i18n import untranslated as _
 from ..core.problems import BuildFailed, Code, error
 
 REVIEW_FILE = "review/comments.yml"
@@ -45,12 +46,15 @@ _in_process = threading.Lock()  # flock is per open file; threads of one preview
 
 
 class ReviewRefused(Exception):
-    """A change the store will not make; `status` is the HTTP status that says why."""
+    """A change the store will not make; `status` is the HTTP status that says why. `template` and
+    `values` let the preview say it in the publication's language; `message` is the English."""
 
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
+    def __init__(self, status: int, template: str, **values: object):
         self.status = status
-        self.message = message
+        self.template = template
+        self.values = values
+        self.message = template.format(**values) if values else template
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -140,15 +144,29 @@ def _locked(root: Path) -> Iterator[None]:
             os.close(descriptor)
 
 
+TEXT_REFUSALS = {
+    "name": (_("the name is empty: type it and save again"), _("the name holds characters that are not text"),
+             _("the name is {length} characters long; keep it under {limit}")),
+    "comment": (_("the comment is empty: type it and save again"),
+                _("the comment holds characters that are not text"),
+                _("the comment is {length} characters long; keep it under {limit}")),
+    "reply": (_("the reply is empty: type it and save again"), _("the reply holds characters that are not text"),
+              _("the reply is {length} characters long; keep it under {limit}")),
+}
+"""Why a name, comment or reply is refused: empty, not text, too long (whole sentences, for the catalogs)."""
+FILE_FULL = _("{file} would grow beyond {size} kB; resolve and clear old comments (they stay in git's history) first")
+
+
 def _checked_text(value: Any, what: str, limit: int) -> str:
+    empty, not_text, too_long = TEXT_REFUSALS[what]
     if not isinstance(value, str) or not value.strip():
-        raise ReviewRefused(400, f"the {what} is empty: type it and save again")
+        raise ReviewRefused(400, empty)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ReviewRefused(400, f"the {what} holds characters that are not text") from None
+        raise ReviewRefused(400, not_text) from None
     if len(value) > limit:
-        raise ReviewRefused(413, f"the {what} is {len(value)} characters long; keep it under {limit}")
+        raise ReviewRefused(413, too_long, length=len(value), limit=limit)
     return value.strip()
 
 
@@ -159,8 +177,7 @@ def _change(root: Path, change) -> dict[str, Any]:
         entry = change(entries)
         data = dump_entries(entries)
         if len(data) > MAX_FILE_BYTES:
-            raise ReviewRefused(413, f"{REVIEW_FILE} would grow beyond {MAX_FILE_BYTES // 1000} kB; "
-                                     "resolve and clear old comments (they stay in git's history) first")
+            raise ReviewRefused(413, FILE_FULL, file=REVIEW_FILE, size=MAX_FILE_BYTES // 1000)
         write_atomic(review_path(root), data)
         return entry
 
@@ -183,7 +200,7 @@ def _find(entries: list[dict[str, Any]], identifier: Any) -> dict[str, Any]:
     for entry in entries:
         if entry["id"] == identifier:
             return entry
-    raise ReviewRefused(404, "that comment is no longer in the review file (someone may have removed it)")
+    raise ReviewRefused(404, _("that comment is no longer in the review file (someone may have removed it)"))
 
 
 def add_reply(root: Path, parent: Any, author: Any, comment: Any) -> dict[str, Any]:
@@ -203,7 +220,7 @@ def add_reply(root: Path, parent: Any, author: Any, comment: Any) -> dict[str, A
 
 def set_state(root: Path, identifier: Any, state: Any, author: Any) -> dict[str, Any]:
     if state not in STATES:
-        raise ReviewRefused(400, f"a comment's state is one of {', '.join(STATES)}")
+        raise ReviewRefused(400, _("a comment's state is one of {states}"), states=", ".join(STATES))
     author = _checked_text(author, "name", MAX_AUTHOR_CHARS)
 
     def mark(entries: list[dict[str, Any]]) -> dict[str, Any]:

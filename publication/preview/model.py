@@ -40,6 +40,7 @@ from ..config.geometry import Geometry
 from ..config.theme import load_theme
 from ..content.project import load_project
 from ..content.sources import Project
+from ..core.i18n import untranslated as _
 from ..core.problems import BuildFailed, Code, Problem, Severity
 from ..core.raster import page_words, render_pages
 from ..core.units import PT_PER_MM
@@ -310,13 +311,14 @@ class Previewer:
         edition = self._editions.get(epoch) if epoch is not None else None
         edition = edition or self._snapshot.edition
         if edition is None:
-            raise ReviewRefused(409, "there are no pages yet to comment on; wait for the first build")
+            raise ReviewRefused(409, _("there are no pages yet to comment on; wait for the first build"))
         geometry = edition.geometry
         if not 1 <= page <= len(edition.pages):
-            raise ReviewRefused(400, f"there is no page {page}; the brochure has {len(edition.pages)}")
+            raise ReviewRefused(400, _("there is no page {page}; the brochure has {count}"), page=page,
+                                count=len(edition.pages))
         if not (-geometry.bleed <= x_mm <= geometry.page_width + geometry.bleed
                 and -geometry.bleed <= y_mm <= geometry.page_height + geometry.bleed):
-            raise ReviewRefused(400, "that place is not on the page")
+            raise ReviewRefused(400, _("that place is not on the page"))
         lines = {found["page"]: found["lines"] for found in edition.line_map.get("pages", [])}.get(page, [])
         x, y = x_mm * PT_PER_MM, (geometry.page_height - y_mm) * PT_PER_MM
         nearest = lines_under(lines, [(x, y, x, y)])

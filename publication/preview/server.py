@@ -32,9 +32,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import ipaddress
 import json
 import re
 import secrets
+import socket
 import sys
 import threading
 from http import HTTPStatus
@@ -43,6 +45,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..commands.review import ReviewRefused, add_comment, add_reply, read_entries, set_state
+from ..core.i18n import untranslated as _
 from ..core.i18n import words_for
 from ..core.problems import BuildFailed
 from .model import Previewer
@@ -67,6 +70,33 @@ HEARTBEAT_SECONDS = 15
 MAX_EVENT_STREAMS = 16
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+EVERY_INTERFACE = ("0.0.0.0", "::", "")
+"""--host values that listen on all of the computer's network addresses."""
+
+
+def network_names(host: str) -> list[str]:
+    """The names colleagues reach this computer by when the preview listens on every interface
+    (0.0.0.0): its network addresses (the one its traffic leaves by, found by pointing a UDP socket at
+    a documentation address, which sends nothing, and those its name resolves to), then its name."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    found = []
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect(("2001:db8::1" if family == socket.AF_INET6 else "192.0.2.1", 9))
+            found.append(probe.getsockname()[0])
+    except OSError:
+        pass  # no route off this computer
+    name = socket.gethostname()
+    try:
+        found += [address[0] for *_, address in socket.getaddrinfo(name, None, family, socket.SOCK_STREAM)]
+    except OSError:
+        pass
+    addresses = []
+    for address in dict.fromkeys(found):
+        parsed = ipaddress.ip_address(address.split("%")[0])
+        if not (parsed.is_loopback or parsed.is_link_local or parsed.is_unspecified):
+            addresses.append(f"[{address}]" if ":" in address else address)
+    return addresses + ([name.lower()] if name and name.lower() != "localhost" else [])
 TOKEN_HEADER = "X-Preview-Token"
 TOKEN_PLACEHOLDER = b'<meta name="preview-token" content="">'
 MAX_REQUEST_BYTES = 64_000  # a comment of MAX_COMMENT_CHARS characters, each up to 6 bytes escaped in JSON, and more
@@ -135,7 +165,10 @@ class PreviewServer(ThreadingHTTPServer):
                                           .encode()), kind)
         self.event_streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
         super().__init__((host, port), PreviewHandler)
-        names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host}
+        shown = network_names(host) if host in EVERY_INTERFACE else []
+        self.urls = [f"http://{name}:{self.port}/" for name in shown] or [self._url_of(host)]
+        """Where colleagues open the preview: for 0.0.0.0, this computer's addresses and name."""
+        names = {*LOOPBACK_NAMES, f"[{host}]" if ":" in host else host, *shown}
         self.allowed_hosts = {f"{name}:{self.port}" for name in names}
         self.allowed_origins = {f"http://{host}" for host in self.allowed_hosts}
 
@@ -150,21 +183,23 @@ class PreviewServer(ThreadingHTTPServer):
         if not isinstance(problem, (ConnectionError, TimeoutError)):
             print(f"preview: a request from the browser failed: {problem!r}", file=sys.stderr)
 
+    def _url_of(self, host: str) -> str:
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+
     @property
     def url(self) -> str:
-        host = self.server_address[0]
-        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+        return self.urls[0]
 
     def refusal(self, headers) -> str | None:
         """Why a request is not from the preview's own page or address bar, or None."""
         host = (headers.get("Host") or "").lower()
         if host not in self.allowed_hosts:
-            return f"this preview only answers to {self.url}"
+            return self.say(_("this preview only answers to {url}"), url=self.url)
         origin = headers.get("Origin")
         if origin is not None and origin.lower() not in self.allowed_origins:
-            return "requests from other web sites are refused"
+            return self.say(_("requests from other web sites are refused"))
         if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-            return "requests from other web sites are refused"
+            return self.say(_("requests from other web sites are refused"))
         return None
 
     def authorised(self, headers) -> bool:
@@ -180,13 +215,18 @@ class PreviewServer(ThreadingHTTPServer):
             return False
         return hmac.compare_digest(given.encode(), self.password.encode())
 
+    def say(self, message: str, **values: object) -> str:
+        """A message of the preview's, in the publication's language (as its page speaks)."""
+        edition = self.previewer.snapshot.edition
+        return words_for(edition.language if edition else "en")(message, **values)
+
     def write_refusal(self, headers) -> str | None:
         """Why a request may not change the comments, or None: it must come from the preview's own page."""
         origin = (headers.get("Origin") or "").lower()
         if origin not in self.allowed_origins:
-            return "comments can only be written from the preview's own page"
+            return self.say(_("comments can only be written from the preview's own page"))
         if not hmac.compare_digest((headers.get(TOKEN_HEADER) or "").encode(), self.token.encode()):
-            return "this page is from an earlier run of the preview: reload it, then save the comment again"
+            return self.say(_("this page is from an earlier run of the preview: reload it, then save again"))
         return None
 
 
@@ -257,32 +297,32 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if refusal:
             return self._refuse(HTTPStatus.FORBIDDEN, refusal)
         if (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
-            return self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send the comment as JSON")
+            return self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, self.server.say(_("send the comment as JSON")))
         fields = WRITE_ROUTES.get(self.path)  # the raw path: a query (?file=...) matches no route
         if fields is None:
             return self._refuse(HTTPStatus.NOT_FOUND,
-                                "comments are written to /comments only, and no file can be named")
+                                self.server.say(_("comments are written to /comments only, and no file can be named")))
         try:
             length = int(self.headers.get("Content-Length") or "")
         except ValueError:
-            return self._refuse(HTTPStatus.LENGTH_REQUIRED, "the request has no length")
+            return self._refuse(HTTPStatus.LENGTH_REQUIRED, self.server.say(_("the request has no length")))
         if not 0 < length <= MAX_REQUEST_BYTES:
-            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                                f"the request is {length} bytes long; a comment is at most a few thousand characters")
+            return self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, self.server.say(
+                _("the request is {length} bytes long; a comment is at most a few thousand characters"), length=length))
         try:
             data = json.loads(self.rfile.read(length))
         except (ValueError, RecursionError):
-            return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not JSON")
+            return self._refuse(HTTPStatus.BAD_REQUEST, self.server.say(_("the request is not JSON")))
         if not isinstance(data, dict):
-            return self._refuse(HTTPStatus.BAD_REQUEST, "the request is not a JSON object")
+            return self._refuse(HTTPStatus.BAD_REQUEST, self.server.say(_("the request is not a JSON object")))
         unexpected = sorted(set(data) - fields)
         if unexpected:
-            return self._refuse(HTTPStatus.BAD_REQUEST, f"unexpected field '{unexpected[0]}': "
-                                                        "the preview writes only review/comments.yml")
+            return self._refuse(HTTPStatus.BAD_REQUEST, self.server.say(
+                _("unexpected field '{field}': the preview writes only review/comments.yml"), field=unexpected[0]))
         try:
             entry = self._write(self.path, data)
         except ReviewRefused as refused:
-            return self._refuse(HTTPStatus(refused.status), refused.message)
+            return self._refuse(HTTPStatus(refused.status), self.server.say(refused.template, **refused.values))
         except BuildFailed as failed:
             return self._refuse(HTTPStatus.CONFLICT, "; ".join(str(problem) for problem in failed.problems))
         self.server.previewer.review_changed()
@@ -294,7 +334,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             page, x, y, epoch = (data.get(name) for name in ("page", "x_mm", "y_mm", "epoch"))
             if not (type(page) is int and all(type(v) in (int, float) for v in (x, y))
                     and (epoch is None or isinstance(epoch, int))):
-                raise ReviewRefused(400, "a comment needs its page and its place on the page")
+                raise ReviewRefused(400, _("a comment needs its page and its place on the page"))
             place = self.server.previewer.place(page, float(x), float(y), epoch)
             return add_comment(root, place, data.get("author"), data.get("comment"))
         if route == "/comments/reply":
@@ -328,7 +368,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _ask_password(self, head: bool) -> None:
         self._headers(HTTPStatus.UNAUTHORIZED, "text/plain; charset=utf-8", "no-store")
         self.send_header("WWW-Authenticate", 'Basic realm="publication preview", charset="UTF-8"')
-        body = b"this preview asks for the password it printed when it started"
+        body = self.server.say(_("this preview asks for the password it printed when it started")).encode()
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if not head:
@@ -373,14 +413,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
 
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000,
-          on_ready: Callable[[str], None] | None = None, password: str | None = None) -> None:
-    """Run the preview until Ctrl-C."""
+          on_ready: Callable[[list[str]], None] | None = None, password: str | None = None) -> None:
+    """Run the preview until Ctrl-C; `on_ready` is given the addresses it can be opened at."""
     previewer = Previewer(root)
     server = PreviewServer(previewer, host, port, password)
     try:
         previewer.start()
         if on_ready:
-            on_ready(server.url)
+            on_ready(server.urls)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
