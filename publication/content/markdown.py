@@ -51,7 +51,7 @@ INNER_ELEMENTS = {"pullquote": "blockquote", "box": "section"}
 PARAGRAPH_CLASSES = ("lead",)
 SPAN_CLASSES = ("smallcaps", "underline", "mark")
 HEADING_CLASSES = ("unnumbered", "unlisted")  # Pandoc's; headings are never numbered here anyway
-IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width", "lang")
+IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width", "height", "lang")
 # Quotation marks as each language writes them: double open, double close, single open, single close.
 QUOTES = {
     "nl": ("“", "”", "‘", "’"),
@@ -610,6 +610,17 @@ class _Renderer:
                     "of the column between 10% and 100%, e.g. width=50%",
                     Code.BAD_WIDTH,
                 )
+        height = None
+        if "height" in attrs:
+            match = re.fullmatch(r"(\d{2,3})\s*mm", attrs["height"].strip())
+            if placement != "full-width":
+                self.error(paragraph, f"height '{attrs['height']}' is only for a photo across both columns; add "
+                           ".full-width, or leave the height out (a photo in a column keeps its shape)", Code.BAD_HEIGHT)
+            elif match and 30 <= int(match.group(1)) <= 200:
+                height = int(match.group(1))
+            else:
+                self.error(paragraph, f"height '{attrs['height']}' is not understood; write a height in mm between "
+                           "30mm and 200mm, e.g. height=110mm", Code.BAD_HEIGHT)
         src = unquote(src)  # markdown-it percent-encodes the address: 'één.jpg' arrives as '%C3%A9%C3%A9n.jpg'
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:
@@ -629,6 +640,7 @@ class _Renderer:
         self.figures.append(figure)
         url = self.image_url(figure) if (self.image_url and path) else ""
         style = f' style="width: {width}%"' if width else ""
+        img_style = f' style="height: {height}mm"' if height else ""
         language = self.project.config.language if self.project.config else SOURCE_LANGUAGE
         credit = words_for(language)("Photo: {credit}", credit=escapeHtml(figure.credit)) if figure.credit else ""
         credit = f'<span class="credit">{credit}</span>' if credit else ""
@@ -636,7 +648,7 @@ class _Renderer:
         figcaption = f"<figcaption>{caption_html}{credit}</figcaption>" if (caption or credit) else ""
         return (
             f'<figure class="photo {placement}" data-line="{figure.line}"{style}>'
-            f'<img src="{escapeHtml(url)}" alt="{escapeHtml(figure.alt)}">{figcaption}</figure>\n'
+            f'<img src="{escapeHtml(url)}" alt="{escapeHtml(figure.alt)}"{img_style}>{figcaption}</figure>\n'
         )
 
 
