@@ -615,7 +615,8 @@ class _Renderer:
             match = re.fullmatch(r"(\d{2,3})\s*mm", attrs["height"].strip())
             if placement != "full-width":
                 self.error(paragraph, f"height '{attrs['height']}' is only for a photo across both columns; add "
-                           ".full-width, or leave the height out (a photo in a column keeps its shape)", Code.BAD_HEIGHT)
+                           ".full-width, or leave the height out (a photo in a column keeps its shape)",
+                           Code.BAD_HEIGHT)
             elif match and 30 <= int(match.group(1)) <= 200:
                 height = int(match.group(1))
             else:
