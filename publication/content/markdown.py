@@ -74,6 +74,8 @@ class Figure:
     width_percent: int | None
     source: str
     line: int
+    height_mm: int | None = None
+    """A full-width photo's own height (height=120mm); None for the layout's."""
 
 
 @dataclass(frozen=True)
@@ -635,6 +637,7 @@ class _Renderer:
             alt=attrs.get("fig-alt", "").strip(),
             credit=attrs.get("credit", "").strip(),
             width_percent=width,
+            height_mm=height,
             source=self.article.display_path,
             line=self.line(paragraph),
         )
