@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 from conftest import REPO
 from fontTools.ttLib import TTFont
@@ -174,10 +175,10 @@ def largest_blank_band(image, margin_top: float, margin_bottom: float, margin_in
     """The tallest run of rows without ink across the type area, as a share of its height: the part of a
     page left empty (between the end of the text and a note at its foot, or the foot itself)."""
     px = dpi / 25.4
-    grey = image.convert("L")
-    left, right = round(min(margin_inner, margin_outer) * px), grey.width - round(min(margin_inner, margin_outer) * px)
-    top, bottom = round(margin_top * px), grey.height - round(margin_bottom * px)
-    rows = [min(grey.crop((left, y, right, y + 1)).getdata()) < 225 for y in range(top, bottom)]
+    grey = np.asarray(image.convert("L"))
+    side = round(min(margin_inner, margin_outer) * px)
+    rows = grey[round(margin_top * px):grey.shape[0] - round(margin_bottom * px), side:grey.shape[1] - side]
+    rows = rows.min(axis=1) < 225
     longest = run = 0
     for inked in rows:
         run = 0 if inked else run + 1
