@@ -35,6 +35,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
+from ..config.geometry import PAGE_SIZES_MM
 from ..config.models import FrontMatter
 from ..core.files import resolve_local_file
 from ..core.i18n import SOURCE_LANGUAGE, words_for
@@ -585,6 +586,12 @@ class _Renderer:
                                  Code.LEFT_AS_TEXT, offset)
                     break
 
+    def page_scale(self) -> float:
+        """A height is written for A4; a smaller page scales it as its margins scale (A5: 0.7)."""
+        config = self.project.config
+        size = getattr(getattr(config, "page", None), "size", "A4") if config else "A4"
+        return PAGE_SIZES_MM.get(size, PAGE_SIZES_MM["A4"])[0] / PAGE_SIZES_MM["A4"][0]
+
     def figure(self, paragraph: Token, image: Token) -> str:
         attrs = {key: str(value) for key, value in image.attrs.items()}
         src = attrs.pop("src", "")
@@ -620,7 +627,7 @@ class _Renderer:
                            ".full-width, or leave the height out (a photo in a column keeps its shape)",
                            Code.BAD_HEIGHT)
             elif match and 30 <= int(match.group(1)) <= 200:
-                height = int(match.group(1))
+                height = round(int(match.group(1)) * self.page_scale())
             else:
                 self.error(paragraph, f"height '{attrs['height']}' is not understood; write a height in mm between "
                            "30mm and 200mm, e.g. height=110mm", Code.BAD_HEIGHT)
