@@ -14,7 +14,7 @@ from conftest import ProjectFactory
 
 from publication.cli import main
 from publication.commands.build import BuildOptions, build
-from publication.commands.diff import compare
+from publication.commands.diff import Comparison, Deletion, PageReport, Punctuation, Word, changes_pdf, compare
 from publication.editions.proof import PROOF
 
 SYLLABLES = ("ver", "an", "de", "ring", "sa", "men", "wer", "king", "be", "stuur", "ge", "meen", "te", "re",
@@ -131,10 +131,11 @@ def test_diff_command_writes_only_the_changed_pages_with_a_cover(long_project, b
     result = CliRunner().invoke(main, ["diff", str(old), str(new)])
 
     assert result.exit_code == 0, result.output
-    assert "page 5 changed" in result.output.lower()
+    assert "page 5 changed" in result.output.lower()  # the terminal speaks the tool's English ...
     changes = tmp_path / "new-changes.pdf"
     cover, page = pdfium.PdfDocument(changes.read_bytes())
-    assert "page 5 changed" in cover.get_textpage().get_text_range().lower()
+    # ... the changes PDF the language of the publication, which the new PDF declares (/Lang nl)
+    assert "pagina 5 gewijzigd" in cover.get_textpage().get_text_range().lower()
     assert word[::-1] in page.get_textpage().get_text_range().replace("\u2010\r\n", "")
     with pikepdf.open(changes) as pdf:  # the new proof page itself, its marks and all
         assert "Proof marks" in [str(group.Name) for group in pdf.Root.OCProperties.OCGs]
@@ -271,3 +272,50 @@ def test_a_comma_added_is_reported_as_punctuation_not_as_a_word_removed(long_pro
     assert page.deleted == () and page.inserted == ()
     assert [(change.old, change.new.text) for change in page.punctuation] == [(word, f"{word},")]
     assert f"punctuation “{word}” → “{word},”" in page.describe
+
+
+ENGLISH_DIFF_WORDS = ("page", "pages", "changed", "reflowed", "unchanged", "changes", "inserted", "removed",
+                      "punctuation", "words", "before", "old", "new", "area", "areas", "same", "following", "version")
+DUTCH_DIFF_WORDS = ("pagina", "pagina’s", "gewijzigd", "verschoven", "ongewijzigd", "wijzigingen", "ingevoegd",
+                    "verwijderd", "leestekens", "woorden", "eerst", "oud", "oude", "nieuw", "nieuwe", "gebied",
+                    "volgende", "versie")
+
+
+def every_kind_of_change(pages: int) -> Comparison:
+    """A comparison with each thing the changes PDF can say, over the pages of a real proof: words inserted
+    and removed, punctuation, a changed area, a reflowed page, a new page, an old page removed, a page more."""
+    box = (60.0, 200.0, 120.0, 212.0)
+    changed = PageReport(2, 2, "changed", inserted=(Word("ringsa", 1, (box,)),), deleted=(Deletion(("dorp",), box),),
+                         regions=(box, (60.0, 400.0, 200.0, 500.0)),
+                         punctuation=(Punctuation("wijk", Word("wijk,", 1, (box,))),))
+    reports = [PageReport(1, 1, "unchanged"), changed, PageReport(3, 2, "reflow"), PageReport(4, None, "changed",
+                                                                                           regions=(box,))]
+    reports += [PageReport(n, n - 1, "unchanged") for n in range(5, pages + 1)]
+    return Comparison("v1.pdf", "v2.pdf", pages - 1, pages, tuple(reports), removed=(7,))
+
+
+def words_of(pdf: bytes) -> list[str]:
+    document = pdfium.PdfDocument(pdf)
+    text = " ".join(page.get_textpage().get_text_range() for page in document)
+    return re.findall(r"[\w’]+", text.lower())
+
+
+@pytest.mark.parametrize("language, foreign, expected", [
+    ("nl", ENGLISH_DIFF_WORDS, ["wijzigingen", "pagina 2 gewijzigd", "pagina 3 verschoven", "1 pagina meer dan eerst",
+                                "oude pagina 7 verwijderd", "2 gewijzigde gebieden", "was pagina 2"]),
+    ("de", ENGLISH_DIFF_WORDS, ["änderungen", "seite 2 geändert", "seite 3 neu umbrochen", "1 seite mehr als vorher",
+                                "alte seite 7 entfernt", "2 geänderte bereiche", "vorher seite 2"]),
+    ("en", DUTCH_DIFF_WORDS, ["changes", "page 2 changed", "page 3 reflowed", "1 page more than before",
+                              "old page 7 removed", "2 changed areas", "was page 2"]),
+])
+def test_the_changes_pdf_speaks_the_publications_language(base_proof, language, foreign, expected):
+    pages = len(pikepdf.open(io.BytesIO(base_proof)).pages)
+    pdf = changes_pdf(every_kind_of_change(pages), base_proof, language)
+    words = words_of(pdf)
+    # The proof's own pages are of made-up Dutch syllables, with no word of either list.
+    assert sorted({word for word in words if word in foreign}) == []
+    joined = " ".join(words)
+    assert [phrase for phrase in expected if " ".join(re.findall(r"[\w’]+", phrase)) not in joined] == []
+    with pikepdf.open(io.BytesIO(pdf)) as document:  # the layer of the marks is named in the language too
+        assert {"nl": "Wijzigingen", "de": "Änderungen", "en": "Changes"}[language] in [
+            str(group.Name) for group in document.Root.OCProperties.OCGs]

@@ -19,6 +19,8 @@ from publication.core.i18n import languages, words_for
 # The words the code and the layouts ask for: `_('...')` in a layout or in Python, `words_for(x)("...")`,
 # and the English labels of the colofon lines (COLOFON_LINES).
 ASKED = re.compile(r"""(?:\b_|words_for\([^()]*\)|stamp\.words)\(\s*(['"])(.+?)\1""")
+# ... and those with a plural: `words.ngettext("{n} page", "{n} pages", n)`.
+ASKED_PLURAL = re.compile(r"""\.ngettext\(\s*(['"])(.+?)\1,\s*(['"])(.+?)\3""")
 DUTCH_TOOL_WORDS = ("Foto", "Foto’s", "Colofon", "Uitgave", "Redactie", "Vormgeving", "Telefoon", "Omslag",
                     "Achterkant", "pagina", "top")
 
@@ -32,6 +34,11 @@ def asked_words() -> set[str]:
     return found
 
 
+def asked_plurals() -> set[tuple[str, str]]:
+    return {(match.group(2), match.group(4)) for path in (REPO / "publication").rglob("*.py")
+            for match in ASKED_PLURAL.finditer(path.read_text(encoding="utf-8"))}
+
+
 def test_the_code_asks_for_the_words_the_layouts_print():
     # A regex that found nothing would make the next test pass on any catalog.
     assert {"Colophon", "Published by", "Photo: {credit}", "Cover", "Back cover", "page {x} of {y}",
@@ -42,11 +49,27 @@ def test_the_code_asks_for_the_words_the_layouts_print():
 def test_every_catalog_translates_every_word_the_tool_prints(language):
     with (BUILTIN_LOCALE / f"{language}.po").open("rb") as handle:
         catalog = read_po(handle)
-    translated = {message.id for message in catalog if message.id and message.string and not message.fuzzy}
+    translated = {message.id for message in catalog if message.id and isinstance(message.id, str)
+                  and message.string and not message.fuzzy}
     assert sorted(asked_words() - translated) == [], f"{language}.po lacks these"
+    # A message with a plural has every form its Plural-Forms rule asks for.
+    plurals = {message.id for message in catalog if isinstance(message.id, tuple) and not message.fuzzy
+               and len(message.string) == catalog.num_plurals and all(message.string)}
+    assert sorted(asked_plurals() - plurals) == [], f"{language}.po lacks these plurals"
     for message in catalog:  # a placeholder lost in translation would print '{credit}' or fail
         if message.id:
-            assert set(re.findall(r"{\w+}", message.string)) == set(re.findall(r"{\w+}", message.id)), message.id
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            wanted = set(re.findall(r"{\w+}", ids[-1]))
+            assert all(set(re.findall(r"{\w+}", string)) == wanted for string in strings), message.id
+
+
+def test_a_plural_takes_the_form_of_its_number_in_each_language():
+    assert {("{n} page", "{n} pages"), ("page {numbers} changed", "pages {numbers} changed")} <= asked_plurals()
+    forms = {language: [words_for(language).ngettext("{n} page", "{n} pages", n) for n in (0, 1, 2)]
+             for language in ("en", "nl", "de")}
+    assert forms == {"en": ["0 pages", "1 page", "2 pages"], "nl": ["0 pagina’s", "1 pagina", "2 pagina’s"],
+                     "de": ["0 Seiten", "1 Seite", "2 Seiten"]}
 
 
 def test_english_dutch_and_german_are_there():

@@ -173,6 +173,16 @@ def test_pandoc_figure_with_width(tmp_path):
     assert "<code>{width=50%}</code>" in html
 
 
+def test_a_full_width_photo_takes_a_height_in_mm(tmp_path):
+    Image.new("RGB", (40, 30)).save(tmp_path / "foto.jpg")
+    html, problems = html_of("![](foto.jpg){.full-width height=120mm}\n", base=tmp_path)
+    assert problems == [] and 'style="height: 120mm"' in html
+    _, problems = html_of("![](foto.jpg){height=120mm}\n", base=tmp_path)  # a column photo keeps its shape
+    assert len(problems) == 1 and "is only for a photo across both columns" in problems[0]
+    _, problems = html_of("![](foto.jpg){.full-width height=12cm}\n", base=tmp_path)
+    assert len(problems) == 1 and "30mm and 200mm" in problems[0]
+
+
 def test_strict_makes_syntax_left_as_text_an_error(project):
     project.edit("01-artikel.md", "Eerste alinea van het artikel.", "Eerste alinea met een noot.[^weg]")
     assert failed_build(project.root, BuildOptions(strict=True, targets=("standard",))) == [

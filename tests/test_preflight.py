@@ -393,10 +393,16 @@ def test_a_page_left_half_empty_before_a_box_that_did_not_fit():
     assert (finding.code, finding.page, finding.element, finding.location) == ("page-gap", 1, "aside.box",
                                                                                "content/a.md:9")
     assert "page 1 is 7" in finding.message  # 4 lines of 20 px on a page of 80 mm: 73 % empty
-    # Before a new article (a break on purpose) the same page is as it should be.
-    deliberate = f'<article class="article" data-source="content/a.md">{_paragraph(3, 4)}</article>' \
-                 f'<article class="article" data-source="content/b.md">{box}{_paragraph(12, 3)}</article>'
-    assert _page_findings(deliberate) == []
+    # An article's end that leaves the page 73 % empty mid-publication is a gap too ...
+    article_end = f'<article class="article" data-source="content/a.md">{_paragraph(3, 4)}</article>' \
+                  f'<article class="article" data-source="content/b.md">{box}{_paragraph(12, 3)}</article>'
+    (finding,) = _page_findings(article_end)
+    assert (finding.code, finding.page, finding.location) == ("page-gap", 1, "content/b.md:9")
+    assert "the article before it ends here" in finding.message
+    # ... but not before the colofon (a break on purpose), nor at the end of the publication.
+    colofon = '<section class="colofon-page" style="break-before: page"><p data-line="1">Colofon</p></section>'
+    assert _page_findings(f'<article class="article" data-source="content/a.md">{_paragraph(3, 4)}</article>'
+                          f'{colofon}') == []
     # A box that is a page of its own by design, mid-article, leaves the gap too; a note at the foot of the
     # page does not fill it.
     note = '<span style="float: footnote">Een noot.</span>'
@@ -406,8 +412,10 @@ def test_a_page_left_half_empty_before_a_box_that_did_not_fit():
     (finding,) = _page_findings(forced)
     assert (finding.code, finding.page, finding.location) == ("page-gap", 1, "content/a.md:9")
     assert "starts a page of its own by design" in finding.message
-    # At the end of its article, such a box ends the text on purpose.
-    assert _page_findings(forced.replace(f"{_paragraph(12, 3)}</article>", "</article>")) == []
+    # At the end of its article, such a box still leaves the page before it empty: the article's tail and
+    # the box should share pages, or a photo fill it.
+    (finding,) = _page_findings(forced.replace(f"{_paragraph(12, 3)}</article>", "</article>"))
+    assert (finding.code, finding.page) == ("page-gap", 1)
 
 
 def test_a_table_and_a_box_split_over_pages():

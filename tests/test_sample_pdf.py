@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 from conftest import REPO
 from fontTools.ttLib import TTFont
@@ -167,3 +168,36 @@ def test_page_size_is_a4_and_the_pdf_is_written_with_its_html(sample_build, read
         assert round(float(page.mediabox.height) * 25.4 / 72) == 297
     html = sample_build.project.dist_dir / f"{sample_build.project.slug}.html"
     assert html.is_file() and "Sociale innovatie in de praktijk" in html.read_text(encoding="utf-8")
+
+
+def largest_blank_band(image, margin_top: float, margin_bottom: float, margin_inner: float,
+                       margin_outer: float, dpi: float) -> float:
+    """The tallest run of rows without ink across the type area, as a share of its height: the part of a
+    page left empty (between the end of the text and a note at its foot, or the foot itself)."""
+    px = dpi / 25.4
+    grey = np.asarray(image.convert("L"))
+    side = round(min(margin_inner, margin_outer) * px)
+    rows = grey[round(margin_top * px):grey.shape[0] - round(margin_bottom * px), side:grey.shape[1] - side]
+    rows = rows.min(axis=1) < 225
+    longest = run = 0
+    for inked in rows:
+        run = 0 if inked else run + 1
+        longest = max(longest, run)
+    return longest / len(rows)
+
+
+def test_no_page_is_more_than_40_percent_empty_but_the_deliberate_ones(sample_build, sample_pdf):
+    # Issue 13: pages 4 (the end of an article, before a box of its own page) and 10 (the last article's
+    # end, before the colofon) were a third and a half full; a larger opening photo and a full-width
+    # portrait fill them. The cover, the colofon and the back cover are designed as they are.
+    from publication.config.geometry import geometry_for
+    from publication.core.raster import render_pages
+
+    geometry = geometry_for("A4")  # the sample's size (test_page_size_is_a4_...)
+    pages = list(render_pages(sample_pdf.read_bytes(), dpi=30, box="trim"))
+    deliberate = {1, len(pages) - 1, len(pages)}
+    empty = {picture.number: largest_blank_band(picture.image, geometry.margin_top, geometry.margin_bottom,
+                                                geometry.margin_inner, geometry.margin_outer, 30)
+             for picture in pages if picture.number not in deliberate}
+    assert {number: f"{share:.0%}" for number, share in empty.items() if share > 0.40} == {}
+    assert len(pages) % 4 == 0  # saddle-stitched

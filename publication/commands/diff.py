@@ -26,12 +26,16 @@ import pikepdf
 import pypdfium2 as pdfium
 
 from ..config.geometry import PAGE_SIZES_MM, geometry_for
+from ..core.i18n import SOURCE_LANGUAGE, Words, words_for
 from ..core.problems import Code, Problem, error, raise_if_errors
 from ..core.raster import render_page
 from ..core.reproducible import save_reproducibly
 from ..core.units import PT_PER_MM, PX_PER_MM, PX_PER_PT
 from ..render.images import resample
 from ..render.overlay import Sheet, apply_marks, render_sheets, strip_marks, text
+
+ENGLISH = words_for(SOURCE_LANGUAGE)
+"""The words of the terminal report; the changes PDF speaks the publication's language."""
 
 Box = tuple[float, float, float, float]
 """x0, top, x1, bottom in PDF points, measured from the top left of the page."""
@@ -81,20 +85,24 @@ class PageReport:
 
     @property
     def describe(self) -> str:
+        return self.described(ENGLISH)
+
+    def described(self, _: Words) -> str:
+        """What changed on the page, in the words of `_` (the publication's language in the changes PDF)."""
         parts = []
         if self.old_number is None:
-            parts.append("new page")
+            parts.append(_("new page"))
         if self.inserted:
-            parts.append(f"inserted “{_excerpt(w.text for w in self.inserted)}”")
+            parts.append(_("inserted “{words}”", words=_excerpt(w.text for w in self.inserted)))
         for deletion in self.deleted:
-            parts.append(f"removed “{_excerpt(deletion.words)}”")
+            parts.append(_("removed “{words}”", words=_excerpt(deletion.words)))
         for change in self.punctuation:
-            parts.append(f"punctuation “{change.old}” → “{change.new.text}”")
+            parts.append(_("punctuation “{old}” → “{new}”", old=change.old, new=change.new.text))
         if self.regions:
-            parts.append(f"{len(self.regions)} changed area{'s' * (len(self.regions) != 1)}")
+            parts.append(_.ngettext("{n} changed area", "{n} changed areas", len(self.regions)))
         if self.status == "reflow" and not parts:
-            moved = f" (was page {self.old_number})" if self.old_number != self.number else ""
-            parts.append(f"same words, moved by an earlier change{moved}")
+            moved = _(" (was page {number})", number=self.old_number) if self.old_number != self.number else ""
+            parts.append(_("same words, moved by an earlier change") + moved)
         return "; ".join(parts)
 
 
@@ -121,20 +129,26 @@ class Comparison:
         """The pages a reviewer needs to look at, in order."""
         return tuple(page for page in self.pages if page.status != "unchanged")
 
-    def summary(self) -> str:
+    def summary(self, _: Words = ENGLISH) -> str:
         if self.no_changes:
-            return f"no changes; {_count(len(self.pages), 'page')} unchanged"
+            return _("no changes") + "; " + _.ngettext("{n} page unchanged", "{n} pages unchanged", len(self.pages))
         parts = []
         if changed := self.numbers("changed"):
-            parts.append(f"{_pages(changed)} changed")
+            parts.append(_.ngettext("page {numbers} changed", "pages {numbers} changed", len(changed),
+                                    numbers=_numbers(changed)))
         if reflow := self.numbers("reflow"):
-            parts.append(f"{_pages(reflow)} reflowed")
+            parts.append(_.ngettext("page {numbers} reflowed", "pages {numbers} reflowed", len(reflow),
+                                    numbers=_numbers(reflow)))
         if self.removed:
-            parts.append(f"old {_pages(list(self.removed))} removed")
-        parts.append(f"{_count(len(self.numbers('unchanged')), 'page')} unchanged")
-        if self.new_pages != self.old_pages:
-            difference = self.new_pages - self.old_pages
-            parts.append(f"{_count(abs(difference), 'page')} {'more' if difference > 0 else 'fewer'} than before")
+            parts.append(_.ngettext("old page {numbers} removed", "old pages {numbers} removed", len(self.removed),
+                                    numbers=_numbers(self.removed)))
+        parts.append(_.ngettext("{n} page unchanged", "{n} pages unchanged", len(self.numbers("unchanged"))))
+        if self.new_pages > self.old_pages:
+            parts.append(_.ngettext("{n} page more than before", "{n} pages more than before",
+                                    self.new_pages - self.old_pages))
+        elif self.new_pages < self.old_pages:
+            parts.append(_.ngettext("{n} page fewer than before", "{n} pages fewer than before",
+                                    self.old_pages - self.new_pages))
         return "; ".join(parts)
 
     def report_lines(self) -> list[str]:
@@ -149,8 +163,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
 
-def _pages(numbers: list[int]) -> str:
-    return f"page{'s' * (len(numbers) != 1)} {', '.join(str(n) for n in numbers)}"
+def _numbers(numbers) -> str:
+    return ", ".join(str(n) for n in numbers)
 
 
 def _excerpt(words, limit: int = 80) -> str:
@@ -423,8 +437,9 @@ CHANGES_CSS = """
 .cover .summary { font-size: 13pt; font-weight: 600; margin: 0 0 6mm; }
 .cover .files { color: #555; margin: 0 0 6mm; }
 .cover ul { margin: 0; padding: 0; list-style: none; }
-.cover li { margin: 0 0 2mm; padding-left: 18mm; text-indent: -18mm; }
-.cover li b { display: inline-block; width: 18mm; text-indent: 0; }
+.cover li { margin: 0 0 2mm; padding-left: 24mm; text-indent: -24mm; }
+.cover li b { display: inline-block; min-width: 24mm; padding-right: 2mm; box-sizing: border-box; text-indent: 0;
+              white-space: nowrap; }
 .cover .legend { margin-top: 8mm; color: #555; font-size: 9pt; }
 .swatch { display: inline-block; width: 4mm; height: 2.6mm; vertical-align: middle; margin-right: 1mm; }
 .inserted { background: rgba(255, 214, 0, 0.42); }
@@ -484,11 +499,15 @@ def _tag_height(words: str, width: float) -> float:
     return -(-len(words) // per_line) * 6 * 1.15 * PX_PER_PT + 2 * TAG_PADDING_Y + 2
 
 
-def _page_sheet(report: PageReport, width: float, height: float) -> Sheet:
+def _status(report: PageReport, _: Words) -> str:
+    return _("reflowed") if report.status == "reflow" else _("changed")
+
+
+def _page_sheet(report: PageReport, width: float, height: float, _: Words = ENGLISH) -> Sheet:
     """The marks over a changed page; removed words and punctuation are tagged in a column beside the
     page (the changes PDF widens each page by COLUMN_MM), level with their line, so no tag covers text."""
-    parts = [f'<p class="page-label {report.status}">Page {report.number} · {text(report.status)}'
-             f'{": " + text(report.describe) if report.status == "reflow" else ""}</p>']
+    parts = [f'<p class="page-label {report.status}">{text(_("Page {number}", number=report.number))} · '
+             f'{text(_status(report, _))}{": " + text(report.described(_)) if report.status == "reflow" else ""}</p>']
     parts += [_rect(box, "inserted", 0.8) for box in _runs([box for word in report.inserted for box in word.boxes])]
     parts += [_rect(deletion.at, "deleted", 0.6) for deletion in report.deleted]
     parts += [_rect(box, "punctuation", 0.8) for change in report.punctuation for box in change.new.boxes[:1]]
@@ -496,8 +515,8 @@ def _page_sheet(report: PageReport, width: float, height: float) -> Sheet:
     column = COLUMN_MM * PX_PER_MM
     left, tag_width = width + 3 * PX_PER_MM, column - 6 * PX_PER_MM
     parts.append(f'<div class="column" style="left: {width:.2f}px; width: {column:.2f}px"></div>')
-    parts.append(f'<p class="column-head" style="left: {left:.2f}px; top: {6 * PX_PER_MM:.2f}px">Removed and '
-                 f'punctuation</p>')
+    parts.append(f'<p class="column-head" style="left: {left:.2f}px; top: {6 * PX_PER_MM:.2f}px">'
+                 f'{text(_("Removed and punctuation"))}</p>')
     below = 10 * PX_PER_MM  # the top of the free part of the column
     for at, kind, words in _tags(report):
         line = at * PX_PER_PT
@@ -511,35 +530,52 @@ def _page_sheet(report: PageReport, width: float, height: float) -> Sheet:
     return Sheet(width + column, height, "\n".join(parts))
 
 
-def _cover_sheet(comparison: Comparison, width: float, height: float) -> Sheet:
-    items = [f"<li><b>page {page.number}</b>{text(page.status)}: {text(page.describe)}</li>"
-             for page in comparison.shown]
+def _cover_sheet(comparison: Comparison, width: float, height: float, _: Words = ENGLISH) -> Sheet:
+    items = [f"<li><b>{text(_('page {number}', number=page.number))}</b>{text(_status(page, _))}: "
+             f"{text(page.described(_))}</li>" for page in comparison.shown]
     if len(items) > MAX_COVER_LINES:
-        items = items[:MAX_COVER_LINES] + [f"<li>… and {len(items) - MAX_COVER_LINES} more pages</li>"]
-    removed = (f"<li><b>old {text(_pages(list(comparison.removed)))}</b>removed</li>" if comparison.removed else "")
+        more = len(items) - MAX_COVER_LINES
+        more_pages = _.ngettext("… and {n} more page", "… and {n} more pages", more)
+        items = items[:MAX_COVER_LINES] + [f"<li>{text(more_pages)}</li>"]
+    removed = ""
+    if comparison.removed:
+        pages = _.ngettext("old page {numbers}", "old pages {numbers}", len(comparison.removed),
+                           numbers=_numbers(comparison.removed))
+        removed = f"<li><b>{text(pages)}</b>{text(_('removed'))}</li>"
+    summary = comparison.summary(_)
+    old_pages = _.ngettext("{n} page", "{n} pages", comparison.old_pages)
+    new_pages = _.ngettext("{n} page", "{n} pages", comparison.new_pages)
     html = f"""<div class="cover">
-<h1>Changes</h1>
-<p class="summary">{text(comparison.summary()[:1].upper() + comparison.summary()[1:])}</p>
-<p class="files">Old: {text(comparison.old_name)} ({_count(comparison.old_pages, 'page')})<br>
-New: {text(comparison.new_name)} ({_count(comparison.new_pages, 'page')})</p>
+<h1>{text(_("Changes"))}</h1>
+<p class="summary">{text(summary[:1].upper() + summary[1:])}</p>
+<p class="files">{text(_("Old: {name} ({pages})", name=comparison.old_name, pages=old_pages))}<br>
+{text(_("New: {name} ({pages})", name=comparison.new_name, pages=new_pages))}</p>
 <ul>{''.join(items)}{removed}</ul>
-<p class="legend"><span class="swatch inserted"></span> inserted words &nbsp;
-<span class="swatch deleted"></span> removed words (beside the page) &nbsp;
-<span class="swatch punctuation"></span> punctuation changed &nbsp;
-<span class="swatch region"></span> other visual change.
-Reflowed pages hold the same words as before, moved by a change on an earlier page.
-The following pages are those of the new version.</p>
+<p class="legend"><span class="swatch inserted"></span> {text(_("inserted words"))} &nbsp;
+<span class="swatch deleted"></span> {text(_("removed words (beside the page)"))} &nbsp;
+<span class="swatch punctuation"></span> {text(_("punctuation changed"))} &nbsp;
+<span class="swatch region"></span> {text(_("other visual change."))}
+{text(_("Reflowed pages hold the same words as before, moved by a change on an earlier page."))}
+{text(_("The following pages are those of the new version."))}</p>
 </div>"""
     return Sheet(width, height, html)
 
 
-def changes_pdf(comparison: Comparison, new_pdf: bytes) -> bytes:
-    """The cover, then each new page that changed or reflowed, with its changes marked."""
+def _language_of(pdf: pikepdf.Pdf) -> str:
+    """The publication's language, as its PDF declares it (/Lang); English if it declares none."""
+    language = str(pdf.Root.get("/Lang", "")).strip()
+    return language or SOURCE_LANGUAGE
+
+
+def changes_pdf(comparison: Comparison, new_pdf: bytes, language: str | None = None) -> bytes:
+    """The cover, then each new page that changed or reflowed, with its changes marked; its words in
+    `language`, by default the new PDF's own (/Lang)."""
     pdf = pikepdf.open(io.BytesIO(new_pdf))
+    _ = words_for(language or _language_of(pdf))
     sizes = [(float(p.mediabox[2]) * PX_PER_PT, float(p.mediabox[3]) * PX_PER_PT) for p in pdf.pages]
     shown = comparison.shown
-    sheets = [_cover_sheet(comparison, *sizes[0])]
-    sheets += [_page_sheet(report, *sizes[report.number - 1]) for report in shown]
+    sheets = [_cover_sheet(comparison, *sizes[0], _)]
+    sheets += [_page_sheet(report, *sizes[report.number - 1], _) for report in shown]
     marks = render_sheets(sheets, CHANGES_CSS)
     keep = {report.number - 1 for report in shown}
     for index in keep:  # room beside the page for the tags
@@ -548,7 +584,7 @@ def changes_pdf(comparison: Comparison, new_pdf: bytes) -> bytes:
         page.mediabox = pikepdf.Array([left, bottom, right + COLUMN_MM * PT_PER_MM, top])
         if "/CropBox" in page.obj:
             page.cropbox = page.mediabox
-    apply_marks(pdf, marks, {report.number - 1: k + 1 for k, report in enumerate(shown)}, "Changes")
+    apply_marks(pdf, marks, {report.number - 1: k + 1 for k, report in enumerate(shown)}, _("Changes"))
     for index in reversed(range(len(pdf.pages))):
         if index not in keep:
             del pdf.pages[index]

@@ -35,6 +35,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
+from ..config.geometry import PAGE_SIZES_MM
 from ..config.models import FrontMatter
 from ..core.files import resolve_local_file
 from ..core.i18n import SOURCE_LANGUAGE, words_for
@@ -51,7 +52,7 @@ INNER_ELEMENTS = {"pullquote": "blockquote", "box": "section"}
 PARAGRAPH_CLASSES = ("lead",)
 SPAN_CLASSES = ("smallcaps", "underline", "mark")
 HEADING_CLASSES = ("unnumbered", "unlisted")  # Pandoc's; headings are never numbered here anyway
-IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width", "lang")
+IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width", "height", "lang")
 # Quotation marks as each language writes them: double open, double close, single open, single close.
 QUOTES = {
     "nl": ("“", "”", "‘", "’"),
@@ -74,6 +75,8 @@ class Figure:
     width_percent: int | None
     source: str
     line: int
+    height_mm: int | None = None
+    """A full-width photo's own height (height=120mm); None for the layout's."""
 
 
 @dataclass(frozen=True)
@@ -583,6 +586,12 @@ class _Renderer:
                                  Code.LEFT_AS_TEXT, offset)
                     break
 
+    def page_scale(self) -> float:
+        """A height is written for A4; a smaller page scales it as its margins scale (A5: 0.7)."""
+        config = self.project.config
+        size = getattr(getattr(config, "page", None), "size", "A4") if config else "A4"
+        return PAGE_SIZES_MM.get(size, PAGE_SIZES_MM["A4"])[0] / PAGE_SIZES_MM["A4"][0]
+
     def figure(self, paragraph: Token, image: Token) -> str:
         attrs = {key: str(value) for key, value in image.attrs.items()}
         src = attrs.pop("src", "")
@@ -610,6 +619,18 @@ class _Renderer:
                     "of the column between 10% and 100%, e.g. width=50%",
                     Code.BAD_WIDTH,
                 )
+        height = None
+        if "height" in attrs:
+            match = re.fullmatch(r"(\d{2,3})\s*mm", attrs["height"].strip())
+            if placement != "full-width":
+                self.error(paragraph, f"height '{attrs['height']}' is only for a photo across both columns; add "
+                           ".full-width, or leave the height out (a photo in a column keeps its shape)",
+                           Code.BAD_HEIGHT)
+            elif match and 30 <= int(match.group(1)) <= 200:
+                height = round(int(match.group(1)) * self.page_scale())
+            else:
+                self.error(paragraph, f"height '{attrs['height']}' is not understood; write a height in mm between "
+                           "30mm and 200mm, e.g. height=110mm", Code.BAD_HEIGHT)
         src = unquote(src)  # markdown-it percent-encodes the address: 'één.jpg' arrives as '%C3%A9%C3%A9n.jpg'
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:
@@ -623,12 +644,14 @@ class _Renderer:
             alt=attrs.get("fig-alt", "").strip(),
             credit=attrs.get("credit", "").strip(),
             width_percent=width,
+            height_mm=height,
             source=self.article.display_path,
             line=self.line(paragraph),
         )
         self.figures.append(figure)
         url = self.image_url(figure) if (self.image_url and path) else ""
         style = f' style="width: {width}%"' if width else ""
+        img_style = f' style="height: {height}mm"' if height else ""
         language = self.project.config.language if self.project.config else SOURCE_LANGUAGE
         credit = words_for(language)("Photo: {credit}", credit=escapeHtml(figure.credit)) if figure.credit else ""
         credit = f'<span class="credit">{credit}</span>' if credit else ""
@@ -636,7 +659,7 @@ class _Renderer:
         figcaption = f"<figcaption>{caption_html}{credit}</figcaption>" if (caption or credit) else ""
         return (
             f'<figure class="photo {placement}" data-line="{figure.line}"{style}>'
-            f'<img src="{escapeHtml(url)}" alt="{escapeHtml(figure.alt)}">{figcaption}</figure>\n'
+            f'<img src="{escapeHtml(url)}" alt="{escapeHtml(figure.alt)}"{img_style}>{figcaption}</figure>\n'
         )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gettext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,20 @@ def _messages(language: str) -> dict[str, str]:
             if message.id and isinstance(message.id, str) and message.string and not message.fuzzy}
 
 
+@functools.cache
+def _plurals(language: str) -> tuple[dict[str, tuple[str, ...]], object]:
+    """The catalog's plural messages (msgid_plural), by their singular, and its rule (Plural-Forms) that
+    picks the form for a number."""
+    path = catalog_path(language)
+    if not path.is_file():
+        return {}, None
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    forms = {message.id[0]: tuple(message.string) for message in catalog
+             if isinstance(message.id, tuple) and all(message.string) and not message.fuzzy}
+    return forms, gettext.c2py(catalog.plural_expr)
+
+
 def _candidates(language: str) -> tuple[str, ...]:
     """'de-AT' looks in de_AT.po, then de.po."""
     parts = language.replace("_", "-").split("-")
@@ -68,6 +83,16 @@ class Words:
             if found:
                 return found.format(**values) if values else found
         return message.format(**values) if values else message
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The form for `n` of a message with a plural (gettext's ngettext), `{n}` and `values` filled in:
+        `words.ngettext("{n} page", "{n} pages", 3)` is "3 pagina’s" in Dutch."""
+        for name in _candidates(self.language):
+            forms, rule = _plurals(name)
+            if singular in forms:
+                index = rule(n)
+                return forms[singular][min(index, len(forms[singular]) - 1)].format(n=n, **values)
+        return (singular if n == 1 else plural).format(n=n, **values)
 
     @property
     def locale(self) -> Locale:

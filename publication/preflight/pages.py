@@ -528,6 +528,9 @@ class _Page:
     starts_break: bool = False
     """A part of the publication (an article, the colofon, the back cover) starts on this page, on a
     page of its own by design."""
+    starts_article: bool = False
+    """An article starts on this page: the text before it ends on the page before, which is filled by
+    design (a larger photo, a pull quote or box moved there) unless the colofon or the end follows."""
     forced: Placed | None = None
     """An element inside an article that starts this page by a forced break (a box or photo that is a
     page of its own): a deliberate end of the text before it only if the article ends with it; if the
@@ -570,6 +573,7 @@ def check_pages(document) -> list[Problem]:
             if began == placed.page and box.style["break_before"] in FORCED_BREAKS:
                 if node.tag in PARTS:
                     page.starts_break = True
+                    page.starts_article = page.starts_article or node.tag == "article"
                 elif page.forced is None and placed.source:
                     page.forced = placed
                     article = next((c.element for c in reversed(placed.containers)
@@ -620,9 +624,14 @@ def check_pages(document) -> list[Problem]:
         empty = (top + height - page.bottom) / height if page.bottom else 1.0
         ends_article = following is not None and following.forced is not None and \
             last_page.get(following.forced_in) == following.number
-        deliberate = following is None or following.starts_break or ends_article or \
+        part_ends = following is None or following.starts_break or ends_article or \
             (following.skip and following.forced is None)
-        if deliberate and page.continues and not page.photos and page.lines <= SHORT_TAIL_LINES and page.first:
+        # A deliberate break: the end of the publication, the colofon or back cover next, or a page of
+        # its own by design (a full-bleed photo) within an article. An article's end is not one: the
+        # page it leaves empty is filled by design (a larger photo, a pull quote or box moved there).
+        deliberate = following is None or (following.starts_break and not following.starts_article) or \
+            (following.skip and following.forced is None and not following.starts_article)
+        if part_ends and page.continues and not page.photos and page.lines <= SHORT_TAIL_LINES and page.first:
             findings.append(_warning(Code.SHORT_TAIL, f"the last {page.lines} line{'s' * (page.lines != 1)} of the "
                                      "article stand alone on this page; cut a few lines from the article, or make "
                                      "room for them on the page before", **_where(page.first)))
@@ -630,6 +639,8 @@ def check_pages(document) -> list[Problem]:
             after = following.forced or following.first
             why = ("starts a page of its own by design, so the text before it ends here; move it to where the "
                    "text before it fills its page" if following.forced else
+                   "starts on a new page, so the article before it ends here; fill its last page with a larger "
+                   "photo, a pull quote or a box moved there" if following.starts_article else
                    "did not fit below, so the rest of the page stays blank; make it smaller, move it further on, "
                    "or let the text run on before it")
             findings.append(_warning(

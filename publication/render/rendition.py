@@ -132,7 +132,7 @@ class _ImageStage:
     def figure_url(self, figure: Figure, geometry: Geometry) -> str:
         return self.url(ImageRequest(figure.path, figure.source, figure.line,
                                      geometry.placed_width(figure.placement) * (figure.width_percent or 100) / 100,
-                                     geometry.placed_height(figure.placement)))
+                                     figure.height_mm or geometry.placed_height(figure.placement)))
 
 
 Typesetter = Callable[[str, Path, list[Path]], Typeset]

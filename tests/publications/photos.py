@@ -36,7 +36,7 @@ def draw_annual_report(content: Path) -> None:
     scene((2600, 2600), (200, 214, 226), (170, 196, 200), (150, 150, 170)).save(
         photos / "back-cover.jpg", quality=88, dpi=(300, 300))
     # CMYK, as a print designer delivers it: converted plainly, without a profile, at moderate ink.
-    scene((1100, 825), (214, 226, 200), (180, 200, 140), (200, 150, 120)).convert("CMYK").save(
+    scene((2100, 1575), (214, 226, 200), (180, 200, 140), (200, 150, 120)).convert("CMYK").save(
         photos / "courtyard-cmyk.jpg", quality=90, dpi=(300, 300))
     # Stored lying on its side; the EXIF orientation (6: rotate 90° clockwise) turns it upright.
     upright = scene((800, 1100), (206, 220, 232), (188, 206, 160), (236, 236, 230))
