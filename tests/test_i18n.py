@@ -46,6 +46,16 @@ def test_the_code_asks_for_the_words_the_layouts_print():
 
 
 @pytest.mark.parametrize("language", [name for name in languages() if name != "en"])
+def test_no_catalog_gives_a_word_twice(language):
+    """Babel keeps the last of two entries with one msgid without a word; gettext's msgfmt refuses the
+    file. Branches that each add a word at the end of a catalog leave such pairs after a merge."""
+    text = (BUILTIN_LOCALE / f"{language}.po").read_text(encoding="utf-8")
+    ids = re.findall(r'^(?:msgctxt (".*")\n)?msgid (".+")$', text, flags=re.M)
+    twice = sorted({entry for entry in ids if ids.count(entry) > 1})
+    assert twice == [], f"{language}.po gives these more than once"
+
+
+@pytest.mark.parametrize("language", [name for name in languages() if name != "en"])
 def test_every_catalog_translates_every_word_the_tool_prints(language):
     with (BUILTIN_LOCALE / f"{language}.po").open("rb") as handle:
         catalog = read_po(handle)
