@@ -201,7 +201,7 @@ def preview_in_browser(args, sample: Path) -> tuple[list[Row], list[str]]:
     Chromium (Playwright), and one busy process loading the other core, as on a shared laptop. A word of an
     article is changed and saved; timed from just before the save to the first frame in which the page shows
     the new edition (the preview's script swaps the pages in only once their new pictures are decoded), and
-    to the frame in which it says the print preflight's findings are in ("Up to date")."""
+    to the frame in which it says the print preflight's findings are in (its status "ok": "Up to date")."""
     from playwright.sync_api import sync_playwright
 
     label, article, word = EDITS[0]
@@ -214,7 +214,7 @@ def preview_in_browser(args, sample: Path) -> tuple[list[Row], list[str]]:
     shown = Figure("preview: save to the new pages' pixels in Chromium, one busy process beside it")
     checked = Figure("preview: save to the print preflight's findings shown")
     stamp = "performance.timeOrigin + performance.now()"
-    up_to_date = "document.getElementById('status').textContent.includes('Up to date')"
+    up_to_date = "document.body.dataset.state === 'ok'"  # the status's words follow the publication's language
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
