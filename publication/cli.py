@@ -76,7 +76,8 @@ def reporting(func):
             if getattr(failed, "summary", ""):
                 console.print(failed.summary, style="bold red", markup=False)
             unchanged = "Nothing else in dist/ was changed" if written else "Nothing in dist/ was changed"
-            console.print(f"Build failed: {errors} error{'s' * (errors != 1)}. {unchanged}.", style="bold red")
+            failed_what = "Check" if func.__name__ == "check" else "Build"  # `check` builds nothing
+            console.print(f"{failed_what} failed: {errors} error{'s' * (errors != 1)}. {unchanged}.", style="bold red")
             for path in written:
                 console.print(f"  wrote {path.name} (the preflight report)", markup=False)
             sys.exit(1)

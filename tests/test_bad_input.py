@@ -274,7 +274,8 @@ CASES = [
         "files",
         "missing-photo",
         lambda p: replace_photo(p, "photos/Foto.jpg"),
-        (f"{ARTICLE}:7: photo file 'photos/Foto.jpg' not found in content/; {NOT_FOUND_HINT}",),
+        (f"{ARTICLE}:7: photo file 'photos/Foto.jpg' not found in content/ (did you mean 'photos/foto.jpg'?); "
+         f"{NOT_FOUND_HINT}",),
     ),
     Case(
         "images",

@@ -76,6 +76,9 @@ def test_check_command_names_file_and_line_and_exits_1(project):
     result = CliRunner().invoke(main, ["check", str(project.root)])
     assert result.exit_code == 1
     assert "content/01-artikel.md:7: photo file 'photos/fotoo.jpg' not found" in result.output
+    assert "(did you mean 'photos/foto.jpg'?)" in result.output
+    # `check` typesets nothing, so it does not say a build failed.
+    assert "Check failed: 1 error." in result.output and "Build failed" not in result.output
 
 
 def _checkable(case) -> bool:

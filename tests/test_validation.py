@@ -56,7 +56,8 @@ def test_wrong_type(project):
 def test_photo_that_is_not_found(project):
     project.edit("01-artikel.md", "photos/foto.jpg", "photos/fotoo.jpg")
     assert failed_build(project.root) == [
-        f"{ARTICLE}:7: photo file 'photos/fotoo.jpg' not found in content/; check the name and the folder",
+        f"{ARTICLE}:7: photo file 'photos/fotoo.jpg' not found in content/ (did you mean 'photos/foto.jpg'?); "
+        "check the name and the folder",
     ]
 
 

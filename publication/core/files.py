@@ -6,6 +6,7 @@ a string prefix test would let a sibling folder with a common prefix (`project-e
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from pathlib import Path
@@ -59,5 +60,19 @@ def resolve_local_file(reference: str, base: Path, root: Path) -> tuple[Path | N
     if not is_inside(candidate, [root]):
         return None, f"'{reference}' points outside the project; keep photos inside content/photos/"
     if not candidate.is_file():
-        return None, f"file '{reference}' not found in {display(base, root)}/; check the name and the folder"
+        return None, (f"file '{reference}' not found in {display(base, root)}/{_nearest_name(candidate, reference)}; "
+                      "check the name and the folder")
     return candidate, None
+
+
+def _nearest_name(missing: Path, reference: str) -> str:
+    """' (did you mean 'photos/harbour.jpg'?)' for a file of nearly that name in the same folder, else ''."""
+    folder = missing.parent
+    if not folder.is_dir():
+        return ""
+    names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+    close = [name for name in names if name.lower() == missing.name.lower()] or \
+        difflib.get_close_matches(missing.name, names, n=1, cutoff=0.75)
+    if not close:
+        return ""
+    return f" (did you mean '{(Path(reference).parent / close[0]).as_posix()}'?)"
