@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 
 from publication.commands.build import BuildOptions, BuildResult, build
@@ -150,3 +151,19 @@ class ProjectFactory:
 @pytest.fixture
 def project(tmp_path) -> ProjectFactory:
     return ProjectFactory(tmp_path / "project")
+
+
+# ---- A real browser: Debian's Chromium through Playwright, one per test module ----------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.is_file(), "Chromium is missing: ./setup.sh installs Debian's chromium package"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

@@ -16,7 +16,7 @@ import yaml
 from conftest import REPO, ProjectFactory
 from playwright.sync_api import expect
 from preview_support import running_preview
-from test_preview_browser import browser, open_preview, page  # noqa: F401 - fixtures
+from test_preview_browser import open_preview, page  # noqa: F401 - fixtures
 
 from publication.commands.review import MAX_COMMENT_CHARS, REVIEW_FILE, read_entries
 from publication.core.units import PT_PER_MM

@@ -11,7 +11,7 @@ from conftest import ProjectFactory
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
 from preview_support import running_preview, with_preflight
-from test_preview_browser import box, browser, open_preview, page  # noqa: F401 - fixtures
+from test_preview_browser import box, open_preview, page  # noqa: F401 - fixtures
 
 from publication.core.units import PT_PER_MM
 from publication.preview.model import QUICK, Previewer

@@ -12,7 +12,7 @@ import pytest
 from conftest import ProjectFactory
 from playwright.sync_api import expect
 from preview_support import running_preview, wait_for
-from test_preview_browser import browser, open_preview, page  # noqa: F401 - fixtures
+from test_preview_browser import open_preview, page  # noqa: F401 - fixtures
 from test_preview_comments import get
 
 from publication.preview.model import QUICK_WEB
