@@ -30,8 +30,7 @@ def laid_out_alone(tmp_path_factory):
     project, _ = load_project(root)
     theme = load_theme(project.config.theme, [project.root / "assets", BUILTIN_ASSETS])
     printed = print_spec(project)
-    rgb = RenderSpec(colour_space="rgb", bleed=printed.bleed, ppi=SCREEN_SPEC.ppi,
-                 pages_multiple_of=printed.pages_multiple_of)
+    rgb = RenderSpec(colour_space="rgb", bleed=printed.bleed, ppi=SCREEN_SPEC.ppi)
     path = tmp_path_factory.mktemp("alone-pdf") / "alone.pdf"
     path.write_bytes(render(project, theme, rgb).plain_pdf)
     return path

@@ -21,7 +21,7 @@ from typing import Iterator
 import pikepdf
 import yaml
 
-from ..config.models import BINDING_MULTIPLE, PDFX_VERSIONS
+from ..config.models import PDFX_VERSIONS
 from ..config.theme import Theme
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_ROOT
@@ -157,7 +157,6 @@ def print_spec(project: Project) -> RenderSpec:
         extra_css=(colour_profile,),
         output_profile=profile.path,
         max_ink=settings.max_ink,
-        pages_multiple_of=BINDING_MULTIPLE[settings.binding],
     )
 
 

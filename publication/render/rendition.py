@@ -19,6 +19,7 @@ import pikepdf
 import weasyprint
 
 from ..config.geometry import Geometry
+from ..config.models import BINDING_MULTIPLE
 from ..config.page_layouts import page_geometry, page_layout_for
 from ..config.theme import Theme
 from ..content.markdown import Figure, RenderedArticle, check_link_targets, render_article
@@ -190,7 +191,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
 
     laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
     pages = len(laid_out.document.pages)
-    blank_pages = page_layout_for(config.page).blank_pages_needed(pages, spec.pages_multiple_of)
+    blank_pages = page_layout_for(config.page).blank_pages_needed(pages, BINDING_MULTIPLE[config.print.binding])
     if blank_pages:
         html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages, logo)
         laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
@@ -220,7 +221,6 @@ def drawn_from(spec: RenderSpec, source: RenderSpec) -> bool:
         spec.colour_space == "rgb"
         and source.colour_space == "cmyk"
         and not spec.extra_css
-        and spec.pages_multiple_of in (1, source.pages_multiple_of)
     )
 
 

@@ -1,7 +1,9 @@
 """What a rendering needs to know besides the content: everything that changes the laid-out pages.
 
 Editions with equal specs share one WeasyPrint layout; the RGB editions are even drawn from the
-print edition's pages (render/rgb_view.py), so one layout serves every edition.
+print edition's pages (render/rgb_view.py), so one layout serves every edition. The page count is
+not in a spec: every edition is padded to the binding's multiple alike (render.rendition), so page 7
+of a proof is page 7 of the print file.
 """
 
 from __future__ import annotations
@@ -22,9 +24,6 @@ class RenderSpec:
     """For CMYK: the press's ICC profile, which photos are converted to."""
     max_ink: int = 300
     """For CMYK: the highest total ink a photo may carry, in percent."""
-    pages_multiple_of: int = 1
-    """A bound copy needs a multiple of pages (4 for saddle stitch); blank pages before the
-    colofon make up the difference. The page layout may ask for a multiple of its own."""
 
 
 SCREEN_SPEC = RenderSpec(ppi=150)
