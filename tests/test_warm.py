@@ -27,7 +27,9 @@ def paragraphs(count: int, seed: int) -> str:
 
 
 # main's layouts still need a back cover photo (fixed on other branches).
-CONFIG = MINIMAL_CONFIG + "back_cover:\n  photo: photos/cover.jpg\n  photo_alt: Een testfoto\n"
+CONFIG = MINIMAL_CONFIG.replace("articles:", "print:\n  binding: loose\narticles:") + (
+    "back_cover:\n  photo: photos/cover.jpg\n  photo_alt: Een testfoto\n")
+"""Loose sheets: no blank pages, so a longer article is one more page (padding has a test of its own)."""
 
 
 @pytest.fixture
@@ -226,4 +228,20 @@ def test_footnotes_keep_their_numbers_in_an_incremental_layout(project, tmp_path
     assert (warm.last.mode, warm.last.first_changed) == ("incremental", "02-artikel")
     text = "\n".join(text for text, _ in pages)
     assert all(f"1. Eerste noot {n}." in text and f"2. Tweede noot {n}." in text for n in (1, 2, 3)), text
+    assert_same_pages(pages, full_build_pages(project.root, tmp_path / "full"))
+
+
+def test_a_padded_publication_is_laid_out_once_when_its_blank_pages_stay(project, tmp_path):
+    """Saddle stitch: blank pages before the colofon. A warm rebuild guesses the last build's blank pages,
+    so a one-word change lays out the changed article only, and gives the pages of a full build."""
+    write_three_articles(project)
+    project.edit("publication.yml", "  binding: loose\n", "  binding: saddle-stitch\n")
+    warm = WarmBuilder()
+    first = warm_pages(warm, project.root)
+    assert len(first) % 4 == 0 and sum(text.strip() == "" for text, _ in first) > 0, "the test needs blank pages"
+    laid_out_before = len(warm.history)
+    project.edit("02-artikel.md", "merkteken2 staat", "merkteken2 stond")
+    pages = warm_pages(warm, project.root)
+    assert [stats.mode for stats in warm.history[laid_out_before:]] == ["incremental"]
+    assert warm.last.first_changed == "02-artikel"
     assert_same_pages(pages, full_build_pages(project.root, tmp_path / "full"))

@@ -50,6 +50,8 @@ class Rendition:
     """Every photo as placed; `from_cache` says whether it was processed in this render."""
     rgb_view: RgbView | None = None
     """Set when this RGB edition is drawn from the print spec's pages (see rgb_view.py)."""
+    blank_pages: int = 0
+    """The blank pages before the colofon that bring the page count to the binding's multiple."""
     made: dict = field(default_factory=dict, compare=False, repr=False)
     """Files made from this rendition that a second edition needs too, by edition name (the web
     edition offers the screen PDF for download: editions/screen.finish_screen_once)."""
@@ -141,9 +143,12 @@ Typesetter = Callable[[str, Path, list[Path]], Typeset]
 
 
 def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = False,
-           typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = ()) -> Rendition:
+           typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = (),
+           blank_pages: int = 0) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors.
-    The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too."""
+    The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too.
+    `blank_pages` is a guess of the blank pages the binding will need (the last build's count): when it
+    is right, the publication is laid out once."""
     config = project.config
     geometry = page_geometry(config.page, bleed=spec.bleed)
     dist = project.dist_dir
@@ -178,7 +183,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     def asset_url(path: Path) -> str:
         return Path(os.path.relpath(path, dist)).as_posix()
 
-    html, more = render_document(project, articles, photos, theme, geometry, spec, asset_url, logo=logo)
+    html, more = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages, logo)
     issues += more
     raise_if_errors(issues)
 
@@ -190,10 +195,11 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     raise_if_errors(issues)
 
     laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
-    pages = len(laid_out.document.pages)
-    blank_pages = page_layout_for(config.page).blank_pages_needed(pages, BINDING_MULTIPLE[config.print.binding])
-    if blank_pages:
-        html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages, logo)
+    # each blank section is one page of its own, so the pages of content are the rest
+    content_pages = len(laid_out.document.pages) - blank_pages
+    needed = page_layout_for(config.page).blank_pages_needed(content_pages, BINDING_MULTIPLE[config.print.binding])
+    if needed != blank_pages:
+        html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, needed, logo)
         laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
     layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
     issues += locate_refused(
@@ -204,9 +210,8 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     if strict and any(issue.severity is Severity.WARNING for issue in issues):
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
-    return Rendition(
-        spec, geometry, html, laid_out.document, tuple(articles), tuple(issues), theme, tuple(images.prepared)
-    )
+    return Rendition(spec, geometry, html, laid_out.document, tuple(articles), tuple(issues), theme,
+                     tuple(images.prepared), blank_pages=needed)
 
 
 def _theme_file(project: Project, theme: Theme) -> str:
@@ -242,6 +247,7 @@ def in_rgb(project: Project, source: Rendition, spec: RenderSpec, keep_bleed: bo
         source.theme,
         tuple(images.prepared),
         RgbView.for_theme(source.theme, photos, keep_bleed),
+        source.blank_pages,
     )
 
 
