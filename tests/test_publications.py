@@ -105,3 +105,13 @@ PAGE_WARNINGS = {"page-gap", "split", "short-tail", "heading-at-bottom", "widow"
 def test_no_page_a_designer_would_send_back(publication):
     preflight = json.loads((publication.dist / f"{publication.slug}-preflight.json").read_text(encoding="utf-8"))
     assert [finding for finding in preflight["findings"] if finding["check"] in PAGE_WARNINGS] == []
+
+
+def test_no_warning_at_all_small_text_in_one_ink_included(publication):
+    """The built-in layouts set every word under 9 pt in one ink (table headers, code, the A5 cover's
+    tagline and event line, definition terms), whatever the theme's colours: a build with the defaults
+    has nothing for a designer to act on, in the preflight or anywhere else."""
+    preflight = json.loads((publication.dist / f"{publication.slug}-preflight.json").read_text(encoding="utf-8"))
+    assert [finding for finding in preflight["findings"] if finding["check"] == "small-text-inks"] == []
+    assert preflight["warnings"] == 0, preflight["findings"]
+    assert [str(problem) for problem in publication.result.issues] == []
