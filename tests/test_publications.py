@@ -11,6 +11,7 @@ import re
 import subprocess
 
 import pikepdf
+import pypdfium2
 import pytest
 from conftest import Built  # the fixtures annual_report and leaflet build them, once a session
 from pypdf import PdfReader
@@ -115,3 +116,19 @@ def test_no_warning_at_all_small_text_in_one_ink_included(publication):
     assert [finding for finding in preflight["findings"] if finding["check"] == "small-text-inks"] == []
     assert preflight["warnings"] == 0, preflight["findings"]
     assert [str(problem) for problem in publication.result.issues] == []
+
+
+def test_a_photos_height_is_real_millimetres_on_the_a5_page(leaflet):
+    """03-anfahrt.md writes `{.full-width height=72mm}`: on the A5 page the photo is 72 mm high (not 72 mm
+    scaled to A5, 50.7 mm), as pdfium reads the placed image; the photo is wider than its box, so its
+    drawn height is the box's."""
+    pdf = pypdfium2.PdfDocument(leaflet.pdf())
+    try:
+        placed = [(left, bottom, right, top) for page in pdf
+                  for image in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=5)
+                  for left, bottom, right, top in [image.get_bounds()]]
+    finally:
+        pdf.close()
+    mm = 25.4 / 72
+    heights = [round((top - bottom) * mm, 1) for left, bottom, right, top in placed if (right - left) * mm < 148]
+    assert 72.0 in heights, heights
