@@ -191,8 +191,8 @@ def test_a_photo_higher_than_the_type_area_is_printed_as_high_as_fits_with_a_war
     assert problems == [] and 'style="height: 253mm"' in html
     html, problems = html_of("![Bijschrift](foto.jpg){.full-width height=260mm}\n", base=tmp_path)
     assert 'style="height: 244mm"' in html
-    assert problems == ["<markdown>:1: warning: height '260mm' is more than the type area of this page holds with the caption; "
-                        "the photo is printed 244mm high, the most that fits: write height=244mm or less"]
+    assert problems == ["<markdown>:1: warning: height '260mm' is more than the type area of this page holds with "
+                        "the caption; the photo is printed 244mm high, the most that fits: write height=244mm or less"]
 
 
 def test_strict_makes_syntax_left_as_text_an_error(project):

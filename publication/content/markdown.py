@@ -36,8 +36,8 @@ from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
 from ..config.geometry import geometry_for
-from ..config.page_layouts import page_geometry
 from ..config.models import FrontMatter
+from ..config.page_layouts import page_geometry
 from ..core.files import resolve_local_file
 from ..core.i18n import SOURCE_LANGUAGE, words_for
 from ..core.problems import Code, Problem, error, warning
