@@ -15,8 +15,9 @@ non-breaking hyphen: characters an author does not type, which many fonts lack (
 League Spartan). A font that has the hyphen-minus (U+002D) draws them with a copy of its hyphen glyph:
 a glyph of their own, because a PDF maps each glyph to one character (the first it was drawn for), so
 a shared glyph would make a typed '-' (in an address, a compound) copy from the PDF as U+2010, or the
-other way round. Fonts that map U+2010 to their hyphen glyph themselves (Source Serif Pro) get the copy
-too."""
+other way round. The copy has no kerning (GPOS is left alone: rewriting it costs most of a second per
+font), so a font that maps U+2010 to its hyphen glyph itself (Source Serif Pro) is left as it is: a copy
+there would move line breaks of text that builds today."""
 _WITH_BREAK_HYPHEN: dict[bytes, bytes] = {}
 
 
@@ -27,10 +28,9 @@ def break_hyphen_coverage(cmap: dict[int, str]) -> set[int]:
 
 def with_break_hyphen(data: bytes) -> bytes:
     """The font, with U+2010 and U+2011 each drawn by a glyph of its own, a copy of the hyphen glyph,
-    if it lacks them or draws them with the glyph of U+002D; so that the hyphen at a line break is drawn
-    in the publication's font (never in a system font) and a typed '-' copies as '-'. Anything that is
-    not a readable font, has no hyphen-minus or is a kind this cannot add a glyph to (CFF2) is returned
-    as it is."""
+    if it lacks them; so that the hyphen at a line break is drawn in the publication's font (never in a
+    system font) and a typed '-' copies as '-'. Anything that is not a readable font, has no hyphen-minus
+    or is a kind this cannot add a glyph to (CFF2) is returned as it is."""
     key = hashlib.sha256(data).digest()
     if key not in _WITH_BREAK_HYPHEN:
         patched = data
@@ -40,8 +40,8 @@ def with_break_hyphen(data: bytes) -> bytes:
             hyphen = best.get(0x2D)
             changed = False
             for char in BREAK_HYPHENS if hyphen else ():
-                if best.get(char) not in (None, hyphen):
-                    continue  # the font has a glyph of its own for it
+                if best.get(char) is not None:
+                    continue  # the font draws it already
                 glyph = _copy_glyph(font, hyphen, f"uni{char:04X}")
                 if glyph is None:
                     break
