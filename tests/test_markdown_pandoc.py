@@ -180,7 +180,7 @@ def test_a_full_width_photo_takes_a_height_in_mm(tmp_path):
     _, problems = html_of("![](foto.jpg){height=120mm}\n", base=tmp_path)  # a column photo keeps its shape
     assert len(problems) == 1 and "is only for a photo across both columns" in problems[0]
     _, problems = html_of("![](foto.jpg){.full-width height=12cm}\n", base=tmp_path)
-    assert len(problems) == 1 and "from 30mm to 253mm (the height of the type area)" in problems[0]
+    assert len(problems) == 1 and "from 30mm to 253mm (the most the type area of this page holds)" in problems[0]
 
 
 def test_a_photo_higher_than_the_type_area_is_printed_as_high_as_fits_with_a_warning(tmp_path):

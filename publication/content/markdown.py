@@ -644,8 +644,8 @@ class _Renderer:
                                  Code.HEIGHT_CLAMPED)
                 else:
                     self.error(paragraph, f"height '{attrs['height']}' is not understood; write a height in mm from "
-                               f"30mm to {highest}mm (the height of the type area), e.g. height=110mm",
-                               Code.BAD_HEIGHT)
+                               f"30mm to {highest}mm (the most the type area of this page holds"
+                               f"{' with the caption' if captioned else ''}), e.g. height=110mm", Code.BAD_HEIGHT)
         src = unquote(src)  # markdown-it percent-encodes the address: 'één.jpg' arrives as '%C3%A9%C3%A9n.jpg'
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:
