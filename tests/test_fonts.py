@@ -93,9 +93,17 @@ def hyphen_outlines(pdf_path) -> list[bool]:
     return found
 
 
+# Typed hyphen-minuses, after the text's words broken with U+2010 in the same font (the first character a
+# glyph is drawn for is the one a PDF copies it as): in an address and in a compound.
+TYPED_HYPHENS = ("Mail naar info@buurt-huis.example.nl of kijk op www.buurt-huis.example.nl; de noord-zuidlijn "
+                 "rijdt om de tien minuten.")
+
+
 @pytest.fixture(scope="module")
 def sans(tmp_path_factory):
     project = project_with_theme(tmp_path_factory.mktemp("fonts") / "project")
+    with (project.content / "01-artikel.md").open("a", encoding="utf-8") as article:
+        article.write(f"\n{TYPED_HYPHENS}\n")
     report, passed = report_of(project)
     return project, report, passed
 
@@ -116,6 +124,24 @@ def test_the_break_hyphen_is_drawn_in_a_font_that_lacks_u2010(sans):
         # ... drawn with a glyph of the font, not an empty box.
         outlines = hyphen_outlines(pdf)
         assert outlines and all(outlines), edition
+
+
+def test_a_typed_hyphen_copies_as_hyphen_minus_and_a_break_hyphen_as_u2010(sans):
+    """The font lacks U+2010, so the build adds it; as a glyph of its own, so that a '-' typed after the
+    first break hyphen still copies as '-' (pypdf and pdftotext), and the break hyphen as U+2010."""
+    project, _, _ = sans
+    source = project.content.joinpath("01-artikel.md").read_text(encoding="utf-8")
+    for edition in ("", "-print", "-screen"):
+        pdf = project.root / "dist" / f"testbrochure{edition}.pdf"
+        poppler = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for reader, text in (("pypdf", "\n".join(page.extract_text() for page in PdfReader(pdf).pages)),
+                             ("pdftotext", poppler)):
+            flat = re.sub(r"\s+", " ", text.replace("\u200b", ""))
+            assert flat.count("buurt-huis.example.nl") == 2, (edition, reader, flat[-300:])
+            assert "noord-zuidlijn" in flat or "noord- zuidlijn" in flat, (edition, reader, flat[-300:])
+            assert "\u2010huis" not in flat and "noord\u2010" not in flat, (edition, reader)
+            broken = re.findall(r"(\w+)\u2010\s*\n\s*(\w+)", text)
+            assert [pair for pair in broken if pair[0] + pair[1] in source], (edition, reader)
 
 
 def test_the_embedded_files_are_judged_not_the_names(sans):

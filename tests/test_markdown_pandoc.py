@@ -180,7 +180,19 @@ def test_a_full_width_photo_takes_a_height_in_mm(tmp_path):
     _, problems = html_of("![](foto.jpg){height=120mm}\n", base=tmp_path)  # a column photo keeps its shape
     assert len(problems) == 1 and "is only for a photo across both columns" in problems[0]
     _, problems = html_of("![](foto.jpg){.full-width height=12cm}\n", base=tmp_path)
-    assert len(problems) == 1 and "30mm and 200mm" in problems[0]
+    assert len(problems) == 1 and "from 30mm to 253mm (the most the type area of this page holds)" in problems[0]
+
+
+def test_a_photo_higher_than_the_type_area_is_printed_as_high_as_fits_with_a_warning(tmp_path):
+    """Without a project the page is A4 in the brochure layout: a type area 253 mm high, 244 mm with room
+    for a caption of two lines."""
+    Image.new("RGB", (40, 30)).save(tmp_path / "foto.jpg")
+    html, problems = html_of("![](foto.jpg){.full-width height=253mm}\n", base=tmp_path)
+    assert problems == [] and 'style="height: 253mm"' in html
+    html, problems = html_of("![Bijschrift](foto.jpg){.full-width height=260mm}\n", base=tmp_path)
+    assert 'style="height: 244mm"' in html
+    assert problems == ["<markdown>:1: warning: height '260mm' is more than the type area of this page holds with "
+                        "the caption; the photo is printed 244mm high, the most that fits: write height=244mm or less"]
 
 
 def test_strict_makes_syntax_left_as_text_an_error(project):

@@ -10,9 +10,11 @@ import json
 import re
 import subprocess
 
+import numpy as np
 import pikepdf
 import pytest
 from conftest import Built  # the fixtures annual_report and leaflet build them, once a session
+from PIL import Image
 from pypdf import PdfReader
 
 DUTCH_TOOL_WORDS = ("Foto", "Foto’s", "Colofon", "Uitgave", "Redactie", "Vormgeving", "Telefoon", "Omslag",
@@ -105,3 +107,38 @@ PAGE_WARNINGS = {"page-gap", "split", "short-tail", "heading-at-bottom", "widow"
 def test_no_page_a_designer_would_send_back(publication):
     preflight = json.loads((publication.dist / f"{publication.slug}-preflight.json").read_text(encoding="utf-8"))
     assert [finding for finding in preflight["findings"] if finding["check"] in PAGE_WARNINGS] == []
+
+
+def test_no_warning_at_all_small_text_in_one_ink_included(publication):
+    """The built-in layouts set every word under 9 pt in one ink (table headers, code, the A5 cover's
+    tagline and event line, definition terms), whatever the theme's colours: a build with the defaults
+    has nothing for a designer to act on, in the preflight or anywhere else."""
+    preflight = json.loads((publication.dist / f"{publication.slug}-preflight.json").read_text(encoding="utf-8"))
+    assert [finding for finding in preflight["findings"] if finding["check"] == "small-text-inks"] == []
+    assert preflight["warnings"] == 0, preflight["findings"]
+    assert [str(problem) for problem in publication.result.issues] == []
+
+
+def photo_heights_mm(pdf, folder, dpi: int = 100) -> list[float]:
+    """The height of every photo on the pages as poppler draws them: each run of rows of which more than
+    30 % is inked between the page's margins (a line of text never is; a rule is a run of a few tenths)."""
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(folder / "page")], check=True)
+    heights = []
+    for picture in sorted(folder.glob("page-*.png")):
+        grey = np.asarray(Image.open(picture).convert("L"))
+        side = grey.shape[1] // 10  # inside the margins of an A5 page (15 mm of 148)
+        photo_rows = (grey[:, side:-side] < 245).mean(axis=1) > 0.3
+        run = 0
+        for inked in list(photo_rows) + [False]:
+            if not inked and run:
+                heights.append(round(run * 25.4 / dpi, 1))
+            run = run + 1 if inked else 0
+    return heights
+
+
+def test_a_photos_height_is_real_millimetres_on_the_a5_page(leaflet, tmp_path):
+    """03-anfahrt.md writes `{.full-width height=60mm}`: on the A5 page the photo is 60 mm high (not 60 mm
+    scaled to A5, 42 mm, nor the layout's 66 mm), as poppler draws the page: the photo is cropped to its box
+    (object-fit: cover), so the drawn height is the box's, not the image's."""
+    heights = photo_heights_mm(leaflet.pdf(), tmp_path)
+    assert [height for height in heights if abs(height - 60) <= 0.6], heights

@@ -35,8 +35,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
-from ..config.geometry import PAGE_SIZES_MM
+from ..config.geometry import geometry_for
 from ..config.models import FrontMatter
+from ..config.page_layouts import page_geometry
 from ..core.files import resolve_local_file
 from ..core.i18n import SOURCE_LANGUAGE, words_for
 from ..core.problems import Code, Problem, error, warning
@@ -53,6 +54,8 @@ PARAGRAPH_CLASSES = ("lead",)
 SPAN_CLASSES = ("smallcaps", "underline", "mark")
 HEADING_CLASSES = ("unnumbered", "unlisted")  # Pandoc's; headings are never numbered here anyway
 IMAGE_ATTRIBUTES = ("class", "id", "fig-alt", "credit", "width", "height", "lang")
+CAPTION_ROOM_MM = 9
+"""Below a photo with a caption or credit: the caption's 1.8 mm and two lines of 10 pt (7.1 mm)."""
 # Quotation marks as each language writes them: double open, double close, single open, single close.
 QUOTES = {
     "nl": ("“", "”", "‘", "’"),
@@ -586,11 +589,12 @@ class _Renderer:
                                  Code.LEFT_AS_TEXT, offset)
                     break
 
-    def page_scale(self) -> float:
-        """A height is written for A4; a smaller page scales it as its margins scale (A5: 0.7)."""
+    def type_area_height(self) -> float:
+        """The height in mm of the type area of this publication's pages (A4 in the brochure layout when
+        there is no project): the most a photo across the columns can be."""
         config = self.project.config
-        size = getattr(getattr(config, "page", None), "size", "A4") if config else "A4"
-        return PAGE_SIZES_MM.get(size, PAGE_SIZES_MM["A4"])[0] / PAGE_SIZES_MM["A4"][0]
+        page = getattr(config, "page", None) if config else None
+        return page_geometry(page, bleed=0).text_height if page else geometry_for("A4").text_height
 
     def figure(self, paragraph: Token, image: Token) -> str:
         attrs = {key: str(value) for key, value in image.attrs.items()}
@@ -626,11 +630,22 @@ class _Renderer:
                 self.error(paragraph, f"height '{attrs['height']}' is only for a photo across both columns; add "
                            ".full-width, or leave the height out (a photo in a column keeps its shape)",
                            Code.BAD_HEIGHT)
-            elif match and 30 <= int(match.group(1)) <= 200:
-                height = round(int(match.group(1)) * self.page_scale())
             else:
-                self.error(paragraph, f"height '{attrs['height']}' is not understood; write a height in mm between "
-                           "30mm and 200mm, e.g. height=110mm", Code.BAD_HEIGHT)
+                # Real millimetres on every page size; at most the type area, less a caption's two lines.
+                captioned = bool(image.children) or bool(attrs.get("credit", "").strip())
+                highest = int(self.type_area_height() - (CAPTION_ROOM_MM if captioned else 0))
+                if match and 30 <= int(match.group(1)) <= highest:
+                    height = int(match.group(1))
+                elif match and int(match.group(1)) > highest:
+                    height = highest
+                    self.warning(paragraph, f"height '{attrs['height']}' is more than the type area of this page "
+                                 f"holds{' with the caption' if captioned else ''}; the photo is printed "
+                                 f"{highest}mm high, the most that fits: write height={highest}mm or less",
+                                 Code.HEIGHT_CLAMPED)
+                else:
+                    self.error(paragraph, f"height '{attrs['height']}' is not understood; write a height in mm from "
+                               f"30mm to {highest}mm (the most the type area of this page holds"
+                               f"{' with the caption' if captioned else ''}), e.g. height=110mm", Code.BAD_HEIGHT)
         src = unquote(src)  # markdown-it percent-encodes the address: 'één.jpg' arrives as '%C3%A9%C3%A9n.jpg'
         path, problem = resolve_local_file(src, self.project.content_dir, self.project.root)
         if problem:

@@ -69,6 +69,7 @@ class Code(str, enum.Enum):
     UNKNOWN_PLACEMENT = "unknown-placement", "A photo placement that does not exist."
     BAD_WIDTH = "bad-width", "A photo width that is not a percentage of the column."
     BAD_HEIGHT = "bad-height", "A photo height that is not a length in mm, or is given to a photo that keeps its shape."
+    HEIGHT_CLAMPED = "height-clamped", "A photo height more than the type area holds; printed as high as fits."
     LEFT_AS_TEXT = "left-as-text", "Markdown syntax that no rule understood, which would be printed as typed."
     UNCLOSED_BLOCK = "unclosed-block", "A pull quote or box ('::: ...') without its closing ':::'."
     EMPTY_BLOCK = "empty-block", "A pull quote or box with nothing in it."

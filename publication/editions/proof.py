@@ -190,8 +190,8 @@ def page_contents(rendition: Rendition, settings_source: str) -> list[PageConten
             found["text"].append(_line_text(line))
             if source is not None and markdown_line is not None:
                 spans.setdefault(source, []).append(markdown_line)
-            elif source is None:
-                spans.setdefault(settings_source, [])
+            else:  # the cover and colofon come from the settings; an article's title has no Markdown line
+                spans.setdefault(source or settings_source, [])
         # On a page whose text area starts at the trim (the cover), the numbers go beside the text itself.
         starts = [found["box"][0] for (column, _), found in lines.items() if column == 0]
         text_left = max(left, min(starts, default=left))
