@@ -49,7 +49,7 @@ from ..config.theme import Theme
 from ..content.sources import Project
 from ..render.rendition import Rendition, render
 from ..render.spec import RenderSpec
-from ..render.typeset import ConfinedFetcher, Typeset, typeset
+from ..render.typeset import ConfinedFetcher, Typeset, font_cache, typeset
 from ..render.weasy import project_font_configuration
 from .build import BuildOptions, BuildResult, build
 
@@ -112,7 +112,7 @@ class _RecordingFetcher(ConfinedFetcher):
     """Notes every local file WeasyPrint loads, so that a change to one is noticed."""
 
     def __init__(self, allowed_roots: list[Path], loaded: dict[Path, tuple[int, int]]):
-        super().__init__(allowed_roots)
+        super().__init__(allowed_roots, font_cache(allowed_roots[0]))
         self.loaded = loaded
 
     def fetch(self, url, headers=None):

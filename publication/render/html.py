@@ -45,9 +45,30 @@ def layout_dirs(project_root: Path) -> list[Path]:
     return [path for path in (project_root / "layouts", BUILTIN_LAYOUTS) if path.is_dir()]
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's compiled layouts, kept in the project's .cache/jinja/ between builds (compiling the
+    built-in layouts costs a build 0.04 s). Jinja2 names each file by the layout's name and throws it
+    away when the layout's source or the Python version differs. The folder is the project's, as its
+    layouts are: the cache trusts no one the layouts do not. If it cannot be written, layouts are compiled."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged file (half written, truncated): compiled again
+            bucket.reset()
+
+
 def environment(project_root: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(path) for path in layout_dirs(project_root)]),
+        bytecode_cache=_BytecodeCache(str(project_root / ".cache" / "jinja")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
