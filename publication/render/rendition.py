@@ -182,7 +182,8 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     raise_if_errors(issues)
 
     allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
-    styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ROOT], allowed)
+    styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ROOT], allowed,
+                               project.root / ".cache" / "styles")
     issues += styles.issues
     if spec.colour_space == "cmyk":
         issues += check_gradients(stylesheets(project, theme), [project.root, BUILTIN_ROOT], list(theme.colours))
