@@ -161,10 +161,10 @@ class WarmBuilder:
         return self.history[-1] if self.history else None
 
     def render(self, project: Project, theme: Theme, layout: RenderSpec, strict: bool = False,
-               companions: tuple[RenderSpec, ...] = ()) -> Rendition:
+               companions: tuple[RenderSpec, ...] = (), also: tuple = ()) -> Rendition:
         """Like build.render, laying out only what changed since this builder's last render."""
         return render(project, theme, layout, strict, typesetter=partial(self._typeset, (project.root, layout)),
-                      companions=companions)
+                      companions=companions, also=also)
 
     def build(self, root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         """Like build.build, with every RenderSpec rendered warm."""

@@ -89,6 +89,8 @@ class _ImageStage:
     relative_to: Path
     spec: RenderSpec
     companions: tuple[RenderSpec, ...] = ()
+    also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()
+    """Versions of photos other editions will ask for (the web edition's), made in the background too."""
     issues: list[Problem] = field(default_factory=list)
     prepared: list[PreparedImage] = field(default_factory=list)
     requests: list[ImageRequest] = field(default_factory=list)
@@ -100,7 +102,7 @@ class _ImageStage:
     def prepare_all(self, requests: list[ImageRequest]) -> list[PreparedImage | None]:
         own = photo_version(self.spec)
         made = prepare_photos(requests, [own], self.cache_dir,
-                              background=[photo_version(spec) for spec in self.companions])
+                              background=[photo_version(spec) for spec in self.companions], also=self.also)
         results = []
         for request in requests:
             prepared, problems = made[request, own]
@@ -140,13 +142,15 @@ Typesetter = Callable[[str, Path, list[Path]], Typeset]
 
 
 def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = False,
-           typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = ()) -> Rendition:
+           typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = (),
+           also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors.
-    The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too."""
+    The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too, and
+    the versions `also` asks for, in the background while this spec is laid out."""
     config = project.config
     geometry = page_geometry(config.page, bleed=spec.bleed)
     dist = project.dist_dir
-    images = _ImageStage(project, dist, spec, companions)
+    images = _ImageStage(project, dist, spec, companions, also)
     issues: list[Problem] = []
 
     articles: list[RenderedArticle] = []
