@@ -65,10 +65,12 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
 
-def environment(project_root: Path) -> jinja2.Environment:
+def environment(project_root: Path, keep_compiled: bool = True) -> jinja2.Environment:
+    """The layouts' Jinja2 environment; `keep_compiled`: in the project's .cache/jinja/ (`publication check`
+    writes nothing)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(path) for path in layout_dirs(project_root)]),
-        bytecode_cache=_BytecodeCache(str(project_root / ".cache" / "jinja")),
+        bytecode_cache=_BytecodeCache(str(project_root / ".cache" / "jinja")) if keep_compiled else None,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -89,10 +91,11 @@ def stylesheets(project: Project, theme: Theme) -> tuple[Path, ...]:
 
 def render_document(project: Project, articles: list[RenderedArticle], photos: dict[str, PlacedPhoto],
                     theme: Theme, geometry: Geometry, spec: RenderSpec, asset_url,
-                    blank_pages: int = 0, logo: str | None = None) -> tuple[str, list[Problem]]:
+                    blank_pages: int = 0, logo: str | None = None, keep_compiled: bool = True
+                    ) -> tuple[str, list[Problem]]:
     """Render the whole brochure to one HTML string; `blank_pages` go before the colofon; `logo` is
     the URL of the theme's logo as prepared (a raster logo in CMYK for print), if not the file itself."""
-    env = environment(project.root)
+    env = environment(project.root, keep_compiled)
     config = project.config
     context = {
         "publication": config,
