@@ -2,6 +2,7 @@
 
     python3 bench/run.py [--runs 3] [--scaling-runs N] [--pages 200] [--no-peer] [--output bench/results.md]
     python3 bench/run.py --cold-only --runs 1 --output /tmp/cold.md     # only the cold-build rows
+    python3 bench/run.py --overhead-only --runs 5 --output /tmp/o.md     # only `--target standard` vs weasyprint
 
 Everything runs in a scratch folder (photos upscaled to 24 megapixels included), never in
 the repository. Each figure is timed in fresh child processes, the runs of the compared
@@ -99,9 +100,20 @@ def measure(command: list[str], cwd: Path | None = None, **environment: str) -> 
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, report)
 
 
+PYCACHE: list[Path] = []
+"""Where the children keep Python's compiled modules (in the scratch folder), once main() has set it."""
+
+
 def child_environment() -> dict[str, str]:
+    """The children run as a user's commands do, with Python's compiled modules cached: a session here may
+    set PYTHONDONTWRITEBYTECODE, and then every run of ours compiled our modules again (0.1 s), while
+    WeasyPrint's, installed by pip, are compiled once. The cache is in the scratch folder, never in the
+    repository, and filled by the warm-up runs."""
     environment = dict(os.environ)
     environment["PYTHONPATH"] = str(REPO) + os.pathsep + environment.get("PYTHONPATH", "")
+    if PYCACHE:
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
+        environment["PYTHONPYCACHEPREFIX"] = str(PYCACHE[0])
     return environment
 
 
@@ -182,6 +194,18 @@ def cold_rows(args, sample: Path, default_build: dict, default_html: Path) -> tu
         f"photo versions placed, from {len(set(default_build['originals'].values()))} originals."
     ]
     return rows, facts
+
+
+def overhead_rows(args, sample: Path, html: Path, scratch: Path) -> tuple[list[Row], list[str]]:
+    """What we add to WeasyPrint for one edition, alone: `--target standard` against `weasyprint` on its HTML."""
+    standard = Figure("publication build --target standard")
+    plain = Figure("weasyprint CLI on our HTML")
+    commands = [(standard, cli(sample, "standard")), (plain, weasyprint_cli(html, scratch / "weasyprint.pdf"))]
+    interleave(args.runs, commands, "overhead")
+    row = compare("overhead: `publication build --target standard` vs `weasyprint` on its HTML", standard, plain, 1.10)
+    cpus = ", ".join(f"{run.cpu:.2f}" for run in standard.runs)
+    references = ", ".join(f"{run.cpu:.2f}" for run in plain.runs)
+    return [row], [f"Overhead runs' CPU, in the order run: ours {cpus}; weasyprint {references}."]
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -499,6 +523,8 @@ def main() -> None:
                         "weasyprint on the original photos, cold peak memory)")
     parser.add_argument("--preview-only", action="store_true", help="only the live preview in Chromium under load "
                         "(save to pixels)")
+    parser.add_argument("--overhead-only", action="store_true", help="only the overhead row (`publication build "
+                        "--target standard` vs weasyprint on its HTML)")
     args = parser.parse_args()
     args.scaling_runs = args.scaling_runs or args.runs
 
@@ -506,6 +532,7 @@ def main() -> None:
     load_before = load_average()
     notes: list[str] = []
     scratch = Path(tempfile.mkdtemp(prefix="publication-bench-"))
+    PYCACHE.append(scratch / "pycache")
     try:
         rows, facts = run_all(args, scratch, notes)
     finally:
@@ -528,12 +555,15 @@ def run_all(args, scratch: Path, notes: list[str]) -> tuple[list[Row], list[str]
     print("warming up: the sample once per command, to fill the caches and produce the HTML", flush=True)
     warmup = measure(ours(sample, "standard")).report
     html = keep_html(sample, "standard", warmup)
+    measure(weasyprint_cli(html, scratch / "warm-up.pdf"))  # its modules compiled into the children's cache too
     default_build = measure(ours(sample)).report  # which targets, from how many layouts
     default_html = keep_html(sample, "default", default_build)
     if args.cold_only:
         return cold_rows(args, sample, default_build, default_html)
     if args.preview_only:
         return preview_in_browser(args, sample)
+    if args.overhead_only:
+        return overhead_rows(args, sample, html, scratch)
     with_proof = [*default_build["target_names"], "proof"]
     measure(ours(sample, *with_proof))
     pages = warmup["pages"]

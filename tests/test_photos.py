@@ -117,34 +117,48 @@ def test_the_cache_key_changes_with_the_cache_version(tmp_path, monkeypatch):
 PARALLEL = """
     import hashlib, resource, sys
     from pathlib import Path
-    from publication.render.images import ImageRequest, PhotoVersion, prepare_photos
+    from publication.render.images import ImageRequest, PhotoVersion, prepare_photos, wait_for_background
 
     folder, profile = Path(sys.argv[1]), Path(sys.argv[2])
     requests = [ImageRequest(path, "content/a.md", line, 45.0 + line, 30.0 if line % 2 else None)
                 for line, path in enumerate(sorted((folder / "photos").iterdir()))]
     versions = [PhotoVersion(300, profile, 300), PhotoVersion(150)]
+    # other photo versions, as the web edition asks for them: other sizes, another quality
+    web = PhotoVersion(254, web_quality=68)
+    web_requests = [ImageRequest(request.path, request.path.name, None, width) for request in requests
+                    for width in (48.0, 96.0)]
     for count in (1, 2):
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
         made = prepare_photos(requests, versions, folder / f"cache-{count}", workers=count)
+        made.update(prepare_photos(web_requests, [web], folder / f"cache-{count}", workers=count))
         print("children-cpu", count, resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before)
         for (request, version), (prepared, problems) in made.items():
             digest = hashlib.sha256(prepared.output.read_bytes()).hexdigest() if prepared else problems[0].code.value
-            print(count, request.path.name, version.ppi, prepared.output.name if prepared else "-", digest)
-    # the RGB versions made in the background by the pool, while this process goes on, then asked for
-    made = prepare_photos(requests, versions[:1], folder / "cache-b", workers=2, background=versions[1:])
+            print(count, request.path.name, request.width_mm, version.ppi, prepared.output.name if prepared else "-",
+                  digest)
+    # the RGB versions and the other versions made in the background by the pool, while this process goes on,
+    # then asked for
+    made = prepare_photos(requests, versions[:1], folder / "cache-b", workers=2, background=versions[1:],
+                          also=[(request, web) for request in web_requests])
+    wait_for_background()
+    import threading
+    print("threads", threading.active_count())  # the pool's threads have ended: a fork may follow
     made.update(prepare_photos(requests, versions[1:], folder / "cache-b", workers=1))
+    made.update(prepare_photos(web_requests, [web], folder / "cache-b", workers=1))
     for (request, version), (prepared, problems) in made.items():
         digest = hashlib.sha256(prepared.output.read_bytes()).hexdigest() if prepared else problems[0].code.value
-        print("b", request.path.name, version.ppi, prepared.output.name if prepared else "-", digest)
-        if prepared and version.ppi == 150:
+        print("b", request.path.name, request.width_mm, version.ppi, prepared.output.name if prepared else "-",
+              digest)
+        if prepared and version.ppi != 300:
             print("background-made", prepared.from_cache)
 """
 
 
 def test_photos_prepared_in_parallel_and_serially_are_byte_identical(tmp_path):
     """The same files, byte for byte, from this process, from a pool of two, whose workers did the work
-    (their CPU time is this process's children's), and with the RGB versions made in the background by the
-    pool and then asked for (found made); a damaged photo gives its error either way."""
+    (their CPU time is this process's children's), and with the RGB versions and other photos' versions (the web
+    edition's) made in the background by the pool and then asked for (found made); a damaged photo gives its
+    error either way."""
     photos = tmp_path / "photos"
     photos.mkdir()
     for name in ("cover.jpg", "zaal.jpg", "dadema.jpg"):
@@ -162,9 +176,10 @@ def test_photos_prepared_in_parallel_and_serially_are_byte_identical(tmp_path):
     serial = sorted(rest for count, rest in lines if count == "1")
     parallel = sorted(rest for count, rest in lines if count == "2")
     in_background = sorted(rest for count, rest in lines if count == "b")
-    assert len(serial) == 12 and serial == parallel == in_background
-    assert [rest for count, rest in lines if count == "background-made"] == ["True"] * 5
-    assert sum("image-damaged" in line for line in serial) == 2
+    assert len(serial) == 24 and serial == parallel == in_background
+    assert [rest for count, rest in lines if count == "background-made"] == ["True"] * 15
+    assert [rest for count, rest in lines if count == "threads"] == ["1"]
+    assert sum("image-damaged" in line for line in serial) == 4
     children = dict(rest.split() for count, rest in lines if count == "children-cpu")
     assert float(children["1"]) < 0.05 and float(children["2"]) > 0.5, children
 

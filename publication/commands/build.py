@@ -18,9 +18,11 @@ from ..content.sources import Project
 from ..core.dist import Output, write_outputs
 from ..core.problems import BuildFailed, Code, Problem, Severity, error, raise_if_errors
 from ..core.second_core import on_second_core
-from ..editions import DEFAULT_EDITIONS, EDITIONS, STANDARD, Edition
+from ..editions import DEFAULT_EDITIONS, EDITIONS, STANDARD, WEB, Edition
+from ..editions.web import photo_jobs
 from ..preflight.ink import photo_places
 from ..preflight.report import Report
+from ..render.images import wait_for_background
 from ..render.rendition import Renderer, Rendition, drawn_from, in_rgb, render
 from ..render.spec import RenderSpec
 from .manifest import manifest_output
@@ -106,6 +108,8 @@ def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer
     # layout when there is one: one layout for every output, and the same pages in each.
     sources = [spec for spec in specs.values() if spec.colour_space == "cmyk"]
     renditions: dict[RenderSpec, Rendition] = {}
+    # The web edition's photo versions are made in the background while the print layout is laid out.
+    also = tuple(photo_jobs(project)) if WEB in editions and sources else ()
     for edition in editions:
         spec = specs[edition.name]
         if spec in renditions:
@@ -117,10 +121,11 @@ def build(root: Path, options: BuildOptions = BuildOptions(), renderer: Renderer
             if source not in renditions:
                 # the photos of every edition drawn from this layout are made while it is laid out
                 drawn = tuple(dict.fromkeys(other for other in specs.values() if drawn_from(other, source)))
-                renditions[source] = renderer(project, theme, source, options.strict, companions=drawn)
+                renditions[source] = renderer(project, theme, source, options.strict, companions=drawn, also=also)
             renditions[spec] = in_rgb(project, renditions[source], spec)
         issues += renditions[spec].issues
 
+    wait_for_background()  # the photo workers' threads ended, so that the second core's fork can happen
     with ThreadPoolExecutor(max_workers=1) as background:
         report, outputs = _finish(project, editions, {name: renditions[spec] for name, spec in specs.items()},
                                   issues, options, background)

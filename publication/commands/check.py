@@ -55,7 +55,8 @@ def check_project(root: Path) -> list[Problem]:
               else None for key in ("cover", "back_cover")}  # as the build passes them: a missing photo is None
     # The templates are the same for every output; rendering them once finds their errors.
     geometry = page_geometry(project.config.page, bleed=SCREEN_SPEC.bleed)
-    _, more = render_document(project, articles, photos, theme, geometry, SCREEN_SPEC, lambda path: "")
+    _, more = render_document(project, articles, photos, theme, geometry, SCREEN_SPEC, lambda path: "",
+                              keep_compiled=False)
     issues += more
     issues = list(dict.fromkeys(issues))
     raise_if_errors(issues)

@@ -49,7 +49,7 @@ from ..config.theme import Theme
 from ..content.sources import Project
 from ..render.rendition import Rendition, render
 from ..render.spec import RenderSpec
-from ..render.typeset import ConfinedFetcher, Typeset, typeset
+from ..render.typeset import ConfinedFetcher, Typeset, font_cache, typeset
 from ..render.weasy import project_font_configuration
 from .build import BuildOptions, BuildResult, build
 
@@ -112,7 +112,7 @@ class _RecordingFetcher(ConfinedFetcher):
     """Notes every local file WeasyPrint loads, so that a change to one is noticed."""
 
     def __init__(self, allowed_roots: list[Path], loaded: dict[Path, tuple[int, int]]):
-        super().__init__(allowed_roots)
+        super().__init__(allowed_roots, font_cache(allowed_roots[0]))
         self.loaded = loaded
 
     def fetch(self, url, headers=None):
@@ -163,11 +163,11 @@ class WarmBuilder:
         return self.history[-1] if self.history else None
 
     def render(self, project: Project, theme: Theme, layout: RenderSpec, strict: bool = False,
-               companions: tuple[RenderSpec, ...] = ()) -> Rendition:
+               companions: tuple[RenderSpec, ...] = (), also: tuple = ()) -> Rendition:
         """Like build.render, laying out only what changed since this builder's last render."""
         key = (project.root, layout)
         rendition = render(project, theme, layout, strict, typesetter=partial(self._typeset, key),
-                           companions=companions, blank_pages=self._blank_pages.get(key, 0))
+                           companions=companions, blank_pages=self._blank_pages.get(key, 0), also=also)
         self._blank_pages[key] = rendition.blank_pages
         return rendition
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pypdfium2
 from PIL import Image
 
 from .units import PT_PER_INCH
+
+if TYPE_CHECKING:
+    import pypdfium2
 
 PDFIUM_LOCK = threading.RLock()
 
@@ -53,6 +55,8 @@ def render_pages(pdf: bytes, dpi: float | None = None, numbers: Iterable[int] | 
                  width_px: int | None = None, text: bool = False) -> Iterator[PagePicture]:
     """The given 1-based pages of a PDF (all by default), as `render_page` draws them; with `text`,
     each page's text in reading order, inside the box."""
+    import pypdfium2  # here: 15 ms of the start of every build, and only a picture of a page needs it
+
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(pdf)
         try:
@@ -70,6 +74,8 @@ def render_pages(pdf: bytes, dpi: float | None = None, numbers: Iterable[int] | 
 def page_words(pdf: bytes, number: int) -> list[tuple[str, float, float, float, float]]:
     """The words printed on a 1-based page, each with its box (left, top, right, bottom) in points from
     the top left of the page's trim box: for marking words found on the page."""
+    import pypdfium2
+
     words: list[tuple[str, float, float, float, float]] = []
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(pdf)

@@ -86,9 +86,8 @@ def finish_web(project: Project, rendition: Rendition, edition: Edition) -> list
 
     # Every photo of the articles and the cover, in each width.
     articles = [render_article(article.source, project)[0] for article in rendition.articles]
-    figures = [figure for article in articles for figure in article.figures if figure.path]
-    cover = (project.content_dir / config.cover.photo).resolve() if config.cover.photo else None
-    photos = WebPhotos(project, [figure.path for figure in figures] + ([cover] if cover else []))
+    cover = _cover(project)
+    photos = WebPhotos(project, _photo_paths(project, articles))
     for name, data in photos.files():
         add(name, data, "a photo of the web edition")
 
@@ -173,6 +172,34 @@ def _jpeg(image: Image.Image, quality: int = 80) -> bytes:
 
 # ---- Photos ---------------------------------------------------------------------------------
 
+def _cover(project: Project) -> Path | None:
+    return (project.content_dir / project.config.cover.photo).resolve() if project.config.cover.photo else None
+
+
+def _photo_paths(project: Project, articles) -> list[Path]:
+    """The photos of the web edition: every photo of the articles, then the cover's."""
+    cover = _cover(project)
+    figures = [figure.path for article in articles for figure in article.figures if figure.path]
+    return figures + ([cover] if cover else [])
+
+
+PHOTO_VERSION = PhotoVersion(ppi=_PPI, web_quality=WEB_QUALITY)
+
+
+def _photo_requests(paths, portrait: set[Path]) -> list[ImageRequest]:
+    return [ImageRequest(path, path.name, None, width / 10) for path in dict.fromkeys(paths)
+            for width in (PORTRAIT_WIDTHS if path in portrait else WIDTHS)]
+
+
+def photo_jobs(project: Project) -> list[tuple[ImageRequest, PhotoVersion]]:
+    """The photo versions the web edition will ask for, so that a build can have them made in the background
+    while it lays out the pages (they are then in the cache when the web edition is made). A photo that
+    cannot be read is left out: the layout reports it."""
+    articles = [render_article(source, project)[0] for source in project.articles]
+    paths = [path for path in dict.fromkeys(_photo_paths(project, articles)) if path.is_file()]
+    return [(request, PHOTO_VERSION) for request in _photo_requests(paths, {path for path in paths if _upright(path)})]
+
+
 class WebPhotos:
     """Each photo in `WIDTHS` (fewer when the original is smaller), named after its file."""
 
@@ -186,10 +213,10 @@ class WebPhotos:
                 name, number = f"{stem}-{number}", number + 1
             self.names[path] = name
         self.portrait = {path for path in self.names if _upright(path)}
-        requests = [ImageRequest(path, path.name, None, width / 10) for path in self.names
-                    for width in (PORTRAIT_WIDTHS if path in self.portrait else WIDTHS)]
-        version = PhotoVersion(ppi=_PPI, web_quality=WEB_QUALITY)
-        # Made in the forked child while the print file is checked: no progress line of its own on the terminal.
+        requests = _photo_requests(self.names, self.portrait)
+        version = PHOTO_VERSION
+        # Usually made in the background while the print layout was laid out (`photo_jobs`), else here, in the
+        # forked child while the print file is checked: no progress line of its own on the terminal.
         quiet = PHOTO_PROGRESS.set(None)
         try:
             made = prepare_photos(requests, [version], project.root / ".cache" / "images")

@@ -12,7 +12,6 @@ import io
 from dataclasses import dataclass
 
 import pikepdf
-import pypdfium2
 
 from ..core.pdf import walk
 from ..core.problems import Code, Problem
@@ -136,6 +135,8 @@ def _image_findings(page: pikepdf.Page, number: int, trim: Box, bleed: Box) -> l
 
 def check_geometry(pdf_bytes: bytes) -> list[Problem]:
     """Every glyph and image of the final print file against the trim, the bleed and the safety zone."""
+    import pypdfium2  # here, not on import: a build of the standard edition alone checks no print file
+
     findings: list[Problem] = []
     document = pypdfium2.PdfDocument(pdf_bytes)
     try:

@@ -4,6 +4,7 @@ with a thumbnail of every page and each problem marked where it is, and each pag
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 import jinja2
@@ -19,7 +20,7 @@ from .report import Report
 THUMBNAIL_WIDTH = 360
 PLATE_WIDTH = PICTURE_WIDTH
 
-_TEMPLATE = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string("""\
+_SOURCE = """\
 <!DOCTYPE html>
 <html lang="en">
 <head>
@@ -115,7 +116,14 @@ the trim; numbered areas are in the table above.</p>
 {% endif %}
 </body>
 </html>
-""")
+"""
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    """Compiled when a report is first written, not when the module is imported (a build of the
+    standard edition alone imports the preflight and writes no report)."""
+    return jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(_SOURCE)
 
 
 def _thumbnails(pdf_bytes: bytes) -> list[dict]:
@@ -147,8 +155,8 @@ def render_html(report: Report, title: str, pdf_bytes: bytes | None) -> str:
                             "height_mm": page.height_mm, "marks": inked,
                             "plates": [(name, base64.b64encode(png).decode())
                                        for name, png in zip((*PLATES, "total"), page.plates)]})
-    return _TEMPLATE.render(report=report, title=title, numbered=numbered, pages=pages, width=THUMBNAIL_WIDTH,
-                            safety=SAFETY_ZONE_MM, separations=separations, plate_width=PLATE_WIDTH, signal=SIGNAL)
+    return _template().render(report=report, title=title, numbered=numbered, pages=pages, width=THUMBNAIL_WIDTH,
+                              safety=SAFETY_ZONE_MM, separations=separations, plate_width=PLATE_WIDTH, signal=SIGNAL)
 
 
 def report_outputs(slug: str, title: str, report: Report, pdf_bytes: bytes | None) -> list[Output]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import os
+import tempfile
+from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
@@ -19,6 +22,8 @@ other way round. The copy has no kerning (GPOS is left alone: rewriting it costs
 font), so a font that maps U+2010 to its hyphen glyph itself (Source Serif Pro) is left as it is: a copy
 there would move line breaks of text that builds today."""
 _WITH_BREAK_HYPHEN: dict[bytes, bytes] = {}
+_PATCH_VERSION = b"break-hyphen 2"
+"""Part of the key of a patched font in a cache folder: change it when the patch changes."""
 
 
 def break_hyphen_coverage(cmap: dict[int, str]) -> set[int]:
@@ -26,38 +31,53 @@ def break_hyphen_coverage(cmap: dict[int, str]) -> set[int]:
     return set(cmap) | (set(BREAK_HYPHENS) if 0x2D in cmap else set())
 
 
-def with_break_hyphen(data: bytes) -> bytes:
+def with_break_hyphen(data: bytes, cache_dir: Path | None = None) -> bytes:
     """The font, with U+2010 and U+2011 each drawn by a glyph of its own, a copy of the hyphen glyph,
     if it lacks them; so that the hyphen at a line break is drawn in the publication's font (never in a
     system font) and a typed '-' copies as '-'. Anything that is not a readable font, has no hyphen-minus
-    or is a kind this cannot add a glyph to (CFF2) is returned as it is."""
-    key = hashlib.sha256(data).digest()
-    if key not in _WITH_BREAK_HYPHEN:
-        patched = data
-        try:
-            font = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
-            best = font.getBestCmap() or {}
-            hyphen = best.get(0x2D)
-            changed = False
-            for char in BREAK_HYPHENS if hyphen else ():
-                if best.get(char) is not None:
-                    continue  # the font draws it already
-                glyph = _copy_glyph(font, hyphen, f"uni{char:04X}")
-                if glyph is None:
-                    break
-                for table in font["cmap"].tables:
-                    if table.isUnicode() and table.cmap.get(char) in (None, hyphen) and (
-                            table.format != 4 or char <= 0xFFFF):
-                        table.cmap[char] = glyph
-                        changed = True
-            if changed:
-                out = io.BytesIO()
-                font.save(out)
-                patched = out.getvalue()
-        except Exception:  # noqa: BLE001 - not a font we can read: WeasyPrint and the style check judge it
-            patched = data
-        _WITH_BREAK_HYPHEN[key] = patched
-    return _WITH_BREAK_HYPHEN[key]
+    or is a kind this cannot add a glyph to (CFF2) is returned as it is.
+
+    Patching takes fontTools 10-50 ms a font (it rewrites the font), so the result is remembered per
+    process and, with `cache_dir` (the project's .cache/fonts/), between builds, named by the digest of
+    the font's bytes: an empty file there means the font needed no patch."""
+    digest = hashlib.sha256(_PATCH_VERSION + data).hexdigest()
+    key = bytes.fromhex(digest)
+    if key in _WITH_BREAK_HYPHEN:
+        return _WITH_BREAK_HYPHEN[key]
+    cached = cache_dir / f"{digest}.font" if cache_dir else None
+    patched = _read_cached(cached, data) if cached else None
+    if patched is None:
+        patched = _patched(data)
+        if cached:
+            _store(cached, b"" if patched is data else patched)
+    _WITH_BREAK_HYPHEN[key] = patched
+    return patched
+
+
+def _patched(data: bytes) -> bytes:
+    try:
+        font = TTFont(io.BytesIO(data), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+        best = font.getBestCmap() or {}
+        hyphen = best.get(0x2D)
+        changed = False
+        for char in BREAK_HYPHENS if hyphen else ():
+            if best.get(char) is not None:
+                continue  # the font draws it already
+            glyph = _copy_glyph(font, hyphen, f"uni{char:04X}")
+            if glyph is None:
+                break
+            for table in font["cmap"].tables:
+                if table.isUnicode() and table.cmap.get(char) in (None, hyphen) and (
+                        table.format != 4 or char <= 0xFFFF):
+                    table.cmap[char] = glyph
+                    changed = True
+        if changed:
+            out = io.BytesIO()
+            font.save(out)
+            return out.getvalue()
+    except Exception:  # noqa: BLE001 - not a font we can read: WeasyPrint and the style check judge it
+        pass
+    return data
 
 
 def _copy_glyph(font: TTFont, source: str, name: str) -> str | None:
@@ -94,3 +114,28 @@ def _copy_glyph(font: TTFont, source: str, name: str) -> str | None:
         if table in font:
             font[table].metrics[name] = font[table].metrics[source]
     return name
+
+
+def _read_cached(path: Path, data: bytes) -> bytes | None:
+    try:
+        cached = path.read_bytes()
+    except OSError:
+        return None
+    return cached or data
+
+
+def _store(path: Path, patched: bytes) -> None:
+    """Written whole or not at all (a temporary file renamed); a folder that cannot be written only
+    costs the next build the patching again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(patched)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass

@@ -212,7 +212,9 @@ def _in_blocks(image: Image.Image, transform: ImageCms.ImageCmsTransform):
     width, height = image.size
     padded = numpy.empty((-(-height // _BLOCK) * _BLOCK, -(-width // _BLOCK) * _BLOCK, 4), dtype=numpy.uint8)
     converted = _view(padded, width, height)
-    transform.apply(image, converted)
+    # LittleCMS's transform itself: ImageCmsTransform.apply would also serialise the 1.5 MB press profile into
+    # the image's info for every photo (30-60 ms each), which nothing reads.
+    transform.transform.apply(image.getim(), converted.getim())
     padded[:height, width:] = padded[:height, width - 1:width]
     padded[height:] = padded[height - 1:height]
     return converted, padded
@@ -586,6 +588,17 @@ once its file is made, or given up (then whoever asks for it makes it)."""
 _PENDING_LOCK = threading.Lock()
 
 
+_BACKGROUND: list["_Pool"] = []
+"""Pools that went on with background jobs, until `wait_for_background` has seen them end."""
+
+
+def wait_for_background() -> None:
+    """Until every pool's background work is done and its workers have ended: a fork (core/second_core.py)
+    needs this process to have no other thread. The build calls it before it forks."""
+    while _BACKGROUND:
+        _BACKGROUND.pop().join()
+
+
 def _wait_for(output: Path) -> None:
     """Until a pool making `output` in the background has made it or given up, and has ended (so that this
     process has no other threads left, as a fork needs: core/second_core.py)."""
@@ -602,8 +615,9 @@ class _Pool:
     holds WeasyPrint and the project: all counted in each worker's memory) or import the main script again
     (a user's script, run twice). The workers are this process's own children, so their CPU time counts in
     its getrusage(RUSAGE_CHILDREN). The `jobs` come first, the largest originals first (so that no worker is
-    left with a large one when the others are done); then one worker goes on with the `later` jobs, in the
-    background, while the others end. A job a worker does not finish is left out of `made`, to be done here."""
+    left with a large one when the others are done); then every worker goes on with the `later` jobs, in the
+    background, while this process lays out the pages. A job a worker does not finish is left out of `made`,
+    to be done here."""
 
     def __init__(self, jobs: dict[Path, list[_Version]], later: dict[Path, list[_Version]], count: int,
                  progress: Progress | None):
@@ -617,6 +631,7 @@ class _Pool:
         self.stopped = False
         self.running = count
         self.background_taken = False
+        self.in_background = 0
         self.first_done = threading.Event()
         self.popen = functools.partial(
             subprocess.Popen, [sys.executable, "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -626,6 +641,8 @@ class _Pool:
             for _, items in self.later:
                 for item in items:
                     _PENDING[item.output] = (threading.Event(), self)
+        if self.later:
+            _BACKGROUND.append(self)
         # daemons: a build that stops (an error, Ctrl-C) does not wait for photos made in the background
         self.threads = [threading.Thread(target=self._work, name=f"photo worker {number}", daemon=True)
                         for number in range(count)]
@@ -641,8 +658,9 @@ class _Pool:
         except OSError:
             pass
         with self.lock:
-            background = healthy and bool(self.later) and not self.background_taken and not self.stopped
+            background = healthy and bool(self.later) and not self.stopped
             self.background_taken = self.background_taken or background
+            self.in_background += background
         if not background:
             _close(worker)  # before the jobs are told done: its CPU time counts in this process's once it has ended
         with self.lock:
@@ -656,7 +674,10 @@ class _Pool:
             try:
                 self._take(worker, self.later)
             finally:
-                self._release([item for _, items in self.later for item in items])
+                with self.lock:  # the last worker gives up what no worker took (stopped, or the others failed)
+                    self.in_background -= 1
+                    untaken = [item for _, items in self.later for item in items] if not self.in_background else []
+                self._release(untaken)
                 _close(worker)
 
     def _take(self, worker, queue: list[tuple[Path, list[_Version]]]) -> bool:
@@ -670,11 +691,14 @@ class _Pool:
                     if not queue or self.stopped:
                         return True
                     path, items = queue.pop(0)
-                pickle.dump((path, items), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                worker.stdin.flush()
-                result = pickle.load(worker.stdout)
+                try:
+                    pickle.dump((path, items), worker.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                    worker.stdin.flush()
+                    result = pickle.load(worker.stdout)
+                finally:
+                    if background:  # made, or given up (whoever waits for it makes it then)
+                        self._release(items)
                 if background:
-                    self._release(items)
                     continue
                 with self.lock:
                     self.made[path] = result
@@ -737,11 +761,13 @@ class PhotoBatch:
 
 
 def start_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersion], cache_dir: Path,
-                 workers: int | None = None, background: Sequence[PhotoVersion] = ()) -> PhotoBatch:
+                 workers: int | None = None, background: Sequence[PhotoVersion] = (),
+                 also: Sequence[tuple[ImageRequest, PhotoVersion]] = ()) -> PhotoBatch:
     """Start preparing every version of every photo that is not in the cache: on `workers` processes (default:
     every core, when more than one original is to be processed), or here when `result()` is asked. The
     `background` versions (the RGB versions of a CMYK layout's photos, needed once it is laid out) are made
-    after the others by one of the workers, while this process goes on; a later `prepare_photos` or
+    after the others by the workers, while this process goes on, and so are the versions of other photos
+    `also` asks for (the web edition's); a later `prepare_photos` or
     `start_photos` that asks for one of them waits for it, or makes it itself when no worker did (the same
     bytes: a version depends only on its original). The result is the same, byte for byte, however many
     workers make it."""
@@ -767,9 +793,12 @@ def start_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersi
             else:
                 jobs.setdefault(request.path, []).append(_Version(request, version, output))
         for version in dict.fromkeys(background):
-            output = cache_dir / f"{_cache_key(data, request, version)}.jpg"
-            if version not in versions and output not in _PENDING and not output.exists():
-                later.setdefault(request.path, []).append(_Version(request, version, output))
+            _add_later(later, request, version, data, cache_dir, versions)
+    for request, version in dict.fromkeys(also):
+        try:
+            _add_later(later, request, version, _digest(request.path), cache_dir, ())
+        except OSError:
+            continue  # whoever asks for it says what is wrong
     progress = PHOTO_PROGRESS.get()
     if progress and jobs:
         progress("", 0, len(jobs))
@@ -778,11 +807,20 @@ def start_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersi
     return PhotoBatch(results, jobs, pool, progress)
 
 
+def _add_later(later: dict[Path, list[_Version]], request: ImageRequest, version: PhotoVersion, data: bytes,
+               cache_dir: Path, asked: Sequence[PhotoVersion]) -> None:
+    output = cache_dir / f"{_cache_key(data, request, version)}.jpg"
+    if (version not in asked and output not in _PENDING and not output.exists()
+            and all(item.output != output for item in later.get(request.path, ()))):
+        later.setdefault(request.path, []).append(_Version(request, version, output))
+
+
 def prepare_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersion], cache_dir: Path,
-                   workers: int | None = None, background: Sequence[PhotoVersion] = ()
+                   workers: int | None = None, background: Sequence[PhotoVersion] = (),
+                   also: Sequence[tuple[ImageRequest, PhotoVersion]] = ()
                    ) -> dict[tuple[ImageRequest, PhotoVersion], Prepared]:
     """Every version of every photo: from the cache, or made (see `start_photos`)."""
-    return start_photos(requests, versions, cache_dir, workers, background).result()
+    return start_photos(requests, versions, cache_dir, workers, background, also).result()
 
 
 def prepare(request: ImageRequest, cache_dir: Path, ppi: int = 300, output_profile: Path | None = None,

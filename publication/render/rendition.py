@@ -92,6 +92,8 @@ class _ImageStage:
     relative_to: Path
     spec: RenderSpec
     companions: tuple[RenderSpec, ...] = ()
+    also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()
+    """Versions of photos other editions will ask for (the web edition's), made in the background too."""
     issues: list[Problem] = field(default_factory=list)
     prepared: list[PreparedImage] = field(default_factory=list)
     requests: list[ImageRequest] = field(default_factory=list)
@@ -103,7 +105,7 @@ class _ImageStage:
     def prepare_all(self, requests: list[ImageRequest]) -> list[PreparedImage | None]:
         own = photo_version(self.spec)
         made = prepare_photos(requests, [own], self.cache_dir,
-                              background=[photo_version(spec) for spec in self.companions])
+                              background=[photo_version(spec) for spec in self.companions], also=self.also)
         results = []
         for request in requests:
             prepared, problems = made[request, own]
@@ -144,15 +146,16 @@ Typesetter = Callable[[str, Path, list[Path]], Typeset]
 
 def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = False,
            typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = (),
-           blank_pages: int = 0) -> Rendition:
+           blank_pages: int = 0, also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors.
-    The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too.
-    `blank_pages` is a guess of the blank pages the binding will need (the last build's count): when it
-    is right, the publication is laid out once."""
+    The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too, and
+    the versions `also` asks for, in the background while this spec is laid out. `blank_pages` is a guess
+    of the blank pages the binding will need (the last build's count): when it is right, the publication
+    is laid out once."""
     config = project.config
     geometry = page_geometry(config.page, bleed=spec.bleed)
     dist = project.dist_dir
-    images = _ImageStage(project, dist, spec, companions)
+    images = _ImageStage(project, dist, spec, companions, also)
     issues: list[Problem] = []
 
     articles: list[RenderedArticle] = []
@@ -188,7 +191,8 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     raise_if_errors(issues)
 
     allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
-    styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ROOT], allowed)
+    styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ROOT], allowed,
+                               project.root / ".cache" / "styles")
     issues += styles.issues
     if spec.colour_space == "cmyk":
         issues += check_gradients(stylesheets(project, theme), [project.root, BUILTIN_ROOT], list(theme.colours))

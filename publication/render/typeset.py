@@ -25,13 +25,20 @@ from .fonts import FONT_SUFFIXES, with_break_hyphen
 from .weasy import project_font_configuration
 
 
-class ConfinedFetcher(URLFetcher):
-    """A URL fetcher that serves local files from the allowed folders and nothing else."""
+def font_cache(project_root: Path) -> Path:
+    """Where a project's fonts are kept as the layout loads them (see fonts.with_break_hyphen)."""
+    return project_root / ".cache" / "fonts"
 
-    def __init__(self, allowed_roots: list[Path]):
+
+class ConfinedFetcher(URLFetcher):
+    """A URL fetcher that serves local files from the allowed folders and nothing else. Fonts are
+    served with the break hyphen (fonts.with_break_hyphen), kept in `font_cache` between builds."""
+
+    def __init__(self, allowed_roots: list[Path], font_cache: Path | None = None):
         super().__init__(allowed_protocols=("file", "data"))
         self.allowed_roots = [root.resolve() for root in allowed_roots]
         self.refused: list[str] = []
+        self.font_cache = font_cache
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -47,7 +54,7 @@ class ConfinedFetcher(URLFetcher):
                     data = response.read()
                 finally:
                     response.close()
-                return URLFetcherResponse(response.url, with_break_hyphen(data), response.headers)
+                return URLFetcherResponse(response.url, with_break_hyphen(data, self.font_cache), response.headers)
         self.refused.append(url)
         raise ValueError(f"refused to load '{url}': only files inside the project may be used")
 
@@ -85,10 +92,11 @@ def typeset(html: str, base_url: Path, allowed_roots: list[Path], fetcher: Confi
             **render_options) -> Typeset:
     """Lay out the HTML. WeasyPrint's warnings and refused files become issues.
 
-    A warm process passes its own `fetcher` and WeasyPrint's `font_config` and `cache`.
+    A warm process passes its own `fetcher` and WeasyPrint's `font_config` and `cache`. The first of
+    `allowed_roots` is the project's folder: the fonts are kept in its .cache/fonts/.
     """
-    fetcher = fetcher or ConfinedFetcher(allowed_roots)
-    render_options.setdefault("font_config", project_font_configuration())
+    fetcher = fetcher or ConfinedFetcher(allowed_roots, font_cache(allowed_roots[0]))
+    render_options.setdefault("font_config", project_font_configuration(fetcher.font_cache))
     with collected_warnings() as messages:
         document = weasyprint.HTML(string=html, base_url=base_url.as_uri(),
                                    url_fetcher=fetcher).render(**render_options)

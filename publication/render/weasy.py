@@ -44,7 +44,7 @@ class _ProjectFonts(FontConfiguration):
     character: the preflight reports that character instead. Its __init__ is WeasyPrint 70's, with
     FcConfigCreate where WeasyPrint calls FcInitLoadConfigAndFonts."""
 
-    def __init__(self) -> None:  # noqa: D107 - see the class
+    def __init__(self, font_cache: Path | None = None) -> None:  # noqa: D107 - see the class
         self._config = fontconfig.FcConfigCreate()
         self.font_map = ffi.gc(pangoft2.pango_ft2_font_map_new(), gobject.g_object_unref)
         pangoft2.pango_fc_font_map_set_config(ffi.cast("PangoFcFontMap *", self.font_map), self._config)
@@ -55,14 +55,15 @@ class _ProjectFonts(FontConfiguration):
         # Pango must always find a font: without any (every @font-face refused or broken) it crashes.
         # The tool's own Source Sans stands in, and the preflight names the family that was missing.
         fallback = self._folder / "fallback.ttf"
-        fallback.write_bytes(with_break_hyphen(FALLBACK_FONT.read_bytes()))
+        fallback.write_bytes(with_break_hyphen(FALLBACK_FONT.read_bytes(), font_cache))
         fontconfig.FcConfigAppFontAddFile(self._config, str(fallback).encode())
         pangoft2.pango_fc_font_map_config_changed(ffi.cast("PangoFcFontMap *", self.font_map))
 
 
-def project_font_configuration() -> FontConfiguration:
-    """The font configuration of every layout: the project's fonts and nothing else."""
-    return _ProjectFonts()
+def project_font_configuration(font_cache: Path | None = None) -> FontConfiguration:
+    """The font configuration of every layout: the project's fonts and nothing else (`font_cache`: see
+    fonts.with_break_hyphen)."""
+    return _ProjectFonts(font_cache)
 
 
 def page_box(page) -> boxes.PageBox:
