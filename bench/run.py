@@ -171,20 +171,40 @@ def originals_html(sample: Path, name: str, kept: Path, build_report: dict) -> P
     return placed
 
 
+REPLACED_PHOTO = "dorp.jpg"
+"""The photo the one-photo row replaces: a full-width photo in the middle of the sample."""
+
+
 def cold_rows(args, sample: Path, default_build: dict, default_html: Path) -> tuple[list[Row], list[str]]:
     """The build a user waits for most: the first one (no .cache/), against the same build warm and against
     bare WeasyPrint on HTML that places the original photos."""
     def remove_cache() -> None:
         shutil.rmtree(sample / ".cache", ignore_errors=True)
 
+    replaced = sample / "content" / "photos" / REPLACED_PHOTO
+    edits = iter(range(1, 1000))
+
+    def replace_photo() -> None:
+        """A photographer's new version of one photo: the same picture with other pixels, so every version
+        of it is made again (prepared photos are found by the digest of the original's bytes)."""
+        with Image.open(replaced) as original:
+            changed = original.convert("RGB")
+        changed.putpixel((0, 0), (next(edits) % 256, 0, 0))
+        changed.save(replaced, quality=92)
+
     originals = originals_html(sample, "originals", default_html, default_build)
     cold = Figure("publication build (default targets), cold: no .cache/", before=remove_cache)
     warm = Figure("publication build (default targets), warm: .cache/ filled by the cold run before it")
+    one_photo = Figure(f"publication build (default targets), warm but for one replaced photo ({REPLACED_PHOTO})",
+                       before=replace_photo)
     bare = Figure("weasyprint CLI on the default build's HTML with the original photos")
-    commands = [(cold, cli(sample)), (warm, cli(sample)), (bare, weasyprint_cli(originals, sample / "originals.pdf"))]
+    commands = [(cold, cli(sample)), (warm, cli(sample)), (one_photo, cli(sample)),
+                (bare, weasyprint_cli(originals, sample / "originals.pdf"))]
     interleave(args.runs, commands, "cold")
     rows = [
         compare("cold build (first build, new photos) vs the same build warm", cold, warm, 1.5),
+        compare("one photo replaced (its print, screen and web versions made anew) vs the same build warm",
+                one_photo, warm, None),
         compare("cold build vs `weasyprint` on its HTML placing the original photos", cold, bare, None),
     ]
     facts = [
