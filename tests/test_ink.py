@@ -16,20 +16,23 @@ from PIL import Image
 from test_print_shop import with_theme_css
 
 from publication.commands.build import BuildOptions, build
+from publication.core.pdf import page_digests
 from publication.preflight.ink import SIGNAL, check_ink, measure, photo_places
 
 MM = 72 / 25.4
 
 
-def squares_pdf(squares: list[tuple[float, float, float, tuple[float, ...]]]) -> bytes:
-    """One 60 × 60 mm page with 3 mm bleed and CMYK squares: (x, y from the top left of the trim, side, cmyk)."""
+def squares_pdf(squares: list[tuple[float, float, float, tuple[float, ...]]], *more_pages) -> bytes:
+    """60 × 60 mm pages with 3 mm bleed and CMYK squares: (x, y from the top left of the trim, side, cmyk),
+    `squares` on the first page, each of `more_pages` on one more."""
     pdf = pikepdf.new()
-    page = pdf.add_blank_page(page_size=(66 * MM, 66 * MM))
-    page.obj.MediaBox = page.obj.BleedBox = [-3 * MM, -3 * MM, 63 * MM, 63 * MM]
-    page.obj.TrimBox = [0, 0, 60 * MM, 60 * MM]
-    content = "".join(f"{' '.join(f'{v:g}' for v in cmyk)} k {x * MM:.3f} {(60 - y - side) * MM:.3f} "
-                      f"{side * MM:.3f} {side * MM:.3f} re f\n" for x, y, side, cmyk in squares)
-    page.obj.Contents = pdf.make_stream(content.encode())
+    for drawn in (squares, *more_pages):
+        page = pdf.add_blank_page(page_size=(66 * MM, 66 * MM))
+        page.obj.MediaBox = page.obj.BleedBox = [-3 * MM, -3 * MM, 63 * MM, 63 * MM]
+        page.obj.TrimBox = [0, 0, 60 * MM, 60 * MM]
+        content = "".join(f"{' '.join(f'{v:g}' for v in cmyk)} k {x * MM:.3f} {(60 - y - side) * MM:.3f} "
+                          f"{side * MM:.3f} {side * MM:.3f} re f\n" for x, y, side, cmyk in drawn)
+        page.obj.Contents = pdf.make_stream(content.encode())
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
@@ -150,11 +153,52 @@ def test_the_plates_are_those_of_ghostscripts_tiffsep(sample_build, tmp_path):
     assert (plates[:, :, 0] > 5).mean() > 0.05 and (plates[:, :, 3] > 240).sum() > 1000
 
 
-def test_a_measurement_is_kept_per_pdf(tmp_path):
-    pdf = squares_pdf([(30, 30, 5, (1, 1, 1, 0.1))])
-    first = measure(pdf, 300, tmp_path)
-    (kept,) = tmp_path.glob("*.json")
-    kept.write_bytes(kept.read_bytes().replace(b"25.8, 310]]", b"25.8, 311]]"))
-    assert measure(pdf, 300, tmp_path).areas[0].highest == 311, "read from the cache"
-    assert measure(pdf, 305, tmp_path).areas == first.areas, "another limit is measured anew"
-    assert len(list(tmp_path.glob("*.json"))) == 2
+def test_a_measurement_is_kept_per_page(tmp_path):
+    one, two, three = [(30, 30, 5, (1, 1, 1, 0.1))], [(10, 10, 4, (1, 1, 1, 1))], [(20, 20, 3, (0.2, 0.2, 0.2, 0.2))]
+    first = measure(squares_pdf(one, two, three), 300, tmp_path)
+    assert [area.page for area in first.areas] == [1, 2] and len(list(tmp_path.glob("*.json"))) == 3
+
+    # the second page changed: only it is rendered and kept anew; the result is what a fresh check says
+    edited = squares_pdf(one, [(10, 10, 6, (1, 1, 1, 1))], three)
+    again = measure(edited, 300, tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 4
+    assert again == measure(edited, 300) and again.areas[1].box == pytest.approx((10, 10, 6, 6), abs=0.1)
+
+    # pages that moved keep their measurement, under their new numbers
+    moved = measure(squares_pdf(three, two, one), 300, tmp_path)
+    assert len(list(tmp_path.glob("*.json"))) == 4
+    assert [(area.page, area.mm2) for area in moved.areas] == [(2, first.areas[1].mm2), (3, first.areas[0].mm2)]
+    assert [page.page for page in moved.pages] == [1, 2, 3]
+
+    # read from the cache, not measured again; another limit is measured anew
+    for kept in tmp_path.glob("*.json"):
+        kept.write_bytes(kept.read_bytes().replace(b"25.8, 310]]", b"25.8, 311]]"))
+    assert measure(squares_pdf(one), 300, tmp_path).areas[0].highest == 311, "read from the cache"
+    assert measure(squares_pdf(one), 305, tmp_path).areas[0].highest == 310, "another limit is measured anew"
+
+
+def test_a_page_digest_covers_what_the_page_draws_and_nothing_else():
+    """As WeasyPrint writes them, all pages share one /Resources with every image: a page's digest follows
+    the images it draws (through a form too) and ignores the others, so a new photo re-checks its page only."""
+    def document(first: bytes, second: bytes, form_matrix: str = "1 0 0 1 0 0") -> pikepdf.Pdf:
+        pdf = pikepdf.new()
+        images = [pdf.make_stream(pixels, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=1, Height=1,
+                                  ColorSpace=pikepdf.Name.DeviceCMYK, BitsPerComponent=8) for pixels in (first, second)]
+        form = pdf.make_stream(b"q 10 0 0 10 0 0 cm /Im1 Do Q", Type=pikepdf.Name.XObject,
+                               Subtype=pikepdf.Name.Form, BBox=[0, 0, 10, 10])
+        shared = pdf.make_indirect(pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im1=images[0], Im2=images[1],
+                                                                                  Fm1=form)))
+        for drawn in (f"q {form_matrix} cm /Fm1 Do Q".encode(), b"q 10 0 0 10 0 0 cm /Im2 Do Q"):
+            page = pdf.add_blank_page(page_size=(100, 100))
+            page.obj.Resources = shared
+            page.obj.Contents = pdf.make_stream(drawn)
+        return pdf
+
+    blank, full = b"\0\0\0\0", b"\xff\0\0\0"
+    first, second = page_digests(document(blank, blank))
+    assert first != second
+    other_second = page_digests(document(blank, full))
+    assert other_second[0] == first and other_second[1] != second, "an image the first page does not draw"
+    other_first = page_digests(document(full, blank))
+    assert other_first[1] == second and other_first[0] != first, "an image the first page draws through a form"
+    assert page_digests(document(blank, blank, "2 0 0 2 0 0"))[0] != first, "the content itself"

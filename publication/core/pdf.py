@@ -9,7 +9,9 @@ renames images in every stream that names them: all of them walk the same way, h
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -289,3 +291,132 @@ def rewrite(holder: pikepdf.Object, change: Change, pdf: pikepdf.Pdf | None = No
         else:
             holder.Contents = pdf.make_stream(data)
     return changed
+
+
+_NOT_DRAWN = frozenset({"/Parent", "/Kids", "/Count", "/StructParents", "/StructParent", "/Annots", "/B",
+                        "/Metadata", "/PieceInfo", "/LastModified"})
+"""Keys of a page (or of what it uses) that change nothing Ghostscript draws; /Parent and /Kids lead to
+every page (what a page inherits from its /Parent is digested on its own)."""
+
+
+def page_digests(pdf: pikepdf.Pdf) -> list[str]:
+    """For each page, a digest of everything that draws it: its boxes, content streams and every resource
+    they use (fonts, images, forms, graphics states, colour spaces), by value, not by object number,
+    plus the document's output intents. Two pages with equal digests render alike, in any file."""
+    known: dict[tuple[int, int], bytes] = {}
+    document = hashlib.sha256()
+    _digest_into(pdf.Root.get("/OutputIntents"), document, known)
+    digests = []
+    for page in pdf.pages:
+        digest = document.copy()
+        # WeasyPrint gives every page one shared /Resources with every image and font of the document:
+        # only the resources a page's drawing names are its own (or one new photo changes every page)
+        used: set[str] = set()
+        _names_drawn(page.obj, _inherited(page.obj, "/Resources"), used, set())
+        _digest_dictionary(page.obj, digest, known, used)
+        ancestor = page.obj.get("/Parent")
+        while isinstance(ancestor, pikepdf.Dictionary):  # what a page inherits: resources, boxes, rotation
+            _digest_dictionary(ancestor, digest, known, used)
+            ancestor = ancestor.get("/Parent")
+        digests.append(digest.hexdigest())
+    return digests
+
+
+def _inherited(page: pikepdf.Object, key: str):
+    holder = page
+    while isinstance(holder, pikepdf.Dictionary) and key not in holder:
+        holder = holder.get("/Parent")
+    return holder.get(key) if isinstance(holder, pikepdf.Dictionary) else None
+
+
+_NAMED_RESOURCES = frozenset({"/XObject", "/Font", "/ExtGState", "/ColorSpace", "/Pattern", "/Shading",
+                              "/Properties"})
+
+
+def _names_drawn(holder: pikepdf.Object, resources, used: set[str], seen: set[tuple[int, int]]) -> None:
+    """Every name the content of `holder` (a page, a form or a tiling pattern) and the forms and patterns
+    it draws use as an operand: the resources it draws with."""
+    if holder.is_indirect:
+        if holder.objgen in seen:
+            return
+        seen.add(holder.objgen)
+    own = holder.get("/Resources", resources)
+    for operands, _ in pikepdf.parse_content_stream(holder):
+        for operand in operands:
+            if not isinstance(operand, pikepdf.Name) or str(operand) in used:
+                continue
+            used.add(str(operand))
+            for category in ("/XObject", "/Pattern"):
+                drawn = own.get(category, {}).get(operand) if isinstance(own, pikepdf.Dictionary) else None
+                if isinstance(drawn, pikepdf.Stream) and drawn.get("/Subtype") != "/Image":
+                    _names_drawn(drawn, own, used, seen)
+
+
+_IN_PROGRESS = b"loop"
+_REFERENCE = re.compile(rb"\d+ \d+ R")
+
+
+def _digest_into(value, digest, known: dict[tuple[int, int], bytes]) -> None:
+    """Everything `value` is and refers to, by value. An indirect object (a font, an image, shared by many
+    pages) is digested once and then written as its own digest; a reference back to an object being
+    digested (a loop) is written as a mark."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        own = known.get(value.objgen)
+        if own is None:
+            known[value.objgen] = _IN_PROGRESS
+            inner = hashlib.sha256()
+            _digest_direct(value, inner, known)
+            own = known[value.objgen] = inner.digest()
+        digest.update(b"R" + own)
+        return
+    _digest_direct(value, digest, known)
+
+
+def _digest_direct(value, digest, known: dict[tuple[int, int], bytes]) -> None:
+    if isinstance(value, pikepdf.Stream):
+        digest.update(b"S")
+        _digest_dictionary(value, digest, known)
+        raw = value.read_raw_bytes()
+        digest.update(b"%d:" % len(raw) + raw)
+    elif isinstance(value, pikepdf.Dictionary):
+        digest.update(b"D")
+        _digest_dictionary(value, digest, known)
+    elif isinstance(value, pikepdf.Array):
+        written = value.unparse() if len(value) > 64 else b""  # a font's /Widths: numbers, at C speed
+        if written and not _REFERENCE.search(written):
+            digest.update(b"A" + written)
+        else:
+            digest.update(b"A%d[" % len(value))
+            for item in value:
+                _digest_into(item, digest, known)
+            digest.update(b"]")
+    elif isinstance(value, pikepdf.Object):
+        digest.update(value.unparse() + b";")
+    else:
+        digest.update(repr(value).encode() + b";")
+
+
+def _digest_dictionary(dictionary: pikepdf.Object, digest, known: dict[tuple[int, int], bytes],
+                       used: set[str] | None = None) -> None:
+    for key in sorted(key for key in dictionary.keys() if key not in _NOT_DRAWN):
+        digest.update(key.encode() + b"=")
+        if key == "/Resources" and used is not None and isinstance(dictionary[key], pikepdf.Dictionary):
+            _digest_resources(dictionary[key], digest, known, used)
+        else:
+            _digest_into(dictionary[key], digest, known)
+    digest.update(b";")
+
+
+def _digest_resources(resources: pikepdf.Object, digest, known: dict[tuple[int, int], bytes],
+                      used: set[str]) -> None:
+    """A page's resources, those of a kind named in content (images, fonts, states...) only if it names them."""
+    for category in sorted(resources.keys()):
+        digest.update(category.encode() + b"=")
+        named = resources[category]
+        if category in _NAMED_RESOURCES and isinstance(named, pikepdf.Dictionary):
+            for name in sorted(name for name in named.keys() if name in used):
+                digest.update(name.encode() + b"=")
+                _digest_into(named[name], digest, known)
+            digest.update(b";")
+        else:
+            _digest_into(named, digest, known)

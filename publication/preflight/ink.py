@@ -11,12 +11,14 @@ writing some 70 MB of TIFF per A4 page to disk. tests/test_print_shop.py compare
 
 The measurement also makes the small pictures of the separations the HTML report shows, as Acrobat's
 Output Preview would: each plate, and the total ink with the areas above the limit in a signal colour.
-It is kept in `.cache/ink` under the hash of the PDF, so an unchanged print file is not measured again.
+Each page's measurement is kept in `.cache/ink` under the digest of everything that draws the page
+(core.pdf.page_digests), so a rebuild renders in Ghostscript only the pages that changed.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -28,8 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator
 
+import pikepdf
 from PIL import Image
 
+from ..core.pdf import page_digests
 from ..core.problems import Code, Problem
 from ..core.units import MM_PER_INCH, PX_PER_MM
 from .report import _error, _warning
@@ -47,9 +51,9 @@ PICTURE_WIDTH = 150
 """Pixels across of each separation picture in the report."""
 SIGNAL = (255, 0, 170)
 """The colour of the areas above the limit in the total-ink picture (as Acrobat's highlight)."""
-CACHE_VERSION = 1
-CACHE_KEPT = 12
-"""Measurements kept in .cache/ink (the newest); each is about 50 kB per page."""
+CACHE_VERSION = 2
+CACHE_KEPT_PAGES = 400
+"""Pages' measurements kept in .cache/ink (the newest); each is about 50 kB."""
 
 
 def ink_cache_dir(project) -> Path:
@@ -196,86 +200,116 @@ def _measure_page(number: int, width: int, height: int, data: bytes,
     return areas, Separations(number, *size, round(float(total.max()) * 100 / 255), tuple(plates))
 
 
-def _measure(pdf_bytes: bytes, max_ink: int) -> Measurement:
-    """Ghostscript renders the pages inside the TrimBox; each is measured as it arrives."""
-    areas: list[Area] = []
-    pages: list[Separations] = []
-    more: list[tuple[int, int]] = []
+@dataclass(frozen=True)
+class _PageMeasurement:
+    """One page's share of a Measurement: what is kept per page in .cache/ink."""
+
+    areas: tuple[Area, ...]
+    more: int
+    """Areas beyond the AREAS_PER_PAGE largest."""
+    separations: Separations
+
+    def numbered(self, page: int) -> _PageMeasurement:
+        """The same measurement for the page at `page` (a page keeps its measurement when it moves)."""
+        return _PageMeasurement(tuple(dataclasses.replace(area, page=page) for area in self.areas), self.more,
+                                dataclasses.replace(self.separations, page=page))
+
+
+def _measure(pdf_bytes: bytes, max_ink: int, numbers: list[int]) -> list[_PageMeasurement]:
+    """Ghostscript renders the pages `numbers` inside the TrimBox; each is measured as it arrives."""
+    measured: list[_PageMeasurement] = []
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "print.pdf"
         source.write_bytes(pdf_bytes)
         command = ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pamcmyk32", f"-r{INK_DPI}",
-                   "-dUseTrimBox", "-sstdout=%stderr", "-sOutputFile=-", str(source)]
+                   "-dUseTrimBox", f"-sPageList={','.join(map(str, numbers))}", "-sstdout=%stderr",
+                   "-sOutputFile=-", str(source)]
         with open(Path(scratch) / "errors.txt", "w+b") as errors, \
                 subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors) as gs:
-            _read(gs, max_ink, areas, pages, more)
+            _read(gs, max_ink, numbers, measured)
             errors.seek(0)
             said = errors.read().decode(errors="replace").strip()
-            if gs.returncode != 0 or not pages:
+            if gs.returncode != 0 or len(measured) != len(numbers):
                 raise RuntimeError(said[:200] or f"exit status {gs.returncode}")
-    return Measurement(tuple(areas), tuple(pages), tuple(more))
+    return measured
 
 
-def _read(gs: subprocess.Popen, max_ink: int, areas: list[Area], pages: list[Separations],
-          more: list[tuple[int, int]]) -> None:
+def _read(gs: subprocess.Popen, max_ink: int, numbers: list[int], measured: list[_PageMeasurement]) -> None:
     assert gs.stdout is not None
     try:
-        for number, (width, height, data) in enumerate(_pages(gs.stdout), start=1):
+        for number, (width, height, data) in zip(numbers, _pages(gs.stdout)):
             found, separations = _measure_page(number, width, height, data, max_ink)
             found.sort(key=lambda area: -area.mm2)
-            areas += found[:AREAS_PER_PAGE]
-            if len(found) > AREAS_PER_PAGE:
-                more.append((number, len(found) - AREAS_PER_PAGE))
-            pages.append(separations)
+            measured.append(_PageMeasurement(tuple(found[:AREAS_PER_PAGE]),
+                                             max(0, len(found) - AREAS_PER_PAGE), separations))
     except BaseException:
         gs.kill()
         raise
     gs.wait(timeout=300)
 
 
-def _to_json(measurement: Measurement) -> bytes:
+def _to_json(page: _PageMeasurement) -> bytes:
+    separations = page.separations
     return json.dumps({
-        "areas": [[area.page, list(area.box), area.mm2, area.highest] for area in measurement.areas],
-        "more": [list(pair) for pair in measurement.more],
-        "pages": [{"page": page.page, "size": [page.width_mm, page.height_mm], "highest": page.highest,
-                   "plates": [base64.b64encode(plate).decode() for plate in page.plates]}
-                  for page in measurement.pages]}).encode()
+        "areas": [[list(area.box), area.mm2, area.highest] for area in page.areas],
+        "more": page.more,
+        "size": [separations.width_mm, separations.height_mm], "highest": separations.highest,
+        "plates": [base64.b64encode(plate).decode() for plate in separations.plates]}).encode()
 
 
-def _from_json(data: bytes) -> Measurement:
+def _from_json(data: bytes) -> _PageMeasurement:
     read = json.loads(data)
-    return Measurement(
-        tuple(Area(page, tuple(box), mm2, highest) for page, box, mm2, highest in read["areas"]),
-        tuple(Separations(page["page"], *page["size"], page["highest"],
-                          tuple(base64.b64decode(plate) for plate in page["plates"])) for page in read["pages"]),
-        tuple(tuple(pair) for pair in read["more"]))
+    return _PageMeasurement(
+        tuple(Area(0, tuple(box), mm2, highest) for box, mm2, highest in read["areas"]), int(read["more"]),
+        Separations(0, *read["size"], read["highest"], tuple(base64.b64decode(plate) for plate in read["plates"])))
+
+
+def _cached(path: Path | None) -> _PageMeasurement | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        measurement = _from_json(path.read_bytes())
+        os.utime(path)
+        return measurement
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # measured again, and written anew
+
+
+def _keep(cache_dir: Path, measured: dict[Path, _PageMeasurement]) -> None:
+    """Written whole or not at all; the oldest pages beyond CACHE_KEPT_PAGES are removed."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for path, page in measured.items():
+            partial = path.with_suffix(f".{os.getpid()}.part")
+            partial.write_bytes(_to_json(page))
+            partial.replace(path)
+        kept = sorted(cache_dir.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for old in kept[CACHE_KEPT_PAGES:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 def measure(pdf_bytes: bytes, max_ink: int, cache_dir: Path | None = None) -> Measurement:
-    """The areas above `max_ink` and the separations of every page, from the cache when this PDF was
-    measured before."""
-    key = hashlib.sha256(pdf_bytes + f"|{max_ink}|{INK_DPI}|{CACHE_VERSION}".encode()).hexdigest()[:32]
-    cached = cache_dir / f"{key}.json" if cache_dir else None
-    if cached and cached.is_file():
-        try:
-            measurement = _from_json(cached.read_bytes())
-            os.utime(cached)
-            return measurement
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # measured again, and written anew
-    measurement = _measure(pdf_bytes, max_ink)
-    if cached:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            partial = cached.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(_to_json(measurement))
-            partial.replace(cached)
-            kept = sorted(cache_dir.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
-            for old in [*kept[CACHE_KEPT:], *cache_dir.glob("*.tiff")]:  # .tiff: photos an earlier check decoded
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-    return measurement
+    """The areas above `max_ink` and the separations of every page. Each page is kept in the cache under
+    the digest of what draws it, so a rebuild renders only the pages that changed (one word changes a
+    page or two; a new photo, its own page)."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        digests = page_digests(pdf)
+    settings = f"|{max_ink}|{INK_DPI}|{CACHE_VERSION}".encode()
+    paths = [cache_dir / f"{hashlib.sha256(digest.encode() + settings).hexdigest()[:32]}.json" if cache_dir
+             else None for digest in digests]
+    pages = {number: _cached(path) for number, path in enumerate(paths, start=1)}
+    missing = [number for number, page in pages.items() if page is None]
+    if missing:
+        measured = dict(zip(missing, _measure(pdf_bytes, max_ink, missing)))
+        pages.update(measured)
+        if cache_dir:
+            _keep(cache_dir, {paths[number - 1]: page for number, page in measured.items()})
+    numbered = [page.numbered(number) for number, page in sorted(pages.items())]
+    return Measurement(tuple(area for page in numbered for area in page.areas),
+                       tuple(page.separations for page in numbered),
+                       tuple((page.separations.page, page.more) for page in numbered if page.more))
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
