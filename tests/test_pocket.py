@@ -13,6 +13,12 @@ from weasyprint.formatting_structure import boxes
 from publication.commands.build import BuildOptions, build
 from publication.config.models import PageSettings
 from publication.config.schema import schema_for
+from publication.config.theme import load_theme
+from publication.content.project import load_project
+from publication.core.builtin import BUILTIN_ASSETS
+from publication.render.rendition import render
+from publication.render.spec import SCREEN_SPEC
+from publication.render.typeset import typeset
 
 MM = 72 / 25.4
 PX_PER_MM = 96 / 25.4
@@ -162,3 +168,22 @@ def test_the_pocket_edition_passes_preflight_with_zero_errors(pocket):
     assert report is not None, "the default build runs the print preflight"
     assert report.errors == () and report.passed
     assert (pocket.project.dist_dir / f"{pocket.project.slug}-print.pdf").is_file()
+
+
+def test_a_build_remembers_the_blank_pages_and_lays_out_once(project):
+    """The blank pages the last build needed are the next build's guess (in .cache/): a rebuild lays the
+    publication out once, not once to count its pages and again with the blank pages."""
+    project.edit("publication.yml", "  - 01-artikel.md\n", "  - 01-artikel.md\n  - 02-tweede.md\n")
+    project.write("02-tweede.md", "---\ntitle: Een tweede artikel\n---\n\nKorte tekst.\n")
+    loaded, _ = load_project(project.root)
+    theme = load_theme(loaded.config.theme, [BUILTIN_ASSETS])
+    blank_pages_laid_out = []
+
+    def counting(html, base_url, allowed_roots):
+        blank_pages_laid_out.append(html.count('class="intentionally-blank"'))
+        return typeset(html, base_url, allowed_roots)
+
+    first = render(loaded, theme, SCREEN_SPEC, typesetter=counting)
+    again = render(loaded, theme, SCREEN_SPEC, typesetter=counting)
+    assert blank_pages_laid_out == [0, 3, 3]
+    assert len(first.document.pages) == len(again.document.pages) == 8 and first.html == again.html

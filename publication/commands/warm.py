@@ -167,7 +167,7 @@ class WarmBuilder:
         """Like build.render, laying out only what changed since this builder's last render."""
         key = (project.root, layout)
         rendition = render(project, theme, layout, strict, typesetter=partial(self._typeset, key),
-                           companions=companions, blank_pages=self._blank_pages.get(key, 0), also=also)
+                           companions=companions, blank_pages=self._blank_pages.get(key), also=also)
         self._blank_pages[key] = rendition.blank_pages
         return rendition
 

@@ -146,12 +146,12 @@ Typesetter = Callable[[str, Path, list[Path]], Typeset]
 
 def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = False,
            typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = (),
-           blank_pages: int = 0, also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()) -> Rendition:
+           blank_pages: int | None = None, also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors.
     The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too, and
     the versions `also` asks for, in the background while this spec is laid out. `blank_pages` is a guess
-    of the blank pages the binding will need (the last build's count): when it is right, the publication
-    is laid out once."""
+    of the blank pages the binding will need (None: the last build's count, kept in .cache/): when it is
+    right, the publication is laid out once; when it is not, a second time, and the pages are the same."""
     config = project.config
     geometry = page_geometry(config.page, bleed=spec.bleed)
     dist = project.dist_dir
@@ -186,6 +186,8 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     def asset_url(path: Path) -> str:
         return Path(os.path.relpath(path, dist)).as_posix()
 
+    remembered = _remembered_blank_pages(project)
+    blank_pages = remembered if blank_pages is None else blank_pages
     html, more = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages, logo)
     issues += more
     raise_if_errors(issues)
@@ -202,6 +204,8 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     # each blank section is one page of its own, so the pages of content are the rest
     content_pages = len(laid_out.document.pages) - blank_pages
     needed = page_layout_for(config.page).blank_pages_needed(content_pages, BINDING_MULTIPLE[config.print.binding])
+    if needed != remembered:
+        _remember_blank_pages(project, needed)
     if needed != blank_pages:
         html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, needed, logo)
         laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
@@ -216,6 +220,29 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     raise_if_errors(issues)
     return Rendition(spec, geometry, html, laid_out.document, tuple(articles), tuple(issues), theme,
                      tuple(images.prepared), blank_pages=needed)
+
+
+def _blank_pages_file(project: Project) -> Path:
+    return project.root / ".cache" / "blank-pages"
+
+
+def _remembered_blank_pages(project: Project) -> int:
+    """The blank pages the last build needed: a guess that saves a second layout of the whole publication."""
+    try:
+        return max(0, int(_blank_pages_file(project).read_text()))
+    except (OSError, ValueError):
+        return 0
+
+
+def _remember_blank_pages(project: Project, count: int) -> None:
+    path = _blank_pages_file(project)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".blank-pages.{os.getpid()}")
+        partial.write_text(str(count))
+        partial.replace(path)
+    except OSError:
+        pass  # a guess not kept only costs the next build a second layout
 
 
 def _theme_file(project: Project, theme: Theme) -> str:
