@@ -149,8 +149,6 @@ class WarmBuilder:
     def __init__(self) -> None:
         self._reset()
         self.history: list[RenderStats] = []
-        self._blank_pages: dict[tuple[Path, RenderSpec], int] = {}
-        """The last build's blank pages, a guess that saves a second layout (kept when the rest is reset)."""
 
     def _reset(self) -> None:
         self._font_config = project_font_configuration()
@@ -165,11 +163,8 @@ class WarmBuilder:
     def render(self, project: Project, theme: Theme, layout: RenderSpec, strict: bool = False,
                companions: tuple[RenderSpec, ...] = (), also: tuple = ()) -> Rendition:
         """Like build.render, laying out only what changed since this builder's last render."""
-        key = (project.root, layout)
-        rendition = render(project, theme, layout, strict, typesetter=partial(self._typeset, key),
-                           companions=companions, blank_pages=self._blank_pages.get(key), also=also)
-        self._blank_pages[key] = rendition.blank_pages
-        return rendition
+        return render(project, theme, layout, strict, typesetter=partial(self._typeset, (project.root, layout)),
+                      companions=companions, also=also)
 
     def build(self, root: Path, options: BuildOptions = BuildOptions()) -> BuildResult:
         """Like build.build, with every RenderSpec rendered warm."""

@@ -64,6 +64,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def keep_in_cache(path: Path, data: bytes) -> None:
+    """A file of .cache/, written whole or not at all; one that cannot be written only costs a later build
+    the work again."""
+    try:
+        write_atomic(path, data)
+    except OSError:
+        pass
+
+
 class InterruptedAfterWriting(KeyboardInterrupt):
     """Ctrl-C came while the outputs were being moved into place: they were all moved first."""
 

@@ -33,6 +33,7 @@ from typing import IO, Iterator
 import pikepdf
 from PIL import Image
 
+from ..core.dist import keep_in_cache
 from ..core.pdf import page_digests
 from ..core.problems import Code, Problem
 from ..core.units import MM_PER_INCH, PX_PER_MM
@@ -276,18 +277,15 @@ def _cached(path: Path | None) -> _PageMeasurement | None:
 
 
 def _keep(cache_dir: Path, measured: dict[Path, _PageMeasurement]) -> None:
-    """Written whole or not at all; the oldest pages beyond CACHE_KEPT_PAGES are removed."""
+    """Each page's measurement kept; the oldest pages beyond CACHE_KEPT_PAGES are removed."""
+    for path, page in measured.items():
+        keep_in_cache(path, _to_json(page))
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        for path, page in measured.items():
-            partial = path.with_suffix(f".{os.getpid()}.part")
-            partial.write_bytes(_to_json(page))
-            partial.replace(path)
         kept = sorted(cache_dir.glob("*.json"), key=lambda path: path.stat().st_mtime, reverse=True)
         for old in kept[CACHE_KEPT_PAGES:]:
             old.unlink(missing_ok=True)
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        pass  # a cache that cannot be tidied only takes room
 
 
 def measure(pdf_bytes: bytes, max_ink: int, cache_dir: Path | None = None) -> Measurement:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
+
+from ..core.dist import keep_in_cache
 
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 BREAK_HYPHENS = (0x2010, 0x2011)
@@ -49,7 +49,7 @@ def with_break_hyphen(data: bytes, cache_dir: Path | None = None) -> bytes:
     if patched is None:
         patched = _patched(data)
         if cached:
-            _store(cached, b"" if patched is data else patched)
+            keep_in_cache(cached, b"" if patched is data else patched)
     _WITH_BREAK_HYPHEN[key] = patched
     return patched
 
@@ -122,20 +122,3 @@ def _read_cached(path: Path, data: bytes) -> bytes | None:
     except OSError:
         return None
     return cached or data
-
-
-def _store(path: Path, patched: bytes) -> None:
-    """Written whole or not at all (a temporary file renamed); a folder that cannot be written only
-    costs the next build the patching again."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(patched)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass

@@ -25,6 +25,7 @@ from ..config.theme import Theme
 from ..content.markdown import Figure, RenderedArticle, check_link_targets, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
+from ..core.dist import keep_in_cache
 from ..core.files import display
 from ..core.problems import Problem, Severity, error, raise_if_errors
 from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
@@ -50,8 +51,6 @@ class Rendition:
     """Every photo as placed; `from_cache` says whether it was processed in this render."""
     rgb_view: RgbView | None = None
     """Set when this RGB edition is drawn from the print spec's pages (see rgb_view.py)."""
-    blank_pages: int = 0
-    """The blank pages before the colofon that bring the page count to the binding's multiple."""
     made: dict = field(default_factory=dict, compare=False, repr=False)
     """Files made from this rendition that a second edition needs too, by edition name (the web
     edition offers the screen PDF for download: editions/screen.finish_screen_once)."""
@@ -146,11 +145,11 @@ Typesetter = Callable[[str, Path, list[Path]], Typeset]
 
 def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = False,
            typesetter: Typesetter = typeset, companions: tuple[RenderSpec, ...] = (),
-           blank_pages: int | None = None, also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()) -> Rendition:
+           also: tuple[tuple[ImageRequest, PhotoVersion], ...] = ()) -> Rendition:
     """Photos, Markdown, HTML and WeasyPrint's layout for one RenderSpec. Raises BuildFailed on errors.
     The photos of the `companions` (specs to be drawn from this one with `in_rgb`) are prepared too, and
-    the versions `also` asks for, in the background while this spec is laid out. `blank_pages` is a guess
-    of the blank pages the binding will need (None: the last build's count, kept in .cache/): when it is
+    the versions `also` asks for, in the background while this spec is laid out.
+    The blank pages the binding needs are guessed from the last build (kept in .cache/): when the guess is
     right, the publication is laid out once; when it is not, a second time, and the pages are the same."""
     config = project.config
     geometry = page_geometry(config.page, bleed=spec.bleed)
@@ -186,8 +185,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     def asset_url(path: Path) -> str:
         return Path(os.path.relpath(path, dist)).as_posix()
 
-    remembered = _remembered_blank_pages(project)
-    blank_pages = remembered if blank_pages is None else blank_pages
+    blank_pages = _remembered_blank_pages(project)
     html, more = render_document(project, articles, photos, theme, geometry, spec, asset_url, blank_pages, logo)
     issues += more
     raise_if_errors(issues)
@@ -204,9 +202,8 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
     # each blank section is one page of its own, so the pages of content are the rest
     content_pages = len(laid_out.document.pages) - blank_pages
     needed = page_layout_for(config.page).blank_pages_needed(content_pages, BINDING_MULTIPLE[config.print.binding])
-    if needed != remembered:
-        _remember_blank_pages(project, needed)
     if needed != blank_pages:
+        keep_in_cache(_blank_pages_file(project), str(needed).encode())
         html, _ = render_document(project, articles, photos, theme, geometry, spec, asset_url, needed, logo)
         laid_out = typesetter(html, dist / f"{project.slug}.html", allowed)
     layout_files = [file for folder in layout_dirs(project.root) for file in sorted(folder.glob("*.j2"))]
@@ -219,7 +216,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
         issues = [error(i.path, i.line, f"{i.message} (an error because of --strict)", i.code) for i in issues]
     raise_if_errors(issues)
     return Rendition(spec, geometry, html, laid_out.document, tuple(articles), tuple(issues), theme,
-                     tuple(images.prepared), blank_pages=needed)
+                     tuple(images.prepared))
 
 
 def _blank_pages_file(project: Project) -> Path:
@@ -232,17 +229,6 @@ def _remembered_blank_pages(project: Project) -> int:
         return max(0, int(_blank_pages_file(project).read_text()))
     except (OSError, ValueError):
         return 0
-
-
-def _remember_blank_pages(project: Project, count: int) -> None:
-    path = _blank_pages_file(project)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".blank-pages.{os.getpid()}")
-        partial.write_text(str(count))
-        partial.replace(path)
-    except OSError:
-        pass  # a guess not kept only costs the next build a second layout
 
 
 def _theme_file(project: Project, theme: Theme) -> str:
@@ -278,7 +264,6 @@ def in_rgb(project: Project, source: Rendition, spec: RenderSpec, keep_bleed: bo
         source.theme,
         tuple(images.prepared),
         RgbView.for_theme(source.theme, photos, keep_bleed),
-        source.blank_pages,
     )
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
@@ -25,6 +23,7 @@ import weasyprint
 from fontTools.ttLib import TTFont
 from tinycss2 import color5
 
+from ..core.dist import keep_in_cache
 from ..core.files import display, is_inside, read_text
 from ..core.problems import Code, Problem, error, warning
 from .fonts import FONT_SUFFIXES
@@ -135,25 +134,9 @@ def _parsed(css: str, base_url: str, allowed_roots: list[Path],
     found = references(css)
     warnings = _parse_warnings(css, base_url, tuple(allowed_roots))
     if cached and not re.search(r"@import\b", css, re.I):
-        _store(cached, json.dumps({"references": [[r.url, r.line, r.in_font_face] for r in found],
-                                   "warnings": list(warnings)}))
+        keep_in_cache(cached, json.dumps({"references": [[r.url, r.line, r.in_font_face] for r in found],
+                                          "warnings": list(warnings)}).encode())
     return found, warnings
-
-
-def _store(path: Path, text: str) -> None:
-    """Written whole or not at all; a folder that cannot be written only costs the next build the parsing."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
 
 
 def check_stylesheets(sheets: tuple[Path, ...], display_roots: list[Path], allowed_roots: list[Path],
