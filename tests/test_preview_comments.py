@@ -95,20 +95,26 @@ def comment_json(root: Path) -> list[dict]:
 
 # --- in the browser --------------------------------------------------------------------
 
+
+def comment_at(tab, previewer, place: tuple[int, float, float], author: str, text: str) -> None:
+    """In the large view of the page, a comment at (page number, x mm, y mm), saved as `author`."""
+    number, x, y = place
+    tab.locator(f'.spread .page[data-number="{number}"]').click()
+    tab.locator("#zoom-comment").click()
+    box = tab.locator("#zoom-stage .sheet").bounding_box()
+    geometry = previewer.snapshot.edition.geometry
+    tab.mouse.click(box["x"] + box["width"] * x / geometry.page_width,
+                    box["y"] + box["height"] * y / geometry.page_height)
+    tab.locator("#comment-author").fill(author)
+    tab.locator("#comment-text").fill(text)
+    tab.locator("#comment-save").click()
+
+
 def test_a_comment_left_on_a_page_is_listed_with_its_source_line(commented, page):  # noqa: F811
     root, server, previewer = commented
     number, x, y = place_of(previewer, PARAGRAPH)
     open_preview(page, server, previewer.snapshot.edition.epoch)
-    page.locator(f'.spread .page[data-number="{number}"]').click()
-    page.locator("#zoom-comment").click()
-    sheet = page.locator("#zoom-stage .sheet")
-    box = sheet.bounding_box()
-    geometry = previewer.snapshot.edition.geometry
-    page.mouse.click(box["x"] + box["width"] * x / geometry.page_width,
-                     box["y"] + box["height"] * y / geometry.page_height)
-    page.locator("#comment-author").fill("Anna Reviewer")
-    page.locator("#comment-text").fill("Is this the right opening sentence?")
-    page.locator("#comment-save").click()
+    comment_at(page, previewer, (number, x, y), "Anna Reviewer", "Is this the right opening sentence?")
     expect(page.locator("#zoom-stage .pin:not(.pin--draft)")).to_have_count(1)
     expect(page.locator("#zoom-comments .comment-where")).to_have_text(f"{ARTICLE}:5")
     expect(page.locator("#comment-form")).to_be_hidden()
@@ -382,15 +388,7 @@ def test_a_colleague_with_the_password_sees_the_pages_and_comments(tmp_path, bro
         open_preview(page, server, previewer.snapshot.edition.epoch)
         page.wait_for_function("[...document.querySelectorAll('.spread img')].every(i => i.naturalWidth > 0)")
         number, x, y = place_of(previewer, PARAGRAPH)
-        page.locator(f'.spread .page[data-number="{number}"]').click()
-        page.locator("#zoom-comment").click()
-        box = page.locator("#zoom-stage .sheet").bounding_box()
-        geometry = previewer.snapshot.edition.geometry
-        page.mouse.click(box["x"] + box["width"] * x / geometry.page_width,
-                         box["y"] + box["height"] * y / geometry.page_height)
-        page.locator("#comment-author").fill("Colleague")
-        page.locator("#comment-text").fill("Seen from another computer.")
-        page.locator("#comment-save").click()
+        comment_at(page, previewer, (number, x, y), "Colleague", "Seen from another computer.")
         expect(page.locator("#zoom-comments .comment-where")).to_have_text(f"{ARTICLE}:5")
         assert [entry["comment"] for entry in read_entries(root)] == ["Seen from another computer."]
     finally:
