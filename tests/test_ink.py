@@ -202,3 +202,33 @@ def test_a_page_digest_covers_what_the_page_draws_and_nothing_else():
     other_first = page_digests(document(full, blank))
     assert other_first[1] == second and other_first[0] != first, "an image the first page draws through a form"
     assert page_digests(document(blank, blank, "2 0 0 2 0 0"))[0] != first, "the content itself"
+
+
+def test_many_pages_are_shared_among_ghostscripts_and_measured_alike(monkeypatch):
+    """A first build measures every page: one Ghostscript per core, every other page each. The areas, their
+    pages and the separations are those one Ghostscript measures, in page order."""
+    import subprocess as processes
+
+    import publication.core.second_core as second_core
+
+    pages = [[(5 + number, 10, 2 + number / 2, (1, 1, 1, 0.1 * number))] for number in range(7)]
+    pdf = squares_pdf(*pages)
+    monkeypatch.setenv("PUBLICATION_SERIAL", "1")
+    alone = measure(pdf, 300)
+
+    started: list[list[str]] = []
+    popen = processes.Popen
+
+    def counted(command, *args, **kwargs):
+        started.append(command)
+        return popen(command, *args, **kwargs)
+
+    monkeypatch.delenv("PUBLICATION_SERIAL")
+    monkeypatch.setattr(second_core, "cores", lambda: 2)
+    monkeypatch.setattr(processes, "Popen", counted)
+    shared = measure(pdf, 300)
+    page_lists = sorted(argument for command in started for argument in command if argument.startswith("-sPageList"))
+    assert page_lists == ["-sPageList=1,3,5,7", "-sPageList=2,4,6"]
+    assert shared == alone
+    assert [area.page for area in shared.areas] == [2, 3, 4, 5, 6, 7] and [p.page for p in shared.pages] == list(
+        range(1, 8))
