@@ -232,3 +232,24 @@ def test_many_pages_are_shared_among_ghostscripts_and_measured_alike(monkeypatch
     assert shared == alone
     assert [area.page for area in shared.areas] == [2, 3, 4, 5, 6, 7] and [p.page for p in shared.pages] == list(
         range(1, 8))
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_ghostscript_that_fails_or_is_missing_is_a_warning_not_a_crash(tmp_path, monkeypatch, shared):
+    """Whether one Ghostscript or one per core measures the pages, one that stops with an error (its own
+    words in the warning) or one not installed gives a warning, and the build goes on."""
+    import publication.core.second_core as second_core
+
+    monkeypatch.setattr(second_core, "cores", lambda: 2 if shared else 1)
+    failing = tmp_path / "failing"
+    failing.mkdir()
+    (failing / "gs").write_text("#!/bin/sh\necho 'Error: /undefined in --run--' >&2\nexit 1\n")
+    (failing / "gs").chmod(0o755)
+    pdf = squares_pdf(*[[(10, 10, 5, (0.1, 0, 0, 0))]] * 7)
+    monkeypatch.setenv("PATH", f"{failing}:/usr/bin:/bin")
+    [finding] = check_ink(pdf, 300).findings
+    assert finding.severity.value == "warning" and "Error: /undefined in --run--" in finding.message
+    (failing / "gs").unlink()
+    monkeypatch.setenv("PATH", str(failing))
+    [finding] = check_ink(pdf, 300).findings
+    assert finding.severity.value == "warning" and "install it with ./setup.sh" in finding.message

@@ -249,16 +249,18 @@ def _measure(pdf_bytes: bytes, max_ink: int, numbers: list[int]) -> list[_PageMe
         def render(index: int, group: list[int]) -> None:
             try:
                 _render_and_measure(source, Path(scratch) / f"errors-{index}.txt", max_ink, group, measured)
-            except BaseException as exc:  # noqa: BLE001 - given to the caller, whichever thread it came from
+            except Exception as exc:  # raised by the caller, once every Ghostscript has ended
                 failures.append(exc)
 
         threads = [threading.Thread(target=render, args=(index, group), name=f"ink {index}")
                    for index, group in enumerate(groups[1:], start=1)]
         for thread in threads:
             thread.start()
-        render(0, groups[0])
-        for thread in threads:
-            thread.join()
+        try:
+            _render_and_measure(source, Path(scratch) / "errors-0.txt", max_ink, groups[0], measured)
+        finally:
+            for thread in threads:
+                thread.join()
     if failures:
         raise failures[0]
     return [measured[number] for number in numbers]
