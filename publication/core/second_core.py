@@ -31,6 +31,12 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def processes_for(jobs: int) -> int:
+    """How many processes to share `jobs` among: one per core, no more than there are jobs, and one only
+    with PUBLICATION_SERIAL=1."""
+    return 1 if os.environ.get(SERIAL_ENV) == "1" else max(1, min(jobs, cores()))
+
+
 def _may_fork() -> bool:
     """Whether work may be forked off here: a fork, more than one core, one thread, and no PUBLICATION_SERIAL."""
     return hasattr(os, "fork") and cores() > 1 and threading.active_count() == 1 and os.environ.get(SERIAL_ENV) != "1"

@@ -236,12 +236,12 @@ def _measure(pdf_bytes: bytes, max_ink: int, numbers: list[int]) -> list[_PageMe
     measured in a thread of its own (NumPy and Pillow let go of the interpreter while they count)."""
     import threading
 
-    from ..core.second_core import SERIAL_ENV, cores
+    from ..core.second_core import processes_for
 
-    share = 1 if os.environ.get(SERIAL_ENV) == "1" else max(1, min(cores(), len(numbers) // PAGES_PER_GHOSTSCRIPT))
+    share = processes_for(len(numbers) // PAGES_PER_GHOSTSCRIPT)
     groups = [numbers[start::share] for start in range(share)]
     measured: dict[int, _PageMeasurement] = {}
-    failures: list[BaseException] = []
+    failures: list[Exception] = []
     with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch) / "print.pdf"
         source.write_bytes(pdf_bytes)

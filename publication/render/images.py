@@ -32,7 +32,7 @@ from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from ..core.dist import write_atomic
 from ..core.problems import Code, Problem, error
-from ..core.second_core import SERIAL_ENV, cores
+from ..core.second_core import processes_for
 from ..core.units import pixels_for
 
 CACHE_VERSION = "4"
@@ -540,10 +540,6 @@ def _cached(request: ImageRequest, output: Path) -> PreparedImage | None:
     return PreparedImage(request, output, width, height, int(original[0]), int(original[1]), from_cache=True)
 
 
-def _workers(jobs: int) -> int:
-    return min(jobs, cores()) if jobs > 1 and cores() > 1 and os.environ.get(SERIAL_ENV) != "1" else 1
-
-
 def _size(path: Path) -> int:
     """The size of a file (the larger of two photos in the same format takes longer)."""
     try:
@@ -802,7 +798,7 @@ def start_photos(requests: Sequence[ImageRequest], versions: Sequence[PhotoVersi
     progress = PHOTO_PROGRESS.get()
     if progress and jobs:
         progress("", 0, len(jobs))
-    count = _workers(len(jobs)) if workers is None else workers
+    count = processes_for(len(jobs)) if workers is None else workers
     pool = _Pool(jobs, later, min(count, len(jobs)), progress) if count > 1 and len(jobs) > 1 else None
     return PhotoBatch(results, jobs, pool, progress)
 
