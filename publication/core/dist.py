@@ -64,6 +64,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def cache_folder(project_root: Path, name: str) -> Path:
+    """A folder of the project's .cache/ (images, ink, fonts, jinja, styles; blank-pages is a file): what a
+    build keeps to do less the next time, never an output. Removing it costs only time."""
+    return project_root / ".cache" / name
+
+
 def keep_in_cache(path: Path, data: bytes) -> None:
     """A file of .cache/, written whole or not at all; one that cannot be written only costs a later build
     the work again."""

@@ -35,7 +35,7 @@ from ..config.theme import Theme
 from ..content.markdown import Figure, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ROOT
-from ..core.dist import Output
+from ..core.dist import Output, cache_folder
 from ..core.files import is_inside, slugify
 from ..core.i18n import words_for
 from ..core.problems import BuildFailed, Code, error
@@ -219,7 +219,7 @@ class WebPhotos:
         # forked child while the print file is checked: no progress line of its own on the terminal.
         quiet = PHOTO_PROGRESS.set(None)
         try:
-            made = prepare_photos(requests, [version], project.root / ".cache" / "images")
+            made = prepare_photos(requests, [version], cache_folder(project.root, "images"))
         finally:
             PHOTO_PROGRESS.reset(quiet)
         self.versions: dict[Path, list[PreparedImage]] = {}

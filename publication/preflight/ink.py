@@ -34,7 +34,7 @@ from typing import IO, Iterator
 import pikepdf
 from PIL import Image
 
-from ..core.dist import keep_in_cache
+from ..core.dist import cache_folder, keep_in_cache
 from ..core.pdf import page_digests
 from ..core.problems import Code, Problem
 from ..core.units import MM_PER_INCH, PX_PER_MM
@@ -60,7 +60,7 @@ CACHE_KEPT_PAGES = 400
 
 def ink_cache_dir(project) -> Path:
     """Where the ink check keeps its measurements, beside the build's prepared photos."""
-    return project.root / ".cache" / "ink"
+    return cache_folder(project.root, "ink")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from ..config.theme import Theme
 from ..content.markdown import RenderedArticle, breakable_address
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_LAYOUTS
+from ..core.dist import cache_folder
 from ..core.i18n import words_for
 from ..core.problems import Code, Problem, error
 from ..core.reproducible import source_dates, w3c_date
@@ -70,7 +71,7 @@ def environment(project_root: Path, keep_compiled: bool = True) -> jinja2.Enviro
     writes nothing)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(path) for path in layout_dirs(project_root)]),
-        bytecode_cache=_BytecodeCache(str(project_root / ".cache" / "jinja")) if keep_compiled else None,
+        bytecode_cache=_BytecodeCache(str(cache_folder(project_root, "jinja"))) if keep_compiled else None,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -25,7 +25,7 @@ from ..config.theme import Theme
 from ..content.markdown import Figure, RenderedArticle, check_link_targets, render_article
 from ..content.sources import Project
 from ..core.builtin import BUILTIN_ASSETS, BUILTIN_LAYOUTS, BUILTIN_ROOT
-from ..core.dist import keep_in_cache
+from ..core.dist import cache_folder, keep_in_cache
 from ..core.files import display
 from ..core.problems import Problem, Severity, error, raise_if_errors
 from .html import PlacedPhoto, layout_dirs, render_document, stylesheets
@@ -99,7 +99,7 @@ class _ImageStage:
 
     @property
     def cache_dir(self) -> Path:
-        return self.project.root / ".cache" / "images"
+        return cache_folder(self.project.root, "images")
 
     def prepare_all(self, requests: list[ImageRequest]) -> list[PreparedImage | None]:
         own = photo_version(self.spec)
@@ -192,7 +192,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
 
     allowed = [project.root, BUILTIN_ASSETS, BUILTIN_LAYOUTS]
     styles = check_stylesheets(stylesheets(project, theme), [project.root, BUILTIN_ROOT], allowed,
-                               project.root / ".cache" / "styles")
+                               cache_folder(project.root, "styles"))
     issues += styles.issues
     if spec.colour_space == "cmyk":
         issues += check_gradients(stylesheets(project, theme), [project.root, BUILTIN_ROOT], list(theme.colours))
@@ -220,7 +220,7 @@ def render(project: Project, theme: Theme, spec: RenderSpec, strict: bool = Fals
 
 
 def _blank_pages_file(project: Project) -> Path:
-    return project.root / ".cache" / "blank-pages"
+    return cache_folder(project.root, "blank-pages")
 
 
 def _remembered_blank_pages(project: Project) -> int:

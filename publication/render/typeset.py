@@ -18,6 +18,7 @@ import pikepdf
 import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..core.dist import cache_folder
 from ..core.files import is_inside
 from ..core.problems import Code, Problem, error, raise_if_errors, warning
 from ..core.reproducible import location_independent
@@ -27,7 +28,7 @@ from .weasy import project_font_configuration
 
 def font_cache(project_root: Path) -> Path:
     """Where a project's fonts are kept as the layout loads them (see fonts.with_break_hyphen)."""
-    return project_root / ".cache" / "fonts"
+    return cache_folder(project_root, "fonts")
 
 
 class ConfinedFetcher(URLFetcher):
